@@ -1,0 +1,44 @@
+import { readFileSync } from "node:fs";
+
+const HELP = `sessionjar — session transport over HTTP done right
+
+Usage:
+  sessionjar <command> [options]
+
+Commands:
+  (none yet: audit, explain, jar run and demo arrive with their modules)
+
+Options:
+  -h, --help       show this help
+  -v, --version    print the version
+
+Docs: https://www.npmjs.com/package/sessionjar
+`;
+
+/** Where the command writes; the real process streams, or buffers in tests. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Runs the `sessionjar` command with `argv` (without node and the script) and returns its exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first] = argv;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    io.out(HELP);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "-v" || first === "--version") {
+    io.out(`${version()}\n`);
+    return 0;
+  }
+  io.err(`sessionjar: unknown command or option "${first}"\n\n${HELP}`);
+  return 2;
+}

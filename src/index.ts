@@ -1,0 +1,1 @@
+export { SessionjarError } from "./errors.js";
