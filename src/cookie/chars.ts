@@ -10,7 +10,7 @@ for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
 /** cookie-octet of RFC 6265bis section 4.1.1: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E. */
 const COOKIE_OCTET = new Uint8Array(128);
 for (let c = 0x21; c <= 0x7e; c++) COOKIE_OCTET[c] = 1;
-for (const c of "\",;\\") COOKIE_OCTET[c.charCodeAt(0)] = 0;
+for (const c of '",;\\') COOKIE_OCTET[c.charCodeAt(0)] = 0;
 
 /** True when `s` is a non-empty RFC 9110 token. */
 export function isToken(s: string): boolean {

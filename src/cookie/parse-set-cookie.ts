@@ -137,7 +137,7 @@ export function parseSetCookie(input: string): SetCookieParseResult {
       nextEq = s.indexOf("=", start);
       if (nextEq === -1) nextEq = len;
     }
-    const nameEnd = nextEq < end ? nextEq : end;
+    const nameEnd = Math.min(nextEq, end);
     let ns = start;
     let ne = nameEnd;
     while (ns < ne && isWsp(s.charCodeAt(ns))) ns++;

@@ -4,7 +4,8 @@
  * into one value per cookie. Line breaks always separate. A comma separates only where what
  * follows it looks like the start of a cookie (`name=` before any `;` or `,`), so the commas of
  * Expires dates stay where they are. A nameless cookie after a comma cannot be told from an
- * attribute value and stays joined. Never throws; empty pieces are dropped.
+ * attribute value and stays joined. Never throws; spaces and stray commas
+ * around each piece are dropped, and so are empty pieces.
  *
  * ```ts
  * splitSetCookie("a=1; Expires=Wed, 09 Jun 2021 10:18:14 GMT, b=2");
@@ -52,7 +53,15 @@ function startsCookie(s: string, from: number): boolean {
   return false;
 }
 
+/** Adds s[start, end) without the spaces and stray commas around it, unless nothing is left. */
 function push(s: string, start: number, end: number, out: string[]): void {
-  const piece = s.slice(start, end).trim();
-  if (piece !== "") out.push(piece);
+  let a = start;
+  let b = end;
+  while (a < b && isSeparator(s.charCodeAt(a))) a++;
+  while (b > a && isSeparator(s.charCodeAt(b - 1))) b--;
+  if (a < b) out.push(s.slice(a, b));
+}
+
+function isSeparator(c: number): boolean {
+  return c === 0x2c || c === 0x20 || c === 0x09;
 }
