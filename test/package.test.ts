@@ -1,0 +1,90 @@
+// The package as users get it: every subpath export builds and loads, the bin runs from the
+// build, and the pure modules stay free of node: imports.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  name: string;
+  version: string;
+  sideEffects: boolean;
+  type: string;
+  engines: { node: string };
+  bin: Record<string, string>;
+  exports: Record<string, { types: string; import: string } | string>;
+};
+const PURE = ["cookie", "site", "jar", "audit/rules"];
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe("package", () => {
+  before(() => {
+    execFileSync(
+      process.execPath,
+      [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+      {
+        cwd: root,
+        stdio: "inherit",
+      },
+    );
+  });
+
+  test("ESM, side-effect free, Node 20 and later", () => {
+    assert.equal(pkg.type, "module");
+    assert.equal(pkg.sideEffects, false);
+    assert.equal(pkg.engines.node, ">=20");
+  });
+
+  test("every subpath export has its module, its build and its types", async () => {
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (typeof target === "string") continue;
+      assert.ok(
+        existsSync(join(root, target.import)),
+        `${subpath}: ${target.import} was not built`,
+      );
+      assert.ok(existsSync(join(root, target.types)), `${subpath}: ${target.types} was not built`);
+      const specifier = subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
+      const mod = (await import(specifier)) as Record<string, unknown>;
+      assert.ok(Object.keys(mod).length > 0, `${specifier} exports nothing`);
+    }
+    const cookie = (await import("sessionjar/cookie")) as typeof import("../src/cookie/index.js");
+    assert.equal(cookie.parseCookie("a=1").get("a"), "1");
+  });
+
+  test("every module folder under src/ is exported", () => {
+    const folders = readdirSync(join(root, "src"), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== "cli" && e.name !== "lib")
+      .map((e) => `./${e.name}`);
+    for (const f of folders) assert.ok(f in pkg.exports, `src/${f.slice(2)} has no subpath export`);
+  });
+
+  test("the sessionjar bin runs from the build", () => {
+    const bin = join(root, pkg.bin.sessionjar as string);
+    assert.equal(
+      execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }),
+      `${pkg.version}\n`,
+    );
+  });
+
+  test("pure modules import nothing from node:", () => {
+    for (const mod of PURE) {
+      for (const file of filesUnder(join(root, "src", mod))) {
+        const text = readFileSync(file, "utf8");
+        assert.doesNotMatch(
+          text,
+          /from\s+["']node:|require\(["']node:|import\(["']node:/,
+          `${file} imports node:`,
+        );
+      }
+    }
+  });
+});
