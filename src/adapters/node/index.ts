@@ -1,0 +1,151 @@
+/**
+ * sessionjar/adapters/node: sessions for Node's own `http` / `https` servers (and anything built
+ * on `IncomingMessage` / `ServerResponse`, such as Express).
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
+import type { RequestSession } from "../../session/request-session.js";
+import { applyHeaders, errorAnswer } from "../core.js";
+
+/** The {@link SessionRequest} of a Node request. */
+export function nodeSessionRequest(req: IncomingMessage): SessionRequest {
+  return {
+    header(name) {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v.join(name === "cookie" ? "; " : ", ") : v;
+    },
+    encrypted: (req.socket as TLSSocket).encrypted === true,
+  };
+}
+
+const INTERNAL = JSON.stringify({ error: { code: "internal_error", message: "internal error" } });
+
+/**
+ * Sends a session error as JSON with its status. Any other error is logged and answered 500
+ * without details. A response already under way is cut off instead.
+ */
+export function sendSessionError(res: ServerResponse, error: unknown): void {
+  const a = errorAnswer(error);
+  if (a === undefined) console.error(error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (a === undefined) res.writeHead(500, { "content-type": "application/json" }).end(INTERNAL);
+  else res.writeHead(a.status, a.headers).end(a.body);
+}
+
+/**
+ * Holds the response until the session is committed: `writeHead`, `write` and `end` are
+ * deferred until the store write has completed and the session's headers are set, so the
+ * client never sees a response (a redirect, say) before its session is saved.
+ */
+export function commitBeforeResponse(
+  res: ServerResponse,
+  session: RequestSession<never> | RequestSession<Record<string, unknown>>,
+): void {
+  const writeHead = res.writeHead;
+  const write = res.write;
+  const end = res.end;
+  let state: "open" | "committing" | "done" = "open";
+  const queue: (() => void)[] = [];
+
+  const finish = (): void => {
+    state = "committing";
+    session.commit().then(
+      (h) => {
+        if (!res.headersSent) {
+          applyHeaders(
+            h,
+            (n) => {
+              const v = res.getHeader(n);
+              return v === undefined ? undefined : String(v);
+            },
+            (n, v) => res.setHeader(n, v),
+            (c) => res.appendHeader("set-cookie", c),
+          );
+        }
+        restore();
+        for (const f of queue) f();
+      },
+      (error: unknown) => {
+        restore();
+        res.removeHeader("set-cookie");
+        queue.length = 0;
+        sendSessionError(res, error);
+      },
+    );
+  };
+  const restore = (): void => {
+    state = "done";
+    res.writeHead = writeHead;
+    res.write = write;
+    res.end = end;
+  };
+
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    if (state === "done")
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(res, args);
+    // Keep the status and headers, but let the session's headers join them first.
+    const [status, ...rest] = args;
+    const headers = rest.find((a) => typeof a === "object" && a !== null) as
+      | Record<string, string>
+      | undefined;
+    res.statusCode = status as number;
+    if (headers !== undefined) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    return res;
+  } as typeof res.writeHead;
+  res.write = function (this: ServerResponse, ...args: unknown[]) {
+    if (state === "done") return (write as (...a: unknown[]) => boolean).apply(res, args);
+    queue.push(() => (write as (...a: unknown[]) => boolean).apply(res, args));
+    if (state === "open") finish();
+    return true;
+  } as typeof res.write;
+  res.end = function (this: ServerResponse, ...args: unknown[]) {
+    if (state === "done") return (end as (...a: unknown[]) => ServerResponse).apply(res, args);
+    queue.push(() => (end as (...a: unknown[]) => ServerResponse).apply(res, args));
+    if (state === "open") finish();
+    return res;
+  } as typeof res.end;
+}
+
+/** A Node request handler that receives the request's session as a third argument. */
+export type SessionHandler<Data extends Record<string, unknown>> = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  session: RequestSession<Data>,
+) => void | Promise<void>;
+
+/**
+ * Wraps a Node `http` handler: loads the session before it runs and commits it before the
+ * response leaves. A store that is down answers 503 JSON with a code (the cookie is kept);
+ * a session error thrown by the handler (for instance 401 `session_required`) becomes its JSON
+ * answer.
+ *
+ * ```ts
+ * http.createServer(withSessions(sessions, async (req, res, session) => { … }));
+ * ```
+ */
+export function withSessions<Data extends Record<string, unknown>>(
+  sessions: Sessions<Data>,
+  handler: SessionHandler<Data>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    let session: RequestSession<Data>;
+    try {
+      session = await sessions.load(nodeSessionRequest(req));
+    } catch (error) {
+      sendSessionError(res, error);
+      return;
+    }
+    commitBeforeResponse(res, session as RequestSession<Record<string, unknown>>);
+    try {
+      await handler(req, res, session);
+    } catch (error) {
+      sendSessionError(res, error);
+    }
+  };
+}

@@ -1,0 +1,43 @@
+/** A listener of one event type. */
+export type Listener<E> = (event: E) => void;
+
+/**
+ * A small typed event emitter. A listener that throws never breaks the request that emitted the
+ * event: its error goes to `onListenerError` (default: `console.error`).
+ */
+export class Emitter<E extends { type: string }> {
+  readonly #listeners = new Map<string, Set<Listener<E>>>();
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void = console.error) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Calls `listener` for every event of `type` ("*" for all). Returns a function that stops it. */
+  on<T extends E["type"] | "*">(
+    type: T,
+    listener: Listener<T extends "*" ? E : Extract<E, { type: T }>>,
+  ): () => void {
+    let set = this.#listeners.get(type);
+    if (set === undefined) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
+    set.add(listener as Listener<E>);
+    return () => set.delete(listener as Listener<E>);
+  }
+
+  emit(event: E): void {
+    for (const type of [event.type, "*"]) {
+      const set = this.#listeners.get(type);
+      if (set === undefined) continue;
+      for (const l of set) {
+        try {
+          l(event);
+        } catch (error) {
+          this.#onListenerError(error);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import { parseCookie, serializeSetCookie } from "../cookie/index.js";
+import { Emitter } from "../lib/emitter.js";
+import type { SessionRecord } from "../stores/types.js";
+import { SessionError } from "./errors.js";
+import type { RevokeReason, SessionEvent } from "./events.js";
+import { resolveOptions, type SessionsOptions } from "./options.js";
+import {
+  guarded,
+  type LoadedState,
+  RequestSession,
+  type SessionInfo,
+  toInfo,
+} from "./request-session.js";
+import { isWellFormedToken, storeKey } from "./tokens.js";
+
+/** The little an adapter tells the session layer about a request. */
+export interface SessionRequest {
+  /** One request header by lower-case name, or undefined. */
+  header(name: string): string | undefined;
+  /** True when the connection itself is TLS. */
+  readonly encrypted: boolean;
+}
+
+/** The session manager that `createSessions` returns. */
+export interface Sessions<Data extends Record<string, unknown>> {
+  /** The cookie name in use. */
+  readonly cookieName: string;
+  /**
+   * Finds the request's session: at most one store read, none for a missing or malformed
+   * cookie. Throws a 503 {@link SessionError} when the request carries a session cookie and
+   * the store is down (fail closed; nothing is changed, the cookie is kept).
+   */
+  load(request: SessionRequest): Promise<RequestSession<Data>>;
+  /** A user's live sessions, oldest first (admin views). */
+  list(userId: string): Promise<SessionInfo[]>;
+  /** Ends every session of a user (admin forced sign-out, password change). Returns how many. */
+  revokeUser(userId: string, reason?: RevokeReason): Promise<number>;
+  /** Subscribes to events; returns a function that unsubscribes. */
+  on: Emitter<SessionEvent>["on"];
+}
+
+const LOCALHOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?$/i;
+
+/**
+ * Creates the session manager: opaque 256-bit tokens in a `__Host-` cookie, SHA-256 of the
+ * token as the store key, idle and absolute timeouts enforced from server time, rotation on
+ * sign-in and elevation, revocation of one, others or all of a user's sessions.
+ *
+ * ```ts
+ * const sessions = createSessions({ store: memoryStore() });
+ * const session = await sessions.load(request);
+ * await session.signIn(user.id);
+ * const headers = await session.commit(); // Set-Cookie, Cache-Control, Vary
+ * ```
+ */
+export function createSessions<Data extends Record<string, unknown> = Record<string, unknown>>(
+  options: SessionsOptions<Data>,
+): Sessions<Data> {
+  const o = resolveOptions(options);
+  // Refuse a cookie configuration browsers would reject now, not on the first sign-in.
+  try {
+    serializeSetCookie({
+      name: o.cookieName,
+      value: "",
+      path: o.path,
+      ...(o.domain === undefined ? {} : { domain: o.domain }),
+      secure: true,
+      httpOnly: true,
+      sameSite: o.sameSite,
+    });
+  } catch (error) {
+    throw new SessionError(
+      "ERR_SESSION_OPTIONS_INVALID",
+      500,
+      `invalid session cookie options: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const events = new Emitter<SessionEvent>();
+
+  const isSecure = (req: SessionRequest): boolean => {
+    if (req.encrypted) return true;
+    if (o.trustProxy) {
+      const xfp = req.header("x-forwarded-proto");
+      if (xfp !== undefined) return xfp.split(",")[0]?.trim().toLowerCase() === "https";
+      const fwd = req.header("forwarded");
+      if (fwd !== undefined)
+        return /(?:^|[;,\s])proto="?https"?(?:[;,\s]|$)/i.test(fwd.split(",")[0] ?? "");
+    }
+    return o.insecureLocalhost && LOCALHOST.test(req.header("host") ?? "");
+  };
+
+  async function load(req: SessionRequest): Promise<RequestSession<Data>> {
+    const state: LoadedState = {
+      token: undefined,
+      key: undefined,
+      record: undefined,
+      clearCookie: false,
+      problem: undefined,
+      secure: isSecure(req),
+      userAgent: req.header("user-agent")?.slice(0, 512) ?? null,
+    };
+    const header = req.header("cookie");
+    const values = header === undefined ? [] : parseCookie(header).getAll(o.cookieName);
+    if (values.length > 1) {
+      // Two session cookies: one was planted (cookie tossing) or left by an old Path. Trust neither.
+      events.emit({ type: "suspicious", reason: "duplicate-cookie" });
+      state.problem = "duplicate-cookie";
+    } else if (values.length === 1) {
+      const token = values[0] as string;
+      if (!isWellFormedToken(token)) {
+        events.emit({ type: "suspicious", reason: "malformed-token" });
+        state.problem = "malformed-token";
+        state.clearCookie = true;
+      } else {
+        const key = storeKey(token);
+        const record = await guarded(events, "get", () => o.store.get(key));
+        await adopt(state, token, key, record);
+      }
+    }
+    return new RequestSession<Data>(o, events, state);
+  }
+
+  async function adopt(
+    state: LoadedState,
+    token: string,
+    key: string,
+    record: SessionRecord | null,
+  ): Promise<void> {
+    if (record === null) {
+      events.emit({ type: "suspicious", reason: "unknown-token" });
+      state.problem = "unknown-token";
+      state.clearCookie = true;
+      return;
+    }
+    const now = o.now();
+    // Enforced from the server's clock, whatever the store's own expiry did or did not do yet.
+    const reason =
+      now >= record.absoluteExpiresAt
+        ? "absolute"
+        : now >= record.idleExpiresAt
+          ? "idle"
+          : undefined;
+    if (reason !== undefined) {
+      events.emit({ type: "expired", sessionId: record.id, userId: record.userId, reason });
+      await guarded(events, "delete", () => o.store.delete(key));
+      state.problem = "expired";
+      state.clearCookie = true;
+      return;
+    }
+    if (o.schema !== undefined) {
+      const result = await o.schema["~standard"].validate(record.data);
+      if (result.issues !== undefined) {
+        events.emit({
+          type: "revoked",
+          sessionId: record.id,
+          userId: record.userId,
+          reason: "invalid-data",
+        });
+        await guarded(events, "delete", () => o.store.delete(key));
+        state.problem = "expired";
+        state.clearCookie = true;
+        return;
+      }
+      record = { ...record, data: result.value as Record<string, unknown> };
+    }
+    state.token = token;
+    state.key = key;
+    state.record = record;
+  }
+
+  return {
+    cookieName: o.cookieName,
+    load,
+    async list(userId) {
+      const all = await guarded(events, "listByUser", () => o.store.listByUser(userId));
+      return all.map((s) => toInfo(s.record, false));
+    },
+    async revokeUser(userId, reason = "admin") {
+      const removed = await guarded(events, "deleteByUser", () => o.store.deleteByUser(userId));
+      for (const r of removed)
+        events.emit({ type: "revoked", sessionId: r.id, userId: r.userId, reason });
+      return removed.length;
+    },
+    on: events.on.bind(events),
+  };
+}

@@ -1,0 +1,35 @@
+/** Why a session was revoked. */
+export type RevokeReason =
+  | "sign-out"
+  | "sign-in"
+  | "revoke-others"
+  | "revoke-all"
+  | "revoke-one"
+  | "admin"
+  | "max-sessions"
+  | "invalid-data";
+
+/** Every event `sessions.on` can deliver. `sessionId` is the public id, never the token. */
+export type SessionEvent =
+  | { type: "created"; sessionId: string; userId: string | null }
+  | {
+      type: "rotated";
+      sessionId: string;
+      userId: string | null;
+      reason: "sign-in" | "elevate" | "rotate";
+    }
+  | { type: "revoked"; sessionId: string; userId: string | null; reason: RevokeReason }
+  | { type: "expired"; sessionId: string; userId: string | null; reason: "idle" | "absolute" }
+  | { type: "store-error"; operation: string; code: string; message: string }
+  | {
+      type: "suspicious";
+      /**
+       * `unknown-token`: a well-formed token that no live session has (never issued, or
+       * revoked or expired on the server). `duplicate-cookie`: the request carried the session
+       * cookie's name more than once (cookie tossing). `malformed-token`: a value that is not a
+       * token at all.
+       */
+      reason: "unknown-token" | "duplicate-cookie" | "malformed-token";
+    };
+
+export type SessionEventType = SessionEvent["type"];

@@ -1,0 +1,11 @@
+/**
+ * sessionjar/session: server-side sessions with opaque tokens hashed at rest, idle and absolute
+ * timeouts, rotation, revocation and events.
+ *
+ * @module
+ */
+export { createSessions, type SessionRequest, type Sessions } from "./create-sessions.js";
+export { SessionError, type SessionErrorCode } from "./errors.js";
+export type { RevokeReason, SessionEvent, SessionEventType } from "./events.js";
+export type { SessionsOptions } from "./options.js";
+export type { RequestSession, SessionInfo, SessionResponseHeaders } from "./request-session.js";

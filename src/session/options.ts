@@ -1,0 +1,129 @@
+import type { SameSite } from "../cookie/index.js";
+import type { StandardSchemaV1 } from "../lib/standard-schema.js";
+import type { SessionStore } from "../stores/types.js";
+import { SessionError } from "./errors.js";
+
+/** Options of `createSessions`. Every default is the safe one; each is explained in docs/sessions.md. */
+export interface SessionsOptions<Data> {
+  /** Where sessions live: `memoryStore()`, `redisStore(…)`, `postgresStore(…)`, `sqliteStore(…)`. */
+  store: SessionStore;
+  cookie?: {
+    /**
+     * Default `__Host-session`: the prefix makes browsers refuse the cookie unless it is Secure,
+     * host-only and Path=/, so a sibling subdomain cannot plant or shadow it.
+     */
+    name?: string;
+    /** Default `Lax`: sent on top-level navigations from other sites, not on their POSTs or fetches. */
+    sameSite?: SameSite;
+    /** Widens the cookie to subdomains. Refused with a `__Host-` name; prefer an exchange. */
+    domain?: string;
+    /** Default `/`. Must be `/` with a `__Host-` name. */
+    path?: string;
+  };
+  /** Seconds without use before a session ends. Default 1800 (30 minutes, OWASP's upper bound for low-risk apps). */
+  idleTimeout?: number;
+  /** Seconds after sign-in when a session ends however active it is. Default 28800 (8 hours, a working day). */
+  absoluteTimeout?: number;
+  /**
+   * Seconds between extensions of the idle expiry. Default 60: a read-only request within a
+   * minute of the last extension costs one store read and no write.
+   */
+  touchInterval?: number;
+  /** At most this many sessions per user; signing in once more ends the oldest. Default: no cap. */
+  maxSessionsPerUser?: number;
+  /**
+   * Trust `X-Forwarded-Proto` / `Forwarded: proto=` for the request's scheme. Set it only behind
+   * a proxy that terminates TLS and overwrites those headers. Default false.
+   */
+  trustProxy?: boolean;
+  /**
+   * Allow sessions over plain `http://` when the host is `localhost`, `127.0.0.1` or `[::1]`,
+   * for local development. Chromium and Firefox accept Secure and `__Host-` cookies from
+   * http://localhost; Safari does not. Default false: over plain HTTP, setting a session cookie
+   * throws `ERR_SESSION_INSECURE_TRANSPORT` with the reason instead of the browser silently
+   * dropping it.
+   */
+  insecureLocalhost?: boolean;
+  /**
+   * Headers on responses that read a session without setting its cookie: by default
+   * `Cache-Control: private` and `Vary: Cookie`, so shared caches never store a personalized
+   * page. Responses that set the cookie always get `Cache-Control: no-store`.
+   */
+  cacheControl?: { private?: boolean; vary?: boolean };
+  /** Validates `data` on every load (any Standard Schema validator: Zod, Valibot, ArkType…). */
+  schema?: StandardSchemaV1<unknown, Data>;
+  /** The clock, in ms since the epoch. For tests. */
+  now?: () => number;
+}
+
+export interface ResolvedOptions<Data> {
+  store: SessionStore;
+  cookieName: string;
+  sameSite: SameSite;
+  domain: string | undefined;
+  path: string;
+  idleMs: number;
+  absoluteMs: number;
+  touchMs: number;
+  maxPerUser: number | undefined;
+  trustProxy: boolean;
+  insecureLocalhost: boolean;
+  cachePrivate: boolean;
+  varyCookie: boolean;
+  schema: StandardSchemaV1<unknown, Data> | undefined;
+  now: () => number;
+}
+
+function invalid(message: string): never {
+  throw new SessionError("ERR_SESSION_OPTIONS_INVALID", 500, message);
+}
+
+function seconds(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0)
+    invalid(`${name} must be a positive number of seconds, got ${String(value)}`);
+  return v * 1000;
+}
+
+export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<Data> {
+  if (o === null || typeof o !== "object" || o.store === undefined) {
+    invalid(
+      "createSessions needs a store: pass { store: memoryStore() } or a Redis / PostgreSQL store",
+    );
+  }
+  const cookieName = o.cookie?.name ?? "__Host-session";
+  const idleMs = seconds("idleTimeout", o.idleTimeout, 1800);
+  const absoluteMs = seconds("absoluteTimeout", o.absoluteTimeout, 28_800);
+  if (idleMs > absoluteMs) invalid("idleTimeout cannot be longer than absoluteTimeout");
+  const touchMs = seconds("touchInterval", o.touchInterval, 60);
+  if (touchMs >= idleMs)
+    invalid(
+      "touchInterval must be shorter than idleTimeout, or sessions would expire between extensions",
+    );
+  const sameSite = o.cookie?.sameSite ?? "Lax";
+  if (sameSite === "None") {
+    invalid(
+      'cookie.sameSite "None" sends the session cookie on every cross-site request: use "Lax" (the default) or "Strict", and an exchange or bearer tokens for cross-site clients',
+    );
+  }
+  const max = o.maxSessionsPerUser;
+  if (max !== undefined && !(Number.isSafeInteger(max) && max >= 1))
+    invalid("maxSessionsPerUser must be a whole number of at least 1");
+  return {
+    store: o.store,
+    cookieName,
+    sameSite,
+    domain: o.cookie?.domain,
+    path: o.cookie?.path ?? "/",
+    idleMs,
+    absoluteMs,
+    touchMs,
+    maxPerUser: max,
+    trustProxy: o.trustProxy ?? false,
+    insecureLocalhost: o.insecureLocalhost ?? false,
+    cachePrivate: o.cacheControl?.private ?? true,
+    varyCookie: o.cacheControl?.vary ?? true,
+    schema: o.schema,
+    now: o.now ?? Date.now,
+  };
+}

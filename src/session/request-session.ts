@@ -1,0 +1,524 @@
+import { serializeSetCookie } from "../cookie/index.js";
+import type { Emitter } from "../lib/emitter.js";
+import { type SessionPatch, type SessionRecord, StoreError } from "../stores/types.js";
+import { SessionError } from "./errors.js";
+import type { RevokeReason, SessionEvent } from "./events.js";
+import type { ResolvedOptions } from "./options.js";
+import { newPublicId, newToken, shardFor, storeKey } from "./tokens.js";
+
+/** What a handler may show about a session: never the token. */
+export interface SessionInfo {
+  /** Public id, for "your devices" and revocation. */
+  readonly id: string;
+  readonly userId: string | null;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  readonly idleExpiresAt: Date;
+  readonly absoluteExpiresAt: Date;
+  readonly elevatedAt: Date | null;
+  readonly userAgent: string | null;
+  /** True for the session of the request that asked. */
+  readonly current: boolean;
+}
+
+/** The headers an adapter adds to the response, computed by `commit()`. */
+export interface SessionResponseHeaders {
+  /** Set-Cookie field values, one per cookie. */
+  readonly setCookie: readonly string[];
+  /** `no-store` when a cookie is set; `private` when the session was read; else undefined. */
+  readonly cacheControl: string | undefined;
+  /** `Cookie` when the response depends on the session cookie. */
+  readonly vary: string | undefined;
+}
+
+/** The state a request starts from, found by the manager's `load`. */
+export interface LoadedState {
+  token: string | undefined;
+  key: string | undefined;
+  record: SessionRecord | undefined;
+  /** The request carried a session cookie that must be cleared (unknown, expired, duplicated). */
+  clearCookie: boolean;
+  /** Why the request has no session although it carried a cookie, for 401 bodies. */
+  problem: "duplicate-cookie" | "unknown-token" | "malformed-token" | "expired" | undefined;
+  secure: boolean;
+  userAgent: string | null;
+}
+
+export function toInfo(r: SessionRecord, current: boolean): SessionInfo {
+  return {
+    id: r.id,
+    userId: r.userId,
+    createdAt: new Date(r.createdAt),
+    lastSeenAt: new Date(r.lastSeenAt),
+    idleExpiresAt: new Date(r.idleExpiresAt),
+    absoluteExpiresAt: new Date(r.absoluteExpiresAt),
+    elevatedAt: r.elevatedAt === null ? null : new Date(r.elevatedAt),
+    userAgent: r.userAgent,
+    current,
+  };
+}
+
+/** Runs one store call; a store failure becomes a 503 SessionError and an event. */
+export async function guarded<T>(
+  events: Emitter<SessionEvent>,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = error instanceof StoreError ? error.code : "ERR_STORE_UNAVAILABLE";
+    const message = error instanceof Error ? error.message : String(error);
+    events.emit({ type: "store-error", operation, code, message });
+    if (error instanceof StoreError && error.code === "ERR_STORE_FULL") {
+      throw new SessionError(
+        "ERR_SESSION_STORE_UNAVAILABLE",
+        503,
+        `the session store is full: ${message}`,
+        { cause: error },
+      );
+    }
+    throw new SessionError(
+      "ERR_SESSION_STORE_UNAVAILABLE",
+      503,
+      `the session store failed during ${operation}; nothing was changed, try again shortly (${message})`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The session of one request. Reads are synchronous (the record was loaded with the request);
+ * `set` and `unset` are staged and written as one delta by `commit()` (or an explicit `save()`),
+ * before the response leaves. Sign-in, rotation and revocation write at once.
+ */
+export class RequestSession<Data extends Record<string, unknown> = Record<string, unknown>> {
+  readonly #o: ResolvedOptions<Data>;
+  readonly #events: Emitter<SessionEvent>;
+  #token: string | undefined;
+  #key: string | undefined;
+  #record: SessionRecord | undefined;
+  #set: Record<string, unknown> = {};
+  #unset = new Set<string>();
+  #dirty = false;
+  #cookieChanged = false;
+  #clearCookie: boolean;
+  #read = false;
+  #committed: SessionResponseHeaders | undefined;
+  readonly #secure: boolean;
+  readonly #userAgent: string | null;
+  /** Why a cookie the request carried gave no session, if it did not. */
+  readonly problem: LoadedState["problem"];
+
+  constructor(o: ResolvedOptions<Data>, events: Emitter<SessionEvent>, state: LoadedState) {
+    this.#o = o;
+    this.#events = events;
+    this.#token = state.token;
+    this.#key = state.key;
+    this.#record = state.record;
+    this.#clearCookie = state.clearCookie;
+    this.#secure = state.secure;
+    this.#userAgent = state.userAgent;
+    this.problem = state.problem;
+  }
+
+  /** True when the request has a live session (anonymous or signed in). */
+  get active(): boolean {
+    this.#read = true;
+    return this.#record !== undefined;
+  }
+
+  /** The signed-in user, or null (no session, or an anonymous one). */
+  get userId(): string | null {
+    this.#read = true;
+    return this.#record?.userId ?? null;
+  }
+
+  /** What may be shown about this session, or null without one. */
+  get info(): SessionInfo | null {
+    this.#read = true;
+    return this.#record === undefined ? null : toInfo(this.#record, true);
+  }
+
+  /** A value of the session's data, including changes staged by this request. */
+  get<K extends keyof Data & string>(key: K): Data[K] | undefined {
+    this.#read = true;
+    if (this.#unset.has(key)) return undefined;
+    if (Object.hasOwn(this.#set, key)) return this.#set[key] as Data[K];
+    return this.#record?.data[key] as Data[K] | undefined;
+  }
+
+  /** Stages `key = value` (a JSON value). Without a session, one is created (anonymous) on commit. */
+  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+    this.#assertOpen();
+    if (key === "__proto__")
+      throw new SessionError(
+        "ERR_SESSION_DATA_INVALID",
+        500,
+        'a session key cannot be "__proto__"',
+      );
+    this.#unset.delete(key);
+    this.#set[key] = value;
+    this.#dirty = true;
+  }
+
+  /** Stages the removal of `key`. */
+  unset<K extends keyof Data & string>(key: K): void {
+    this.#assertOpen();
+    delete this.#set[key];
+    this.#unset.add(key);
+    this.#dirty = true;
+  }
+
+  /**
+   * Signs `userId` in: whatever session the request carried is ended and replaced by a new one
+   * with a new token (no session fixation); an anonymous session's data is carried over.
+   */
+  async signIn(userId: string, options: { data?: Partial<Data> } = {}): Promise<void> {
+    this.#assertOpen();
+    this.#assertSecure();
+    if (typeof userId !== "string" || userId === "") {
+      throw new SessionError(
+        "ERR_SESSION_DATA_INVALID",
+        500,
+        "signIn needs a non-empty user id string",
+      );
+    }
+    const now = this.#o.now();
+    const carried = this.#record?.userId === null ? this.#currentData() : {};
+    const data = { ...carried, ...(options.data ?? {}) };
+    const token = newToken(shardFor(userId));
+    const key = storeKey(token);
+    const record: SessionRecord = {
+      id: newPublicId(),
+      userId,
+      data,
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: Math.min(now + this.#o.idleMs, now + this.#o.absoluteMs),
+      absoluteExpiresAt: now + this.#o.absoluteMs,
+      elevatedAt: null,
+      userAgent: this.#userAgent,
+    };
+    const cap = this.#o.maxPerUser;
+    const evicted = await guarded(this.#events, "create", () =>
+      this.#o.store.create(key, record, cap === undefined ? {} : { maxPerUser: cap }),
+    );
+    const previous = this.#record;
+    const previousKey = this.#key;
+    this.#adopt(token, key, record);
+    if (previous !== undefined && previousKey !== undefined) {
+      await guarded(this.#events, "delete", () => this.#o.store.delete(previousKey));
+      this.#events.emit({
+        type: "revoked",
+        sessionId: previous.id,
+        userId: previous.userId,
+        reason: "sign-in",
+      });
+    }
+    this.#events.emit({ type: "created", sessionId: record.id, userId });
+    for (const r of evicted) {
+      this.#events.emit({
+        type: "revoked",
+        sessionId: r.id,
+        userId: r.userId,
+        reason: "max-sessions",
+      });
+    }
+  }
+
+  /**
+   * Gives the session a new token and kills the old one at once, keeping its data. With
+   * `elevate`, also marks it elevated (after MFA, a role change).
+   */
+  async rotate(options: { elevate?: boolean } = {}): Promise<void> {
+    this.#assertOpen();
+    this.#assertSecure();
+    const record = this.#requireRecord("rotate");
+    const oldKey = this.#key as string;
+    const token = newToken(shardFor(record.userId));
+    const key = storeKey(token);
+    const now = this.#o.now();
+    const patch: SessionPatch = {
+      ...this.#takePatch(),
+      ...(options.elevate === true ? { elevatedAt: now } : {}),
+    };
+    const moved = await guarded(this.#events, "rename", () =>
+      this.#o.store.rename(oldKey, key, patch),
+    );
+    if (!moved) {
+      this.#forget();
+      throw new SessionError(
+        "ERR_SESSION_REQUIRED",
+        401,
+        "the session ended before it could be rotated: sign in again",
+      );
+    }
+    this.#adopt(token, key, applyPatch(record, patch));
+    this.#events.emit({
+      type: "rotated",
+      sessionId: record.id,
+      userId: record.userId,
+      reason: options.elevate === true ? "elevate" : "rotate",
+    });
+  }
+
+  /** Ends this session and clears its cookie. Without a session it only clears the cookie. */
+  async signOut(): Promise<void> {
+    this.#assertOpen();
+    const record = this.#record;
+    const key = this.#key;
+    if (record !== undefined && key !== undefined) {
+      await guarded(this.#events, "delete", () => this.#o.store.delete(key));
+      this.#events.emit({
+        type: "revoked",
+        sessionId: record.id,
+        userId: record.userId,
+        reason: "sign-out",
+      });
+    }
+    this.#forget();
+    this.#clearCookie = true;
+  }
+
+  /** This user's live sessions, oldest first, the current one marked. */
+  async list(): Promise<SessionInfo[]> {
+    const record = this.#requireUser("list sessions");
+    const all = await guarded(this.#events, "listByUser", () =>
+      this.#o.store.listByUser(record.userId as string),
+    );
+    return all.map((s) => toInfo(s.record, s.key === this.#key));
+  }
+
+  /** Ends every other session of this user ("sign out other devices"). Returns how many. */
+  async revokeOthers(): Promise<number> {
+    const record = this.#requireUser("revoke other sessions");
+    const key = this.#key as string;
+    const removed = await guarded(this.#events, "deleteByUser", () =>
+      this.#o.store.deleteByUser(record.userId as string, { exceptKey: key }),
+    );
+    this.#emitRevoked(removed, "revoke-others");
+    return removed.length;
+  }
+
+  /** Ends every session of this user, this one included ("log out all devices"). */
+  async revokeAll(): Promise<number> {
+    const record = this.#requireUser("revoke all sessions");
+    const removed = await guarded(this.#events, "deleteByUser", () =>
+      this.#o.store.deleteByUser(record.userId as string),
+    );
+    this.#emitRevoked(removed, "revoke-all");
+    this.#forget();
+    this.#clearCookie = true;
+    return removed.length;
+  }
+
+  /** Ends one of this user's sessions by its public id. False when no such session is theirs. */
+  async revoke(sessionId: string): Promise<boolean> {
+    const record = this.#requireUser("revoke a session");
+    const all = await guarded(this.#events, "listByUser", () =>
+      this.#o.store.listByUser(record.userId as string),
+    );
+    const target = all.find((s) => s.record.id === sessionId);
+    if (target === undefined) return false;
+    const removed = await guarded(this.#events, "delete", () => this.#o.store.delete(target.key));
+    if (removed !== null) this.#emitRevoked([removed], "revoke-one");
+    if (target.key === this.#key) {
+      this.#forget();
+      this.#clearCookie = true;
+    }
+    return removed !== null;
+  }
+
+  /** Writes staged changes now, e.g. before streaming a response. `commit()` does it anyway. */
+  async save(): Promise<void> {
+    this.#assertOpen();
+    await this.#flush(false);
+  }
+
+  /**
+   * Writes what changed (one delta, plus the idle extension when it is due) and returns the
+   * headers for the response. Adapters call it once, after the handler, before the response is
+   * sent; later calls return the same headers and write nothing.
+   */
+  async commit(): Promise<SessionResponseHeaders> {
+    if (this.#committed !== undefined) return this.#committed;
+    await this.#flush(true);
+    const setCookie: string[] = [];
+    if (this.#record !== undefined && this.#token !== undefined && this.#cookieChanged) {
+      setCookie.push(this.#cookie(this.#token, this.#record));
+    } else if (this.#clearCookie) {
+      setCookie.push(this.#cookie("", undefined));
+    }
+    let cacheControl: string | undefined;
+    if (setCookie.length > 0) cacheControl = "no-store";
+    else if (this.#read && this.#record !== undefined && this.#o.cachePrivate)
+      cacheControl = "private";
+    const vary = this.#read && this.#o.varyCookie ? "Cookie" : undefined;
+    this.#committed = { setCookie, cacheControl, vary };
+    return this.#committed;
+  }
+
+  async #flush(touch: boolean): Promise<void> {
+    const now = this.#o.now();
+    if (this.#record === undefined) {
+      if (!this.#dirty) return;
+      // Data without a session: an anonymous session (a cart before sign-in).
+      this.#assertSecure();
+      const token = newToken(shardFor(null));
+      const key = storeKey(token);
+      const record: SessionRecord = {
+        id: newPublicId(),
+        userId: null,
+        data: this.#currentData(),
+        createdAt: now,
+        lastSeenAt: now,
+        idleExpiresAt: now + this.#o.idleMs,
+        absoluteExpiresAt: now + this.#o.absoluteMs,
+        elevatedAt: null,
+        userAgent: this.#userAgent,
+      };
+      await guarded(this.#events, "create", () => this.#o.store.create(key, record));
+      this.#set = {};
+      this.#unset.clear();
+      this.#dirty = false;
+      this.#adopt(token, key, record);
+      this.#events.emit({ type: "created", sessionId: record.id, userId: null });
+      return;
+    }
+    const record = this.#record;
+    let patch: SessionPatch = this.#dirty ? this.#takePatch() : {};
+    // Extend the idle expiry only when the last extension is a touch interval old: most
+    // read-only requests then cost one store read and no write.
+    const idleExpiresAt = Math.min(now + this.#o.idleMs, record.absoluteExpiresAt);
+    const touchDue =
+      touch && now - record.lastSeenAt >= this.#o.touchMs && idleExpiresAt > record.idleExpiresAt;
+    if (touchDue) patch = { ...patch, lastSeenAt: now, idleExpiresAt };
+    if (patch.set === undefined && patch.unset === undefined && !touchDue) return;
+    const key = this.#key as string;
+    const ok = await guarded(this.#events, "update", () => this.#o.store.update(key, patch));
+    if (!ok) {
+      // Revoked or expired by another request meanwhile: the change has nowhere to go.
+      this.#forget();
+      this.#clearCookie = true;
+      return;
+    }
+    this.#record = applyPatch(record, patch);
+    if (touchDue) this.#cookieChanged = true;
+  }
+
+  #cookie(value: string, record: SessionRecord | undefined): string {
+    const now = this.#o.now();
+    const maxAge =
+      record === undefined
+        ? 0
+        : Math.max(
+            1,
+            Math.ceil((Math.min(record.idleExpiresAt, record.absoluteExpiresAt) - now) / 1000),
+          );
+    return serializeSetCookie({
+      name: this.#o.cookieName,
+      value,
+      path: this.#o.path,
+      ...(this.#o.domain === undefined ? {} : { domain: this.#o.domain }),
+      secure: true,
+      httpOnly: true,
+      sameSite: this.#o.sameSite,
+      maxAge,
+    });
+  }
+
+  #currentData(): Record<string, unknown> {
+    const data: Record<string, unknown> = { ...(this.#record?.data ?? {}), ...this.#set };
+    for (const k of this.#unset) delete data[k];
+    return data;
+  }
+
+  #takePatch(): SessionPatch {
+    const patch: SessionPatch = {
+      ...(Object.keys(this.#set).length > 0 ? { set: this.#set } : {}),
+      ...(this.#unset.size > 0 ? { unset: [...this.#unset] } : {}),
+    };
+    this.#set = {};
+    this.#unset = new Set();
+    this.#dirty = false;
+    return patch;
+  }
+
+  #adopt(token: string, key: string, record: SessionRecord): void {
+    this.#token = token;
+    this.#key = key;
+    this.#record = record;
+    this.#cookieChanged = true;
+    this.#clearCookie = false;
+    this.#read = true;
+  }
+
+  #forget(): void {
+    this.#token = undefined;
+    this.#key = undefined;
+    this.#record = undefined;
+    this.#cookieChanged = false;
+    this.#set = {};
+    this.#unset.clear();
+    this.#dirty = false;
+  }
+
+  #emitRevoked(records: readonly SessionRecord[], reason: RevokeReason): void {
+    for (const r of records)
+      this.#events.emit({ type: "revoked", sessionId: r.id, userId: r.userId, reason });
+  }
+
+  #requireRecord(action: string): SessionRecord {
+    if (this.#record === undefined) {
+      throw new SessionError(
+        "ERR_SESSION_REQUIRED",
+        401,
+        `cannot ${action} without a session: sign in first`,
+      );
+    }
+    return this.#record;
+  }
+
+  #requireUser(action: string): SessionRecord {
+    const r = this.#requireRecord(action);
+    if (r.userId === null)
+      throw new SessionError(
+        "ERR_SESSION_REQUIRED",
+        401,
+        `cannot ${action} of an anonymous session: sign in first`,
+      );
+    return r;
+  }
+
+  #assertOpen(): void {
+    if (this.#committed !== undefined) {
+      throw new SessionError(
+        "ERR_SESSION_COMMITTED",
+        500,
+        "the session was already committed for this response: change it before the response is sent",
+      );
+    }
+  }
+
+  #assertSecure(): void {
+    if (!this.#secure) {
+      throw new SessionError(
+        "ERR_SESSION_INSECURE_TRANSPORT",
+        400,
+        "this request came over plain http://, where browsers refuse to store a Secure session cookie: serve the app over HTTPS, set trustProxy: true behind a proxy that terminates TLS, or set insecureLocalhost: true for http://localhost during development",
+      );
+    }
+  }
+}
+
+export function applyPatch(r: SessionRecord, patch: SessionPatch): SessionRecord {
+  const { set, unset, ...meta } = patch;
+  let data = r.data;
+  if (set !== undefined || unset !== undefined) {
+    const next: Record<string, unknown> = { ...r.data, ...(set ?? {}) };
+    for (const k of unset ?? []) delete next[k];
+    data = next;
+  }
+  return { ...r, ...meta, data };
+}

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { testSessionStore } from "./conformance.js";
+import { memoryStore } from "./memory.js";
+import { StoreError } from "./types.js";
+
+testSessionStore("memory", async () => {
+  const store = memoryStore();
+  return { store, cleanup: async () => store.close?.() };
+});
+
+test("memory store: a size bound, with a clear error", async () => {
+  const store = memoryStore({ maxSessions: 2 });
+  const r = (id: string) => ({
+    id,
+    userId: null,
+    data: {},
+    createdAt: 0,
+    lastSeenAt: 0,
+    idleExpiresAt: Date.now() + 60_000,
+    absoluteExpiresAt: Date.now() + 60_000,
+    elevatedAt: null,
+    userAgent: null,
+  });
+  await store.create("a.1", r("1"));
+  await store.create("a.2", r("2"));
+  await assert.rejects(
+    store.create("a.3", r("3")),
+    (e: unknown) =>
+      e instanceof StoreError && e.code === "ERR_STORE_FULL" && /maxSessions/.test(e.message),
+  );
+  await store.delete("a.1");
+  await store.create("a.3", r("3"));
+  await store.close?.();
+});
+
+test("memory store: expired sessions make room before the bound is enforced", async () => {
+  let t = 1_000;
+  const store = memoryStore({ maxSessions: 1, now: () => t });
+  const r = {
+    id: "x",
+    userId: null,
+    data: {},
+    createdAt: t,
+    lastSeenAt: t,
+    idleExpiresAt: t + 10,
+    absoluteExpiresAt: t + 10,
+    elevatedAt: null,
+    userAgent: null,
+  };
+  await store.create("a.1", r);
+  t += 11;
+  await store.create("a.2", { ...r, idleExpiresAt: t + 10, absoluteExpiresAt: t + 10 });
+  assert.notEqual(await store.get("a.2"), null);
+  await store.close?.();
+});

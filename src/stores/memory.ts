@@ -1,0 +1,191 @@
+import {
+  type CreateOptions,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+  StoreError,
+} from "./types.js";
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The most sessions held at once (default 100,000). Creating one more throws a
+   * {@link StoreError} `ERR_STORE_FULL` rather than growing without bound.
+   */
+  maxSessions?: number;
+  /** How often expired sessions are swept, in ms (default 60,000). Reads never see them anyway. */
+  sweepIntervalMs?: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+interface Entry {
+  meta: Omit<SessionRecord, "data">;
+  // Values are kept as JSON text, as every other store keeps them: what comes back is a copy,
+  // and only JSON survives, whichever store the application runs on.
+  data: Map<string, string>;
+}
+
+function expiresAt(m: Omit<SessionRecord, "data">): number {
+  return Math.min(m.idleExpiresAt, m.absoluteExpiresAt);
+}
+
+/**
+ * The embedded store: sessions in this process's memory, gone when it exits. For development,
+ * tests and single-process apps. Expired sessions are invisible at once and swept periodically
+ * (no scan per request); a size bound keeps memory in check.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
+  const max = options.maxSessions ?? 100_000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  const byUser = new Map<string, Set<string>>();
+
+  const live = (key: string): Entry | undefined => {
+    const e = entries.get(key);
+    if (e === undefined) return undefined;
+    if (expiresAt(e.meta) <= now()) {
+      remove(key, e);
+      return undefined;
+    }
+    return e;
+  };
+  const remove = (key: string, e: Entry): void => {
+    entries.delete(key);
+    unindex(key, e.meta.userId);
+  };
+  const unindex = (key: string, userId: string | null): void => {
+    if (userId === null) return;
+    const keys = byUser.get(userId);
+    keys?.delete(key);
+    if (keys?.size === 0) byUser.delete(userId);
+  };
+  const index = (key: string, userId: string | null): void => {
+    if (userId === null) return;
+    let keys = byUser.get(userId);
+    if (keys === undefined) {
+      keys = new Set();
+      byUser.set(userId, keys);
+    }
+    keys.add(key);
+  };
+  const toRecord = (e: Entry): SessionRecord => {
+    const data: Record<string, unknown> = {};
+    for (const [k, v] of e.data) data[k] = JSON.parse(v);
+    return { ...e.meta, data };
+  };
+  const apply = (e: Entry, patch: SessionPatch): void => {
+    if (patch.set !== undefined) {
+      for (const [k, v] of Object.entries(patch.set)) {
+        if (v === undefined) e.data.delete(k);
+        else e.data.set(k, JSON.stringify(v));
+      }
+    }
+    for (const k of patch.unset ?? []) e.data.delete(k);
+    const { set: _set, unset: _unset, ...meta } = patch;
+    e.meta = { ...e.meta, ...meta };
+  };
+  const listLive = (userId: string): StoredSession[] => {
+    const out: StoredSession[] = [];
+    for (const key of [...(byUser.get(userId) ?? [])]) {
+      const e = live(key);
+      if (e !== undefined) out.push({ key, record: toRecord(e) });
+    }
+    return out.sort((a, b) => a.record.createdAt - b.record.createdAt);
+  };
+
+  const sweep = (): void => {
+    const t = now();
+    for (const [key, e] of entries) if (expiresAt(e.meta) <= t) remove(key, e);
+  };
+  const timer = setInterval(sweep, options.sweepIntervalMs ?? 60_000);
+  timer.unref?.();
+
+  return {
+    async get(key) {
+      const e = live(key);
+      return e === undefined ? null : toRecord(e);
+    },
+
+    async create(key, record, createOptions?: CreateOptions) {
+      if (entries.size >= max && !entries.has(key)) {
+        sweep();
+        if (entries.size >= max) {
+          throw new StoreError(
+            "ERR_STORE_FULL",
+            `the memory store holds its maximum of ${max} sessions: raise maxSessions, shorten the timeouts, or use a Redis or PostgreSQL store`,
+          );
+        }
+      }
+      const { data, ...meta } = record;
+      const e: Entry = { meta, data: new Map() };
+      for (const [k, v] of Object.entries(data)) {
+        if (v !== undefined) e.data.set(k, JSON.stringify(v));
+      }
+      const old = entries.get(key);
+      if (old !== undefined) remove(key, old);
+      entries.set(key, e);
+      index(key, record.userId);
+      const evicted: SessionRecord[] = [];
+      const cap = createOptions?.maxPerUser;
+      if (cap !== undefined && record.userId !== null) {
+        const all = listLive(record.userId);
+        for (const s of all.slice(0, Math.max(0, all.length - cap))) {
+          const victim = entries.get(s.key);
+          if (victim !== undefined) remove(s.key, victim);
+          evicted.push(s.record);
+        }
+      }
+      return evicted;
+    },
+
+    async update(key, patch) {
+      const e = live(key);
+      if (e === undefined) return false;
+      const userBefore = e.meta.userId;
+      apply(e, patch);
+      if (e.meta.userId !== userBefore) {
+        unindex(key, userBefore);
+        index(key, e.meta.userId);
+      }
+      return true;
+    },
+
+    async rename(oldKey, newKey, patch) {
+      const e = live(oldKey);
+      if (e === undefined) return false;
+      remove(oldKey, e);
+      if (patch !== undefined) apply(e, patch);
+      entries.set(newKey, e);
+      index(newKey, e.meta.userId);
+      return true;
+    },
+
+    async delete(key) {
+      const e = live(key);
+      if (e === undefined) return null;
+      remove(key, e);
+      return toRecord(e);
+    },
+
+    async listByUser(userId) {
+      return listLive(userId);
+    },
+
+    async deleteByUser(userId, deleteOptions) {
+      const removed: SessionRecord[] = [];
+      for (const s of listLive(userId)) {
+        if (s.key === deleteOptions?.exceptKey) continue;
+        const e = entries.get(s.key);
+        if (e !== undefined) remove(s.key, e);
+        removed.push(s.record);
+      }
+      return removed;
+    },
+
+    async close() {
+      clearInterval(timer);
+    },
+  };
+}
