@@ -124,6 +124,7 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     cachePrivate: o.cacheControl?.private ?? true,
     varyCookie: o.cacheControl?.vary ?? true,
     schema: o.schema,
-    now: o.now ?? Date.now,
+    // Whole milliseconds: stores keep times as integers.
+    now: o.now === undefined ? Date.now : () => Math.floor((o.now as () => number)()),
   };
 }

@@ -70,6 +70,14 @@ export async function guarded<T>(
     const code = error instanceof StoreError ? error.code : "ERR_STORE_UNAVAILABLE";
     const message = error instanceof Error ? error.message : String(error);
     events.emit({ type: "store-error", operation, code, message });
+    if (error instanceof StoreError && error.code === "ERR_STORE_VALUE_REFUSED") {
+      throw new SessionError(
+        "ERR_SESSION_DATA_INVALID",
+        400,
+        `the session store cannot hold this data: ${message}`,
+        { cause: error },
+      );
+    }
     if (error instanceof StoreError && error.code === "ERR_STORE_FULL") {
       throw new SessionError(
         "ERR_SESSION_STORE_UNAVAILABLE",

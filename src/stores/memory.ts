@@ -71,8 +71,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     keys.add(key);
   };
   const toRecord = (e: Entry): SessionRecord => {
-    const data: Record<string, unknown> = {};
-    for (const [k, v] of e.data) data[k] = JSON.parse(v);
+    // fromEntries defines own properties, so even a "__proto__" key stays data.
+    const data = Object.fromEntries([...e.data].map(([k, v]) => [k, JSON.parse(v) as unknown]));
     return { ...e.meta, data };
   };
   const apply = (e: Entry, patch: SessionPatch): void => {

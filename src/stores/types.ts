@@ -92,9 +92,19 @@ export interface SessionStore {
 }
 
 /** Codes of {@link StoreError}. */
-export type StoreErrorCode = "ERR_STORE_UNAVAILABLE" | "ERR_STORE_FULL" | "ERR_STORE_CORRUPT";
+export type StoreErrorCode =
+  /** The store cannot be reached or did not answer: the session layer answers 503. */
+  | "ERR_STORE_UNAVAILABLE"
+  /** The store is out of room (the memory store's bound, a full disk). */
+  | "ERR_STORE_FULL"
+  /** The store holds something it cannot read back. */
+  | "ERR_STORE_CORRUPT"
+  /** The store cannot hold this value (PostgreSQL's jsonb refuses U+0000, for one). */
+  | "ERR_STORE_VALUE_REFUSED"
+  /** The store was created with options it cannot work with. */
+  | "ERR_STORE_OPTIONS_INVALID";
 
-/** A store failed: it is down, full, or holds something it cannot read. */
+/** A store failed: it is down, full, misconfigured, or cannot hold or read a value. */
 export class StoreError extends SessionjarError {
   declare readonly code: StoreErrorCode;
 

@@ -406,6 +406,19 @@ export function testAdapter(name: string, start: StartServer): void {
       assert.equal((await b.json("GET", "/data?key=x")).body.value, null);
     });
 
+    test("a write that fails at commit: the whole 503 JSON, and no cookie", async () => {
+      h.store.down = true;
+      try {
+        // No cookie, so loading needs no store; creating the anonymous session then fails.
+        const r = await new Browser(h.origin).json("POST", "/cart?item=tea");
+        assert.equal(r.status, 503);
+        assert.equal(r.body.error.code, "session_store_unavailable");
+        assert.deepEqual(r.res.headers.getSetCookie(), []);
+      } finally {
+        h.store.down = false;
+      }
+    });
+
     test("a handler bug is a 500 for that request only; the server keeps serving", async () => {
       const r = await fetch(`${h.origin}/boom`);
       assert.equal(r.status, 500);

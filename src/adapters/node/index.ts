@@ -21,6 +21,19 @@ export function nodeSessionRequest(req: IncomingMessage): SessionRequest {
   };
 }
 
+// Headers of the answer the handler prepared that must not survive into an error answer: a
+// stale Content-Length would cut the JSON short, and cookies and redirects do not belong to it.
+const REPLACED = [
+  "content-length",
+  "content-encoding",
+  "content-range",
+  "etag",
+  "last-modified",
+  "location",
+  "set-cookie",
+  "transfer-encoding",
+];
+
 const INTERNAL = JSON.stringify({ error: { code: "internal_error", message: "internal error" } });
 
 /**
@@ -34,6 +47,7 @@ export function sendSessionError(res: ServerResponse, error: unknown): void {
     res.destroy();
     return;
   }
+  for (const name of REPLACED) res.removeHeader(name);
   if (a === undefined) res.writeHead(500, { "content-type": "application/json" }).end(INTERNAL);
   else res.writeHead(a.status, a.headers).end(a.body);
 }
@@ -73,7 +87,6 @@ export function commitBeforeResponse(
       },
       (error: unknown) => {
         restore();
-        res.removeHeader("set-cookie");
         queue.length = 0;
         sendSessionError(res, error);
       },

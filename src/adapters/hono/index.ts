@@ -1,0 +1,80 @@
+/**
+ * sessionjar/adapters/hono: sessions for Hono 4, on any runtime it runs on.
+ *
+ * ```ts
+ * const app = new Hono<SessionEnv>();
+ * app.use(sessions(manager));
+ * app.post("/login", async (c) => { await c.get("session").signIn(userId); return c.json({}) });
+ * app.onError((err, c) => sessionErrorResponse(err) ?? c.text("Internal Server Error", 500));
+ * serve({ fetch: app.fetch, port: 3000 }); // @hono/node-server; or export default app
+ * ```
+ *
+ * The middleware loads the session into `c.get("session")` (typed by {@link SessionEnv}: give
+ * it your data type, `Hono<SessionEnv<MyData>>`), awaits the rest of the chain, commits the
+ * session and adds its headers to `c.res` (`Set-Cookie` appended to any the handler set; the
+ * response is copied rather than modified, as it may be shared or immutable). A store that is
+ * down answers 503 JSON, when loading as when committing.
+ *
+ * Hono turns errors thrown by handlers into responses in `app.onError` before the middleware
+ * sees them, so wire {@link sessionErrorResponse} there: a `SessionError` becomes its status and
+ * `{ error: { code, message } }`; without it, Hono's default answers every error with a 500.
+ *
+ * The scheme is `new URL(c.req.url).protocol`, as the runtime reports it, or `X-Forwarded-Proto` /
+ * `Forwarded` with the sessions' own `trustProxy` option.
+ *
+ * @module
+ */
+import type { Env, MiddlewareHandler } from "hono";
+import type { Sessions } from "../../session/create-sessions.js";
+import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
+import { sessionErrorResponse, webSessionRequest, withSessionHeaders } from "../web/index.js";
+
+export { sessionErrorResponse };
+
+/**
+ * The Hono environment the middleware provides: `c.get("session")`. Combine it with your own,
+ * e.g. `Hono<SessionEnv<MyData> & { Bindings: MyBindings }>`.
+ */
+export interface SessionEnv<Data extends Record<string, unknown> = Record<string, unknown>>
+  extends Env {
+  Variables: { session: RequestSession<Data> };
+}
+
+/**
+ * The middleware: `app.use(sessions(manager))`. Loads the request's session before the rest of
+ * the chain runs and commits it after, before the response leaves.
+ */
+export function sessions<Data extends Record<string, unknown>>(
+  manager: Sessions<Data>,
+): MiddlewareHandler<SessionEnv<Data>> {
+  return async (c, next) => {
+    let session: RequestSession<Data>;
+    try {
+      session = await manager.load(webSessionRequest(c.req.raw));
+    } catch (error) {
+      const answer = sessionErrorResponse(error);
+      if (answer === undefined) throw error;
+      return answer;
+    }
+    c.set("session", session);
+    await next();
+    let h: SessionResponseHeaders;
+    try {
+      h = await session.commit();
+    } catch (error) {
+      const answer = sessionErrorResponse(error);
+      if (answer === undefined) throw error;
+      // The write failed: the handler's response (and any cookie it set) never leaves. Clearing
+      // c.res first keeps Hono from merging the old response's headers into the answer.
+      await c.res.body?.cancel().catch(() => {});
+      c.res = undefined;
+      c.res = answer;
+      return;
+    }
+    const response = withSessionHeaders(c.res, h);
+    if (response !== c.res) {
+      c.res = undefined;
+      c.res = response;
+    }
+  };
+}

@@ -1,0 +1,338 @@
+// The PostgreSQL store against a real server: SESSIONJAR_PG_URL, or the local one that .ci/run
+// starts (trust auth, database "test"). Each run works in tables of its own, dropped at the end.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer, type Server, type Socket } from "node:net";
+import { after, describe, test } from "node:test";
+import pg from "pg";
+import { SessionjarError } from "../errors.js";
+import { testSessionStore } from "./conformance.js";
+import { DEFAULT_TABLE, migrate, postgresStore } from "./postgres.js";
+import { type SessionRecord, StoreError } from "./types.js";
+
+const URL = process.env.SESSIONJAR_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const run = randomBytes(4).toString("hex");
+const tableFor = (what: string): string => `sj_test_${run}_${what}`;
+
+const pool = new pg.Pool({ connectionString: URL, max: 25, connectionTimeoutMillis: 5_000 });
+// An idle client whose server goes away must not take the test process down with it.
+pool.on("error", () => {});
+const tables: string[] = [];
+
+async function freshTable(what: string): Promise<string> {
+  const table = tableFor(what);
+  tables.push(table);
+  await migrate(pool, { table });
+  return table;
+}
+
+after(async () => {
+  for (const t of tables) await pool.query(`DROP TABLE IF EXISTS "${t}"`);
+  await pool.end();
+});
+
+testSessionStore("postgres", async () => {
+  const table = await freshTable("conformance");
+  const store = postgresStore({ pool, table });
+  return { store, cleanup: async () => store.close() };
+});
+
+function record(t: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id: randomBytes(12).toString("base64url"),
+    userId: null,
+    data: {},
+    createdAt: t,
+    lastSeenAt: t,
+    idleExpiresAt: t + 60_000,
+    absoluteExpiresAt: t + 3_600_000,
+    elevatedAt: null,
+    userAgent: null,
+    ...overrides,
+  };
+}
+
+const isCode =
+  (code: string) =>
+  (e: unknown): boolean =>
+    e instanceof SessionjarError && e.code === code;
+
+describe("postgres store", () => {
+  test("migrate is idempotent, also when run in parallel", async () => {
+    const table = tableFor("migrate");
+    tables.push(table);
+    await Promise.all([
+      migrate(pool, { table }),
+      migrate(pool, { table }),
+      migrate(pool, { table }),
+    ]);
+    const store = postgresStore({ pool, table });
+    await store.create("a.1", record(Date.now(), { data: { kept: true } }));
+    await migrate(pool, { table });
+    assert.deepEqual((await store.get("a.1"))?.data, { kept: true });
+    const { rows } = await pool.query<{ column_name: string; data_type: string }>(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+      [table],
+    );
+    assert.deepEqual(
+      rows.map((r) => `${r.column_name} ${r.data_type}`),
+      [
+        "key text",
+        "id text",
+        "user_id text",
+        "data jsonb",
+        "created_at bigint",
+        "last_seen_at bigint",
+        "idle_expires_at bigint",
+        "absolute_expires_at bigint",
+        "elevated_at bigint",
+        "user_agent text",
+        "expires_at bigint",
+      ],
+    );
+  });
+
+  test("the indexes exist: primary key, unique id, per-user (partial), expiry", async () => {
+    const table = await freshTable("indexes");
+    const { rows } = await pool.query<{ indexname: string; indexdef: string }>(
+      "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1",
+      [table],
+    );
+    const defs = rows.map((r) => r.indexdef.replace(/ USING btree/, ""));
+    const on = `ON public.${table}`;
+    assert.ok(defs.includes(`CREATE UNIQUE INDEX ${table}_pkey ${on} (key)`), defs.join("\n"));
+    assert.ok(defs.includes(`CREATE UNIQUE INDEX ${table}_id_key ${on} (id)`), defs.join("\n"));
+    assert.ok(
+      defs.includes(
+        `CREATE INDEX ${table}_user_idx ${on} (user_id, created_at) WHERE (user_id IS NOT NULL)`,
+      ),
+      defs.join("\n"),
+    );
+    assert.ok(
+      defs.includes(`CREATE INDEX ${table}_expires_idx ${on} (expires_at)`),
+      defs.join("\n"),
+    );
+  });
+
+  test("a table name at the 63-character limit gets index names that fit", async () => {
+    const table = `sj_${run}_${"x".repeat(63 - 4 - run.length)}`;
+    assert.equal(table.length, 63);
+    tables.push(table);
+    await migrate(pool, { table });
+    await migrate(pool, { table });
+    const { rows } = await pool.query<{ indexname: string }>(
+      "SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname",
+      [table],
+    );
+    assert.equal(rows.length, 4);
+    for (const r of rows) assert.ok(r.indexname.length <= 63, r.indexname);
+  });
+
+  test("sweep deletes only expired rows, in batches", async () => {
+    const table = await freshTable("sweep");
+    let t = 1_000_000;
+    const store = postgresStore({ pool, table, now: () => t });
+    for (let i = 0; i < 5; i++) {
+      await store.create(`s.idle${i}`, record(t, { idleExpiresAt: t + 10 }));
+    }
+    await store.create("s.absolute", record(t, { absoluteExpiresAt: t + 10 }));
+    await store.create("s.live", record(t, { idleExpiresAt: t + 1_000 }));
+    await store.create("s.edge", record(t, { idleExpiresAt: t + 20 }));
+    assert.equal(await store.sweep(), 0);
+    t += 20;
+    assert.equal(await store.sweep({ batchSize: 2, maxBatches: 1 }), 2);
+    assert.equal(await store.sweep({ batchSize: 2 }), 5);
+    const { rows } = await pool.query<{ key: string }>(`SELECT key FROM "${table}" ORDER BY key`);
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      ["s.live"],
+    );
+    assert.notEqual(await store.get("s.live"), null);
+    await assert.rejects(store.sweep({ batchSize: 0 }), TypeError);
+  });
+
+  test("each call is one round trip, but a capped sign-in", async () => {
+    const table = await freshTable("trips");
+    let calls = 0;
+    const counting = new Proxy(pool, {
+      get(target, prop, receiver) {
+        if (prop === "query") {
+          return (...args: Parameters<typeof pool.query>) => {
+            calls++;
+            return (target.query as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const store = postgresStore({ pool: counting, table });
+    const t = Date.now();
+    const trips = async (body: () => Promise<unknown>): Promise<number> => {
+      calls = 0;
+      await body();
+      return calls;
+    };
+    assert.equal(await trips(() => store.create("r.1", record(t, { userId: "u" }))), 1);
+    assert.equal(await trips(() => store.get("r.1")), 1);
+    assert.equal(await trips(() => store.update("r.1", { set: { a: 1 }, unset: ["b"] })), 1);
+    assert.equal(await trips(() => store.update("r.1", {})), 1);
+    assert.equal(await trips(() => store.rename("r.1", "r.2", { lastSeenAt: t + 1 })), 1);
+    assert.equal(await trips(() => store.listByUser("u")), 1);
+    assert.equal(await trips(() => store.delete("r.2")), 1);
+    assert.equal(await trips(() => store.deleteByUser("u")), 1);
+  });
+
+  test("update with set: undefined removes the key, as the memory store does", async () => {
+    const store = postgresStore({ pool, table: await freshTable("undef") });
+    await store.create("u.1", record(Date.now(), { data: { a: 1, b: 2 } }));
+    assert.equal(await store.update("u.1", { set: { a: undefined, c: 3 } }), true);
+    assert.deepEqual((await store.get("u.1"))?.data, { b: 2, c: 3 });
+  });
+
+  test("odd data keys survive set and unset (quotes, braces, commas, backslashes, __proto__)", async () => {
+    const store = postgresStore({ pool, table: await freshTable("oddkeys") });
+    const odd = ['a"b', "{x,y}", "back\\slash", "", "NULL"];
+    await store.create("o.1", record(Date.now()));
+    await store.update("o.1", { set: Object.fromEntries(odd.map((k) => [k, k])) });
+    assert.deepEqual(Object.keys((await store.get("o.1"))?.data ?? {}).sort(), [...odd].sort());
+    await store.update("o.1", { unset: odd });
+    assert.deepEqual((await store.get("o.1"))?.data, {});
+    await store.update("o.1", { set: JSON.parse('{"__proto__": {"x": 1}}') });
+    const data = (await store.get("o.1"))?.data ?? {};
+    assert.ok(Object.hasOwn(data, "__proto__"));
+    assert.deepEqual(Object.getOwnPropertyDescriptor(data, "__proto__")?.value, { x: 1 });
+  });
+
+  test("a value jsonb cannot hold (U+0000) is ERR_STORE_VALUE_REFUSED, and nothing changes", async () => {
+    const store = postgresStore({ pool, table: await freshTable("nul") });
+    await store.create("n.1", record(Date.now(), { data: { a: 1 } }));
+    await assert.rejects(
+      store.update("n.1", { set: { a: "x\u0000y" } }),
+      isCode("ERR_STORE_VALUE_REFUSED"),
+    );
+    await assert.rejects(
+      store.create("n.2", record(Date.now(), { data: { a: "\u0000" } })),
+      isCode("ERR_STORE_VALUE_REFUSED"),
+    );
+    assert.deepEqual((await store.get("n.1"))?.data, { a: 1 });
+    assert.equal(await store.get("n.2"), null);
+  });
+
+  test("close() leaves the application's pool open", async () => {
+    const store = postgresStore({ pool, table: await freshTable("close") });
+    await store.close();
+    assert.equal((await pool.query("SELECT 1 AS one")).rows[0]?.one, 1);
+  });
+
+  test("an invalid table name is refused, before any query", async () => {
+    for (const table of ["Sessions", "a;drop table x", '"x"', "1abc", "", "a.b", "x".repeat(64)]) {
+      assert.throws(
+        () => postgresStore({ pool, table }),
+        isCode("ERR_STORE_OPTIONS_INVALID"),
+        table,
+      );
+      await assert.rejects(migrate(pool, { table }), isCode("ERR_STORE_OPTIONS_INVALID"), table);
+    }
+    assert.equal(DEFAULT_TABLE, "sessionjar_sessions");
+  });
+
+  test("a missing table is ERR_STORE_UNAVAILABLE, naming migrate", async () => {
+    const store = postgresStore({ pool, table: tableFor("never_migrated") });
+    await assert.rejects(
+      store.get("m.1"),
+      (e: unknown) =>
+        e instanceof StoreError &&
+        e.code === "ERR_STORE_UNAVAILABLE" &&
+        /migrate\(/.test(e.message),
+    );
+  });
+
+  test("a row it cannot read is ERR_STORE_CORRUPT", async () => {
+    const table = await freshTable("corrupt");
+    const store = postgresStore({ pool, table });
+    const t = Date.now();
+    await pool.query(
+      `INSERT INTO "${table}" (key, id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at)
+       VALUES ('c.array', 'i1', '[1,2]', $1, $1, $2, $2), ('c.big', 'i2', '{}', 9007199254740993, $1, $2, $2)`,
+      [t, t + 60_000],
+    );
+    await assert.rejects(store.get("c.array"), isCode("ERR_STORE_CORRUPT"));
+    await assert.rejects(store.get("c.big"), isCode("ERR_STORE_CORRUPT"));
+  });
+
+  describe("an unreachable server is ERR_STORE_UNAVAILABLE, promptly", () => {
+    const servers: Server[] = [];
+    const sockets: Socket[] = [];
+    after(async () => {
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    });
+
+    /** A port with nothing listening on it: bound once, then released. */
+    async function closedPort(): Promise<number> {
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const { port } = server.address() as { port: number };
+      await new Promise((r) => server.close(r));
+      return port;
+    }
+
+    async function expectUnavailable(p: pg.Pool, withinMs: number): Promise<void> {
+      p.on("error", () => {});
+      const store = postgresStore({ pool: p, table: tableFor("down") });
+      const started = Date.now();
+      for (const call of [
+        () => store.get("d.1"),
+        () => store.create("d.1", record(started, { userId: "u" }), { maxPerUser: 2 }),
+        () => migrate(p, { table: tableFor("down") }),
+      ]) {
+        await assert.rejects(call(), (e: unknown) => {
+          assert.ok(e instanceof StoreError, String(e));
+          assert.equal(e.code, "ERR_STORE_UNAVAILABLE");
+          assert.match(e.message, /PostgreSQL is unavailable/);
+          return true;
+        });
+      }
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < withinMs, `took ${elapsed} ms`);
+      await p.end();
+    }
+
+    test("connection refused", async () => {
+      const port = await closedPort();
+      await expectUnavailable(
+        new pg.Pool({ host: "127.0.0.1", port, user: "postgres", connectionTimeoutMillis: 500 }),
+        1_500,
+      );
+    });
+
+    test("a server that accepts and never answers: connection timeout", async () => {
+      const server = createServer((s) => sockets.push(s));
+      servers.push(server);
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const { port } = server.address() as { port: number };
+      await expectUnavailable(
+        new pg.Pool({ host: "127.0.0.1", port, user: "postgres", connectionTimeoutMillis: 200 }),
+        1_500,
+      );
+    });
+
+    test("an exhausted pool: timeout waiting for a connection", async () => {
+      const small = new pg.Pool({
+        connectionString: URL,
+        max: 1,
+        connectionTimeoutMillis: 200,
+      });
+      const held = await small.connect();
+      try {
+        const store = postgresStore({ pool: small, table: tableFor("conformance") });
+        const started = Date.now();
+        await assert.rejects(store.get("e.1"), isCode("ERR_STORE_UNAVAILABLE"));
+        assert.ok(Date.now() - started < 1_000);
+      } finally {
+        held.release();
+        await small.end();
+      }
+    });
+  });
+});

@@ -1,0 +1,555 @@
+/**
+ * sessionjar/stores/postgres: sessions in a PostgreSQL table, through the application's own `pg`
+ * pool.
+ *
+ * ```ts
+ * import pg from "pg";
+ * import { migrate, postgresStore } from "sessionjar/stores/postgres";
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2_000 });
+ * await migrate(pool); // once per deploy, or at start-up: it is idempotent
+ * const store = postgresStore({ pool });
+ * setInterval(() => store.sweep().catch(console.error), 10 * 60_000).unref();
+ * ```
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { Pool, PoolClient, QueryResultRow } from "pg";
+import { SessionjarError } from "../errors.js";
+import {
+  type CreateOptions,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+  StoreError,
+} from "./types.js";
+
+/** The table name used when none is given. */
+export const DEFAULT_TABLE = "sessionjar_sessions";
+
+/** Options of {@link postgresStore}. */
+export interface PostgresStoreOptions {
+  /**
+   * The application's own pool. The store borrows a connection per call and never ends the
+   * pool. Set `connectionTimeoutMillis` on it (the `pg` default is to wait forever), so that a
+   * dead server or an exhausted pool fails fast with `ERR_STORE_UNAVAILABLE` instead of hanging
+   * the request.
+   */
+  pool: Pool;
+  /**
+   * The table (default `sessionjar_sessions`): lower-case letters, digits and underscores, at
+   * most 63 characters, not starting with a digit. It is looked up on the connection's
+   * `search_path`. Create it with {@link migrate}.
+   */
+  table?: string;
+  /** The clock, in ms since the epoch, for tests. Expiry is judged by it, not by the server's. */
+  now?: () => number;
+}
+
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /** The table to create (default `sessionjar_sessions`); the same rules as the store's. */
+  table?: string;
+}
+
+/** Options of {@link PostgresSessionStore.sweep}. */
+export interface SweepOptions {
+  /** Rows deleted per statement (default 1,000): each batch holds its row locks only briefly. */
+  batchSize?: number;
+  /** Stop after this many batches (default: until no expired row is left). */
+  maxBatches?: number;
+}
+
+/** A {@link SessionStore} on PostgreSQL, with the housekeeping that a table needs. */
+export interface PostgresSessionStore extends SessionStore {
+  /**
+   * Deletes expired rows, in batches, and returns how many. Expired sessions are invisible
+   * whether or not they were swept, so this only reclaims space: call it every few minutes
+   * from one place (a timer in the app, a cron job, a worker). Several instances sweeping at
+   * once do not block each other (`FOR UPDATE SKIP LOCKED`).
+   */
+  sweep(options?: SweepOptions): Promise<number>;
+  /** Does nothing that outlives the call: the pool is the application's, and stays open. */
+  close(): Promise<void>;
+}
+
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Refuses a table name that would need escaping: only plain identifiers are ever spliced in. */
+function checkTable(table: string | undefined): string {
+  const t = table ?? DEFAULT_TABLE;
+  if (typeof t !== "string" || !TABLE_NAME.test(t)) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `table must be a plain PostgreSQL identifier (lower-case letters, digits and "_", at most 63 characters, not starting with a digit), got ${JSON.stringify(t)}`,
+    );
+  }
+  return t;
+}
+
+/**
+ * `<table>_<suffix>`, kept within PostgreSQL's 63-byte identifier limit: a long table name is
+ * cut and given a hash, so that two long names never share an index name.
+ */
+function indexName(table: string, suffix: string): string {
+  const name = `${table}_${suffix}`;
+  if (name.length <= 63) return name;
+  const hash = createHash("sha256").update(table).digest("hex").slice(0, 8);
+  return `${table.slice(0, 63 - suffix.length - 10)}_${hash}_${suffix}`;
+}
+
+function schemaSql(table: string): string {
+  const q = `"${table}"`;
+  return `
+    CREATE TABLE IF NOT EXISTS ${q} (
+      key text PRIMARY KEY,
+      id text NOT NULL UNIQUE,
+      user_id text,
+      data jsonb NOT NULL DEFAULT '{}'::jsonb,
+      created_at bigint NOT NULL,
+      last_seen_at bigint NOT NULL,
+      idle_expires_at bigint NOT NULL,
+      absolute_expires_at bigint NOT NULL,
+      elevated_at bigint,
+      user_agent text,
+      expires_at bigint GENERATED ALWAYS AS (LEAST(idle_expires_at, absolute_expires_at)) STORED
+    );
+    CREATE INDEX IF NOT EXISTS "${indexName(table, "user_idx")}"
+      ON ${q} (user_id, created_at) WHERE user_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS "${indexName(table, "expires_idx")}" ON ${q} (expires_at);`;
+}
+
+/**
+ * Creates the sessions table and its indexes if they do not exist yet. Idempotent and safe to
+ * run from several processes at once (they take turns on an advisory lock); run it at deploy
+ * time or at start-up, with a role that may create tables. It never alters an existing table.
+ *
+ * The table: `key` (the SHA-256 key of the token, primary key), `id` (the public id, unique),
+ * `user_id`, `data` (jsonb), the times as bigint milliseconds, and `expires_at`, generated as
+ * the lesser of the two expiries. Indexes: `(user_id, created_at)` where `user_id` is set, for
+ * the per-user list; `expires_at`, for {@link PostgresSessionStore.sweep}.
+ *
+ * ```ts
+ * await migrate(pool);                           // sessionjar_sessions
+ * await migrate(pool, { table: "app_sessions" }); // then postgresStore({ pool, table: "app_sessions" })
+ * ```
+ */
+export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<void> {
+  const table = checkTable(options.table);
+  // One simple-protocol query runs as one implicit transaction: the lock is held until the DDL
+  // commits, and a failure rolls everything back. Concurrent CREATE TABLE IF NOT EXISTS can
+  // otherwise fail on the catalog's unique index.
+  const sql = `SELECT pg_advisory_xact_lock(hashtext('sessionjar:migrate'), hashtext('${table}'));${schemaSql(table)}`;
+  try {
+    await pool.query(sql);
+  } catch (error) {
+    throw mapError(error, table, "migrate");
+  }
+}
+
+interface Row extends QueryResultRow {
+  key: unknown;
+  id: unknown;
+  user_id: unknown;
+  data: unknown;
+  created_at: unknown;
+  last_seen_at: unknown;
+  idle_expires_at: unknown;
+  absolute_expires_at: unknown;
+  elevated_at: unknown;
+  user_agent: unknown;
+  expires_at: unknown;
+}
+
+const COLUMNS =
+  "key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent, expires_at";
+
+interface Decoded {
+  key: string;
+  record: SessionRecord;
+  expiresAt: number;
+}
+
+/**
+ * Turns a row into a record, refusing anything a store of ours cannot have written. `pg`
+ * returns bigint as a string (unless the application changed its type parsers): both are read.
+ */
+function decode(row: Row, table: string): Decoded {
+  const corrupt = (what: string): StoreError =>
+    new StoreError(
+      "ERR_STORE_CORRUPT",
+      `PostgreSQL table "${table}" holds a row this store cannot read (${what}): was it written by something else?`,
+    );
+  const int = (column: string, v: unknown): number => {
+    const n =
+      typeof v === "number"
+        ? v
+        : typeof v === "string" && /^-?\d+$/.test(v)
+          ? Number(v)
+          : typeof v === "bigint"
+            ? Number(v)
+            : Number.NaN;
+    if (!Number.isSafeInteger(n)) throw corrupt(`${column} is ${String(v)}`);
+    return n;
+  };
+  const text = (column: string, v: unknown, nullable: boolean): string | null => {
+    if (typeof v === "string" || (nullable && v === null)) return v;
+    throw corrupt(`${column} is ${typeof v}`);
+  };
+  let data = row.data;
+  if (typeof data === "string") {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      throw corrupt("data is not JSON");
+    }
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw corrupt("data is not a JSON object");
+  }
+  return {
+    key: text("key", row.key, false) as string,
+    expiresAt: int("expires_at", row.expires_at),
+    record: {
+      id: text("id", row.id, false) as string,
+      userId: text("user_id", row.user_id, true),
+      data: data as Record<string, unknown>,
+      createdAt: int("created_at", row.created_at),
+      lastSeenAt: int("last_seen_at", row.last_seen_at),
+      idleExpiresAt: int("idle_expires_at", row.idle_expires_at),
+      absoluteExpiresAt: int("absolute_expires_at", row.absolute_expires_at),
+      elevatedAt: row.elevated_at === null ? null : int("elevated_at", row.elevated_at),
+      userAgent: text("user_agent", row.user_agent, true),
+    },
+  };
+}
+
+/** A time for a bigint column: a fraction or a non-finite number would fail there anyway. */
+function ms(name: string, v: number): number {
+  if (!Number.isSafeInteger(v)) {
+    throw new TypeError(`${name} must be a whole number of milliseconds, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Node's network error codes that mean "the server cannot be reached". */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
+
+/** What `pg` and `pg-pool` say, without a code, when a connection fails or cannot be had. */
+const CLIENT_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|not queryable|Cannot use a pool after calling end|Query read timeout/i;
+
+/**
+ * SQLSTATEs that mean the server cannot serve now (rather than a bug in the query):
+ * connection exceptions (08), insufficient resources (53), invalid authorization (28), shutdown
+ * and cancellation (57), lock timeout (55P03), serialization failure and deadlock (40001,
+ * 40P01), a read-only server after a failover (25006), a missing database (3D000).
+ */
+function unavailableState(code: string): boolean {
+  return (
+    /^(08|53|28|57)/.test(code) || ["55P03", "40001", "40P01", "25006", "3D000"].includes(code)
+  );
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string") return code;
+  // Node's happy-eyeballs connect can reject with an AggregateError of one error per address.
+  if (error instanceof AggregateError) {
+    for (const e of error.errors) {
+      const c = codeOf(e);
+      if (c !== undefined) return c;
+    }
+  }
+  return undefined;
+}
+
+/** A StoreError for a failure of the server or the connection; other errors as they are. */
+function mapError(error: unknown, table: string, operation: string): unknown {
+  if (error instanceof StoreError || error instanceof SessionjarError) return error;
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message || String(code) : String(error);
+  if (code === "42P01") {
+    const args = table === DEFAULT_TABLE ? "pool" : `pool, { table: "${table}" }`;
+    return new StoreError(
+      "ERR_STORE_UNAVAILABLE",
+      `PostgreSQL has no table "${table}" on the connection's search_path: run migrate(${args}) once before using the store`,
+      { cause: error },
+    );
+  }
+  if (code === "22P05") {
+    return new StoreError(
+      "ERR_STORE_VALUE_REFUSED",
+      `PostgreSQL refused a session value during ${operation} (${message}): jsonb cannot hold U+0000; strip NUL characters from session data`,
+      { cause: error },
+    );
+  }
+  if (code === "53100") {
+    return new StoreError(
+      "ERR_STORE_FULL",
+      `PostgreSQL is out of disk space during ${operation} (${message}): free space, or sweep() expired sessions`,
+      { cause: error },
+    );
+  }
+  if (
+    (code !== undefined && (NETWORK_CODES.has(code) || unavailableState(code))) ||
+    CLIENT_MESSAGES.test(message)
+  ) {
+    return new StoreError(
+      "ERR_STORE_UNAVAILABLE",
+      `PostgreSQL is unavailable during ${operation} (${message}): check that the server is up and reachable and that the pool has connections to spare; set the pool's connectionTimeoutMillis so that this fails fast`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/**
+ * The SET clauses of a patch, with their values appended to `params`. Keys of `set` whose value
+ * is undefined are removed, as JSON would drop them anyway.
+ */
+function patchSql(patch: SessionPatch, params: unknown[]): string[] {
+  const sets: string[] = [];
+  const add = (v: unknown): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  // A null prototype, so that a key named "__proto__" is a key like any other.
+  const set: Record<string, unknown> = Object.create(null);
+  const unset: string[] = [...(patch.unset ?? [])];
+  for (const [k, v] of Object.entries(patch.set ?? {})) {
+    if (v === undefined) unset.push(k);
+    else set[k] = v;
+  }
+  if (Object.keys(set).length > 0 || unset.length > 0) {
+    // The delta is applied to the row as it is when the UPDATE locks it, so concurrent updates
+    // of different keys all land: `||` sets top-level keys, `-` removes them.
+    sets.push(`data = (data || ${add(JSON.stringify(set))}::jsonb) - ${add(unset)}::text[]`);
+  }
+  if (patch.lastSeenAt !== undefined) {
+    sets.push(`last_seen_at = ${add(ms("lastSeenAt", patch.lastSeenAt))}`);
+  }
+  if (patch.idleExpiresAt !== undefined) {
+    sets.push(`idle_expires_at = ${add(ms("idleExpiresAt", patch.idleExpiresAt))}`);
+  }
+  if (patch.elevatedAt !== undefined) {
+    const v = patch.elevatedAt === null ? null : ms("elevatedAt", patch.elevatedAt);
+    sets.push(`elevated_at = ${add(v)}`);
+  }
+  if (patch.userId !== undefined) sets.push(`user_id = ${add(patch.userId)}`);
+  return sets;
+}
+
+const oldestFirst = (a: SessionRecord, b: SessionRecord): number => a.createdAt - b.createdAt;
+
+/**
+ * A {@link SessionStore} on PostgreSQL, through the application's own `pg` pool. Create the
+ * table first with {@link migrate}, and call `sweep()` now and then to reclaim the space of
+ * expired sessions (they are never returned either way).
+ *
+ * Every method is one statement (one round trip) except `create` with `maxPerUser`, which is
+ * one transaction serialized per user by an advisory lock, so that parallel sign-ins cannot
+ * overshoot the cap. Connection failures and pool timeouts throw `StoreError`
+ * `ERR_STORE_UNAVAILABLE`; a row it cannot read throws `ERR_STORE_CORRUPT`.
+ *
+ * Data is stored as jsonb, so strings must not contain U+0000 (PostgreSQL refuses it) and key
+ * order is not kept.
+ *
+ * ```ts
+ * const store = postgresStore({ pool, table: "app_sessions" });
+ * const sessions = createSessions({ store, secret });
+ * ```
+ */
+export function postgresStore(options: PostgresStoreOptions): PostgresSessionStore {
+  const table = checkTable(options.table);
+  const pool = options.pool;
+  if (pool === null || typeof pool !== "object" || typeof pool.query !== "function") {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      "pool must be a pg.Pool (new pg.Pool({ connectionString, connectionTimeoutMillis }))",
+    );
+  }
+  const now = options.now ?? Date.now;
+  const q = `"${table}"`;
+  const live = "expires_at > $2";
+
+  const sql = {
+    get: `SELECT ${COLUMNS} FROM ${q} WHERE key = $1 AND ${live}`,
+    insert: `INSERT INTO ${q} (key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent)
+      VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)
+      ON CONFLICT (key) DO UPDATE SET id = EXCLUDED.id, user_id = EXCLUDED.user_id, data = EXCLUDED.data,
+        created_at = EXCLUDED.created_at, last_seen_at = EXCLUDED.last_seen_at,
+        idle_expires_at = EXCLUDED.idle_expires_at, absolute_expires_at = EXCLUDED.absolute_expires_at,
+        elevated_at = EXCLUDED.elevated_at, user_agent = EXCLUDED.user_agent`,
+    // Two-key advisory locks live apart from the one-key ones an application may use; a hash
+    // collision only makes two users' sign-ins take turns.
+    lockUser: "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
+    // Keeps the newest `cap` live sessions (the new one first among equal creation times).
+    evict: `DELETE FROM ${q} WHERE key IN (
+        SELECT key FROM ${q} WHERE user_id = $1 AND ${live}
+        ORDER BY created_at DESC, (key = $3) DESC, key DESC OFFSET $4
+      ) RETURNING ${COLUMNS}`,
+    exists: `SELECT 1 FROM ${q} WHERE key = $1 AND ${live}`,
+    delete: `DELETE FROM ${q} WHERE key = $1 RETURNING ${COLUMNS}`,
+    list: `SELECT ${COLUMNS} FROM ${q} WHERE user_id = $1 AND ${live} ORDER BY created_at, key`,
+    deleteByUser: `DELETE FROM ${q} WHERE user_id = $1 AND key IS DISTINCT FROM $2 RETURNING ${COLUMNS}`,
+    sweep: `DELETE FROM ${q} WHERE key IN (
+        SELECT key FROM ${q} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  };
+
+  const run = async <T>(operation: string, body: () => Promise<T>): Promise<T> => {
+    try {
+      return await body();
+    } catch (error) {
+      throw mapError(error, table, operation);
+    }
+  };
+  const query = async (text: string, params: unknown[]): Promise<Row[]> =>
+    (await pool.query<Row>(text, params)).rows;
+
+  /** BEGIN … COMMIT on one borrowed connection; a connection that failed is not pooled again. */
+  const transaction = async <T>(body: (client: PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let destroy = false;
+    try {
+      await client.query("BEGIN");
+      const out = await body(client);
+      await client.query("COMMIT");
+      return out;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {
+        destroy = true;
+      });
+      throw error;
+    } finally {
+      client.release(destroy);
+    }
+  };
+
+  const insertParams = (key: string, r: SessionRecord): unknown[] => [
+    key,
+    r.id,
+    r.userId,
+    JSON.stringify(r.data),
+    ms("createdAt", r.createdAt),
+    ms("lastSeenAt", r.lastSeenAt),
+    ms("idleExpiresAt", r.idleExpiresAt),
+    ms("absoluteExpiresAt", r.absoluteExpiresAt),
+    r.elevatedAt === null ? null : ms("elevatedAt", r.elevatedAt),
+    r.userAgent,
+  ];
+
+  return {
+    get: (key) =>
+      run("get", async () => {
+        const row = (await query(sql.get, [key, now()]))[0];
+        return row === undefined ? null : decode(row, table).record;
+      }),
+
+    create: (key, record, createOptions?: CreateOptions) =>
+      run("create", async () => {
+        const params = insertParams(key, record);
+        const cap = createOptions?.maxPerUser;
+        if (cap === undefined || record.userId === null) {
+          await query(sql.insert, params);
+          return [];
+        }
+        const userId = record.userId;
+        return transaction(async (client) => {
+          // Parallel sign-ins of one user take turns here: each sees the rows the previous
+          // ones committed, so the cap holds (row locks alone cannot stop new rows appearing).
+          await client.query(sql.lockUser, [table, userId]);
+          await client.query(sql.insert, params);
+          const { rows } = await client.query<Row>(sql.evict, [
+            userId,
+            now(),
+            key,
+            Math.max(0, Math.ceil(cap)),
+          ]);
+          return rows.map((r) => decode(r, table).record).sort(oldestFirst);
+        });
+      }),
+
+    update: (key, patch) =>
+      run("update", async () => {
+        const params: unknown[] = [key, now()];
+        const sets = patchSql(patch, params);
+        if (sets.length === 0) return (await query(sql.exists, params)).length > 0;
+        const text = `UPDATE ${q} SET ${sets.join(", ")} WHERE key = $1 AND ${live}`;
+        return ((await pool.query(text, params)).rowCount ?? 0) > 0;
+      }),
+
+    rename: (oldKey, newKey, patch) =>
+      run("rename", async () => {
+        // newKey is the hash of a fresh token, so it is free: the row keeps its place, its id
+        // and its user, and no one can find it under oldKey once this statement commits.
+        const params: unknown[] = [oldKey, now(), newKey];
+        const sets = ["key = $3", ...patchSql(patch ?? {}, params)];
+        const text = `UPDATE ${q} SET ${sets.join(", ")} WHERE key = $1 AND ${live}`;
+        return ((await pool.query(text, params)).rowCount ?? 0) > 0;
+      }),
+
+    delete: (key) =>
+      run("delete", async () => {
+        // An expired row is deleted too, but reported as absent, as get would.
+        const row = (await query(sql.delete, [key]))[0];
+        if (row === undefined) return null;
+        const d = decode(row, table);
+        return d.expiresAt > now() ? d.record : null;
+      }),
+
+    listByUser: (userId) =>
+      run("listByUser", async (): Promise<StoredSession[]> => {
+        const rows = await query(sql.list, [userId, now()]);
+        return rows.map((r) => {
+          const d = decode(r, table);
+          return { key: d.key, record: d.record };
+        });
+      }),
+
+    deleteByUser: (userId, deleteOptions) =>
+      run("deleteByUser", async () => {
+        const rows = await query(sql.deleteByUser, [userId, deleteOptions?.exceptKey ?? null]);
+        const t = now();
+        return rows
+          .map((r) => decode(r, table))
+          .filter((d) => d.expiresAt > t)
+          .map((d) => d.record)
+          .sort(oldestFirst);
+      }),
+
+    sweep: (sweepOptions = {}) =>
+      run("sweep", async () => {
+        const batch = sweepOptions.batchSize ?? 1_000;
+        const maxBatches = sweepOptions.maxBatches ?? Number.POSITIVE_INFINITY;
+        if (!Number.isSafeInteger(batch) || batch < 1) {
+          throw new TypeError(`batchSize must be a positive whole number, got ${String(batch)}`);
+        }
+        let total = 0;
+        for (let i = 0; i < maxBatches; i++) {
+          const n = (await pool.query(sql.sweep, [now(), batch])).rowCount ?? 0;
+          total += n;
+          if (n < batch) break;
+        }
+        return total;
+      }),
+
+    async close() {
+      // Nothing to release: the pool belongs to the application.
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { SessionjarError } from "../errors.js";
+import { testSessionStore } from "./conformance.js";
+import { sqliteStore } from "./sqlite.js";
+import { type SessionRecord, StoreError } from "./types.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sessionjar-sqlite-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string): string => join(dir, `${name}.db`);
+
+testSessionStore("sqlite (file)", async () => {
+  const store = sqliteStore({ database: file("conformance") });
+  return { store, cleanup: async () => store.close() };
+});
+
+testSessionStore("sqlite (:memory:)", async () => {
+  const store = sqliteStore({ database: ":memory:" });
+  return { store, cleanup: async () => store.close() };
+});
+
+testSessionStore("sqlite (the application's own database, safeIntegers on)", async () => {
+  const db = new Database(":memory:");
+  db.defaultSafeIntegers(true);
+  const store = sqliteStore({ database: db, table: "app_sessions" });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      db.close();
+    },
+  };
+});
+
+function record(t: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id: randomBytes(12).toString("base64url"),
+    userId: null,
+    data: {},
+    createdAt: t,
+    lastSeenAt: t,
+    idleExpiresAt: t + 60_000,
+    absoluteExpiresAt: t + 3_600_000,
+    elevatedAt: null,
+    userAgent: null,
+    ...overrides,
+  };
+}
+
+const isCode =
+  (code: string) =>
+  (e: unknown): boolean =>
+    e instanceof SessionjarError && e.code === code;
+
+describe("sqlite store", () => {
+  test("sessions persist across reopening the same file", async () => {
+    const path = file("persist");
+    const r = record(Date.now(), { userId: "u1", data: { cart: ["tea"] }, elevatedAt: 5 });
+    const first = sqliteStore({ database: path });
+    await first.create("p.1", r);
+    await first.close();
+    const second = sqliteStore({ database: path });
+    assert.deepEqual(await second.get("p.1"), r);
+    assert.deepEqual(
+      (await second.listByUser("u1")).map((s) => s.key),
+      ["p.1"],
+    );
+    await second.close();
+  });
+
+  test("a file the store opens is in WAL mode; the application's own database is left as it is", async () => {
+    const path = file("wal");
+    const store = sqliteStore({ database: path });
+    await store.close();
+    const db = new Database(path);
+    assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+    db.close();
+    const own = new Database(file("own"));
+    const store2 = sqliteStore({ database: own });
+    assert.equal(own.pragma("journal_mode", { simple: true }), "delete");
+    await store2.close();
+    assert.equal(own.open, true, "close() must not close the application's database");
+    own.close();
+  });
+
+  test("the indexes exist, and the per-user query uses its partial index", async () => {
+    const db = new Database(":memory:");
+    const store = sqliteStore({ database: db });
+    const indexes = db
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?")
+      .all("sessionjar_sessions") as { name: string; sql: string | null }[];
+    const names = indexes.map((i) => i.name);
+    assert.ok(names.includes("sessionjar_sessions_user_idx"), names.join());
+    assert.ok(names.includes("sessionjar_sessions_expires_idx"), names.join());
+    assert.match(
+      indexes.find((i) => i.name === "sessionjar_sessions_user_idx")?.sql ?? "",
+      /WHERE user_id IS NOT NULL/,
+    );
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT key FROM sessionjar_sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at",
+      )
+      .all("u", 0) as { detail: string }[];
+    assert.match(plan.map((p) => p.detail).join("\n"), /sessionjar_sessions_user_idx/);
+    const sweepPlan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT key FROM sessionjar_sessions WHERE expires_at <= ?")
+      .all(0) as { detail: string }[];
+    assert.match(sweepPlan.map((p) => p.detail).join("\n"), /sessionjar_sessions_expires_idx/);
+    await store.close();
+    db.close();
+  });
+
+  test("creating the store again on the same database is harmless", async () => {
+    const db = new Database(":memory:");
+    const a = sqliteStore({ database: db });
+    await a.create("m.1", record(Date.now(), { data: { kept: true } }));
+    const b = sqliteStore({ database: db });
+    assert.deepEqual((await b.get("m.1"))?.data, { kept: true });
+    db.close();
+  });
+
+  test("sweep deletes only expired rows, in batches", async () => {
+    const db = new Database(":memory:");
+    let t = 1_000_000;
+    const store = sqliteStore({ database: db, now: () => t });
+    for (let i = 0; i < 5; i++) {
+      await store.create(`s.idle${i}`, record(t, { idleExpiresAt: t + 10 }));
+    }
+    await store.create("s.absolute", record(t, { absoluteExpiresAt: t + 10 }));
+    await store.create("s.live", record(t, { idleExpiresAt: t + 1_000 }));
+    await store.create("s.edge", record(t, { idleExpiresAt: t + 20 }));
+    assert.equal(await store.sweep(), 0);
+    t += 20;
+    assert.equal(await store.sweep({ batchSize: 2, maxBatches: 1 }), 2);
+    assert.equal(await store.sweep({ batchSize: 2 }), 5);
+    const keys = db.prepare("SELECT key FROM sessionjar_sessions ORDER BY key").pluck().all();
+    assert.deepEqual(keys, ["s.live"]);
+    assert.notEqual(await store.get("s.live"), null);
+    await assert.rejects(store.sweep({ batchSize: 0 }), TypeError);
+    db.close();
+  });
+
+  test("update with set: undefined removes the key; a key named __proto__ is kept", async () => {
+    const store = sqliteStore({ database: ":memory:" });
+    await store.create("u.1", record(Date.now(), { data: { a: 1, b: 2 } }));
+    assert.equal(await store.update("u.1", { set: { a: undefined, c: 3 } }), true);
+    assert.deepEqual((await store.get("u.1"))?.data, { b: 2, c: 3 });
+    await store.update("u.1", { set: JSON.parse('{"__proto__": {"x": 1}}') });
+    const data = (await store.get("u.1"))?.data ?? {};
+    assert.ok(Object.hasOwn(data, "__proto__"));
+    assert.deepEqual(Object.keys(data).sort(), ["__proto__", "b", "c"]);
+    await store.close();
+  });
+
+  test("an invalid table name is refused", () => {
+    for (const table of ["Sessions", "a;drop table x", '"x"', "1abc", "", "a.b", "x".repeat(64)]) {
+      assert.throws(
+        () => sqliteStore({ database: ":memory:", table }),
+        isCode("ERR_STORE_OPTIONS_INVALID"),
+        table,
+      );
+    }
+  });
+
+  test("a database locked by another connection is ERR_STORE_UNAVAILABLE after the busy timeout", async () => {
+    const path = file("busy");
+    const db = new Database(path, { timeout: 50 });
+    db.pragma("journal_mode = WAL");
+    const store = sqliteStore({ database: db });
+    await store.create("b.1", record(Date.now()));
+    const other = new Database(path);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const started = Date.now();
+      await assert.rejects(store.update("b.1", { set: { a: 1 } }), (e: unknown) => {
+        assert.ok(e instanceof StoreError, String(e));
+        assert.equal(e.code, "ERR_STORE_UNAVAILABLE");
+        assert.match(e.message, /busy timeout/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 1_000);
+      // WAL: reads go on while another connection writes.
+      assert.notEqual(await store.get("b.1"), null);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    assert.equal(await store.update("b.1", { set: { a: 1 } }), true);
+    db.close();
+  });
+
+  test("a closed database, or a file that cannot be opened, is ERR_STORE_UNAVAILABLE", async () => {
+    const db = new Database(":memory:");
+    const store = sqliteStore({ database: db });
+    db.close();
+    await assert.rejects(store.get("c.1"), isCode("ERR_STORE_UNAVAILABLE"));
+    assert.throws(
+      () => sqliteStore({ database: join(dir, "no", "such", "dir.db") }),
+      isCode("ERR_STORE_UNAVAILABLE"),
+    );
+  });
+
+  test("a row it cannot read is ERR_STORE_CORRUPT", async () => {
+    const db = new Database(":memory:");
+    const store = sqliteStore({ database: db });
+    const t = Date.now();
+    db.prepare(
+      `INSERT INTO sessionjar_sessions (key, id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at)
+       VALUES ('c.json', 'i1', 'not json', @t, @t, @e, @e), ('c.array', 'i2', '[1]', @t, @t, @e, @e),
+              ('c.real', 'i3', '{}', 1.5, @t, @e, @e)`,
+    ).run({ t, e: t + 60_000 });
+    for (const key of ["c.json", "c.array", "c.real"]) {
+      await assert.rejects(store.get(key), isCode("ERR_STORE_CORRUPT"), key);
+    }
+    await assert.rejects(store.update("c.json", { set: { a: 1 } }), isCode("ERR_STORE_CORRUPT"));
+    db.close();
+  });
+});

@@ -1,0 +1,434 @@
+/**
+ * sessionjar/stores/sqlite: sessions in a SQLite table, through `better-sqlite3`.
+ *
+ * ```ts
+ * import { sqliteStore } from "sessionjar/stores/sqlite";
+ *
+ * const store = sqliteStore({ database: "./sessions.db" }); // creates the table, WAL mode
+ * setInterval(() => store.sweep().catch(console.error), 10 * 60_000).unref();
+ * ```
+ *
+ * @module
+ */
+import Database from "better-sqlite3";
+import { SessionjarError } from "../errors.js";
+import {
+  type CreateOptions,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+  StoreError,
+} from "./types.js";
+
+/** The table name used when none is given. */
+export const DEFAULT_TABLE = "sessionjar_sessions";
+
+/** Options of {@link sqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * The application's own `better-sqlite3` database, which the store never closes, or a file
+   * path (or `":memory:"`) that the store opens, puts in WAL mode and closes on `close()`.
+   *
+   * With your own database, WAL mode is recommended (`db.pragma("journal_mode = WAL")`): reads
+   * then never wait for a write, and other processes can share the file. Keep better-sqlite3's
+   * `timeout` (the busy timeout, 5 s by default) short enough for a request: a write that waits
+   * longer throws `ERR_STORE_UNAVAILABLE`.
+   */
+  database: Database.Database | string;
+  /**
+   * The table (default `sessionjar_sessions`): lower-case letters, digits and underscores, at
+   * most 63 characters, not starting with a digit. Created with its indexes if missing.
+   */
+  table?: string;
+  /** The clock, in ms since the epoch, for tests. */
+  now?: () => number;
+}
+
+/** Options of {@link SqliteSessionStore.sweep}. */
+export interface SqliteSweepOptions {
+  /** Rows deleted per write transaction (default 1,000); the event loop runs between batches. */
+  batchSize?: number;
+  /** Stop after this many batches (default: until no expired row is left). */
+  maxBatches?: number;
+}
+
+/** A {@link SessionStore} on SQLite, with the housekeeping that a table needs. */
+export interface SqliteSessionStore extends SessionStore {
+  /**
+   * Deletes expired rows, in batches, and returns how many. Expired sessions are invisible
+   * whether or not they were swept, so this only reclaims space: call it every few minutes
+   * (a timer in the app, or a cron job when several processes share the file).
+   */
+  sweep(options?: SqliteSweepOptions): Promise<number>;
+  /** Closes the database if the store opened it from a path; never the application's own. */
+  close(): Promise<void>;
+}
+
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Refuses a table name that would need escaping: only plain identifiers are ever spliced in. */
+function checkTable(table: string | undefined): string {
+  const t = table ?? DEFAULT_TABLE;
+  if (typeof t !== "string" || !TABLE_NAME.test(t)) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `table must be a plain SQL identifier (lower-case letters, digits and "_", at most 63 characters, not starting with a digit), got ${JSON.stringify(t)}`,
+    );
+  }
+  return t;
+}
+
+function schemaSql(table: string): string {
+  const q = `"${table}"`;
+  // `expires_at` is computed, so it can never disagree with the two expiries it is made of.
+  return `
+    CREATE TABLE IF NOT EXISTS ${q} (
+      key TEXT PRIMARY KEY NOT NULL,
+      id TEXT NOT NULL UNIQUE,
+      user_id TEXT,
+      data TEXT NOT NULL DEFAULT '{}',
+      created_at INTEGER NOT NULL,
+      last_seen_at INTEGER NOT NULL,
+      idle_expires_at INTEGER NOT NULL,
+      absolute_expires_at INTEGER NOT NULL,
+      elevated_at INTEGER,
+      user_agent TEXT,
+      expires_at INTEGER GENERATED ALWAYS AS (min(idle_expires_at, absolute_expires_at)) VIRTUAL
+    );
+    CREATE INDEX IF NOT EXISTS "${table}_user_idx"
+      ON ${q} (user_id, created_at) WHERE user_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${q} (expires_at);`;
+}
+
+interface Row {
+  key: unknown;
+  id: unknown;
+  user_id: unknown;
+  data: unknown;
+  created_at: unknown;
+  last_seen_at: unknown;
+  idle_expires_at: unknown;
+  absolute_expires_at: unknown;
+  elevated_at: unknown;
+  user_agent: unknown;
+  expires_at: unknown;
+}
+
+const COLUMNS =
+  "key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent, expires_at";
+
+interface Decoded {
+  key: string;
+  record: SessionRecord;
+  expiresAt: number;
+}
+
+/** Turns a row into a record, refusing anything a store of ours cannot have written. */
+function decode(row: Row, table: string): Decoded {
+  const corrupt = (what: string): StoreError =>
+    new StoreError(
+      "ERR_STORE_CORRUPT",
+      `SQLite table "${table}" holds a row this store cannot read (${what}): was it written by something else?`,
+    );
+  const int = (column: string, v: unknown): number => {
+    const n = typeof v === "bigint" ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isSafeInteger(n)) {
+      throw corrupt(`${column} is ${String(v)}`);
+    }
+    return n;
+  };
+  const text = (column: string, v: unknown, nullable: boolean): string | null => {
+    if (typeof v === "string" || (nullable && v === null)) return v;
+    throw corrupt(`${column} is ${typeof v}`);
+  };
+  let data: unknown;
+  try {
+    data = JSON.parse(text("data", row.data, false) as string);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw corrupt("data is not JSON");
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw corrupt("data is not a JSON object");
+  }
+  return {
+    key: text("key", row.key, false) as string,
+    expiresAt: int("expires_at", row.expires_at),
+    record: {
+      id: text("id", row.id, false) as string,
+      userId: text("user_id", row.user_id, true),
+      data: data as Record<string, unknown>,
+      createdAt: int("created_at", row.created_at),
+      lastSeenAt: int("last_seen_at", row.last_seen_at),
+      idleExpiresAt: int("idle_expires_at", row.idle_expires_at),
+      absoluteExpiresAt: int("absolute_expires_at", row.absolute_expires_at),
+      elevatedAt: row.elevated_at === null ? null : int("elevated_at", row.elevated_at),
+      userAgent: text("user_agent", row.user_agent, true),
+    },
+  };
+}
+
+/** A time for an INTEGER column: the same rule as the PostgreSQL store's bigint columns. */
+function ms(name: string, v: number): number {
+  if (!Number.isSafeInteger(v)) {
+    throw new TypeError(`${name} must be a whole number of milliseconds, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** A StoreError for a failure of the database itself; other errors (bugs) as they are. */
+function mapError(error: unknown, operation: string): unknown {
+  if (error instanceof SessionjarError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const c = typeof code === "string" ? code : "";
+  if (c.startsWith("SQLITE_FULL")) {
+    return new StoreError(
+      "ERR_STORE_FULL",
+      `SQLite is out of space during ${operation} (${message}): free disk space, or sweep() expired sessions`,
+      { cause: error },
+    );
+  }
+  if (c.startsWith("SQLITE_CORRUPT") || c.startsWith("SQLITE_NOTADB")) {
+    return new StoreError(
+      "ERR_STORE_CORRUPT",
+      `the SQLite database is damaged (${message}): restore it from a backup or start a new file`,
+      { cause: error },
+    );
+  }
+  if (/^SQLITE_(BUSY|LOCKED)/.test(c)) {
+    return new StoreError(
+      "ERR_STORE_UNAVAILABLE",
+      `SQLite stayed locked by another connection during ${operation} for longer than the busy timeout (${message}): use WAL mode and keep write transactions short`,
+      { cause: error },
+    );
+  }
+  if (
+    /^SQLITE_(IOERR|CANTOPEN|READONLY|PROTOCOL|NOMEM|PERM|AUTH)/.test(c) ||
+    /database connection is not open|Cannot open database|no such table/i.test(message)
+  ) {
+    return new StoreError(
+      "ERR_STORE_UNAVAILABLE",
+      `SQLite is unavailable during ${operation} (${message}): check the file, its directory and their permissions, and that the database is open`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/** `patch` applied to `data`: sets, then removals; a set to undefined removes, as in JSON. */
+function applyData(
+  data: Readonly<Record<string, unknown>>,
+  patch: SessionPatch,
+): Record<string, unknown> {
+  // A null prototype, so that a key named "__proto__" is a key like any other.
+  const out: Record<string, unknown> = Object.assign(Object.create(null), data);
+  for (const [k, v] of Object.entries(patch.set ?? {})) {
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  for (const k of patch.unset ?? []) delete out[k];
+  return out;
+}
+
+const oldestFirst = (a: SessionRecord, b: SessionRecord): number => a.createdAt - b.createdAt;
+
+/**
+ * A {@link SessionStore} on SQLite through `better-sqlite3`: one file, no server, for single
+ * machines (several processes may share the file). The table and its indexes are created when
+ * the store is, if they are missing.
+ *
+ * Changes to a session are read-modify-write inside an `IMMEDIATE` transaction, which holds the
+ * database's write lock from its first statement: concurrent updates of different keys, from
+ * this process or another, all land. `create` with `maxPerUser` inserts and evicts in one such
+ * transaction. Calls are synchronous underneath (better-sqlite3), wrapped in promises.
+ *
+ * ```ts
+ * import Database from "better-sqlite3";
+ *
+ * const db = new Database("app.db");
+ * db.pragma("journal_mode = WAL");
+ * const store = sqliteStore({ database: db, table: "app_sessions" });
+ * ```
+ */
+export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
+  const table = checkTable(options.table);
+  const now = options.now ?? Date.now;
+  const given = options.database;
+  const own = typeof given === "string";
+  if (
+    !own &&
+    (given === null || typeof given !== "object" || typeof given.prepare !== "function")
+  ) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      "database must be a better-sqlite3 Database or a file path",
+    );
+  }
+  let db: Database.Database;
+  try {
+    db = own ? new Database(given) : given;
+    // WAL lets readers go on while one connection writes; a database we did not open keeps the
+    // journal mode its owner chose.
+    if (own && given !== ":memory:" && given !== "") db.pragma("journal_mode = WAL");
+    db.transaction(() => db.exec(schemaSql(table))).immediate();
+  } catch (error) {
+    throw mapError(error, "open");
+  }
+
+  const q = `"${table}"`;
+  // Integers come back as numbers even if the application turned safeIntegers on for its db.
+  const prepare = (sql: string): Database.Statement =>
+    db.prepare(sql).safeIntegers(false) as Database.Statement;
+  const stmt = {
+    get: prepare(`SELECT ${COLUMNS} FROM ${q} WHERE key = ? AND expires_at > ?`),
+    insert: prepare(
+      `INSERT INTO ${q} (key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET id = excluded.id, user_id = excluded.user_id, data = excluded.data,
+         created_at = excluded.created_at, last_seen_at = excluded.last_seen_at,
+         idle_expires_at = excluded.idle_expires_at, absolute_expires_at = excluded.absolute_expires_at,
+         elevated_at = excluded.elevated_at, user_agent = excluded.user_agent`,
+    ),
+    // Keeps the newest `cap` live sessions (the new one first among equal creation times).
+    evict: prepare(
+      `DELETE FROM ${q} WHERE key IN (
+         SELECT key FROM ${q} WHERE user_id = ? AND expires_at > ?
+         ORDER BY created_at DESC, (key = ?) DESC, key DESC LIMIT -1 OFFSET ?
+       ) RETURNING ${COLUMNS}`,
+    ),
+    write: prepare(
+      `UPDATE ${q} SET key = ?, user_id = ?, data = ?, last_seen_at = ?, idle_expires_at = ?, elevated_at = ?
+       WHERE key = ?`,
+    ),
+    delete: prepare(`DELETE FROM ${q} WHERE key = ? RETURNING ${COLUMNS}`),
+    list: prepare(
+      `SELECT ${COLUMNS} FROM ${q} WHERE user_id = ? AND expires_at > ? ORDER BY created_at, key`,
+    ),
+    deleteByUser: prepare(
+      `DELETE FROM ${q} WHERE user_id = ? AND key IS NOT ? RETURNING ${COLUMNS}`,
+    ),
+    sweep: prepare(
+      `DELETE FROM ${q} WHERE key IN (SELECT key FROM ${q} WHERE expires_at <= ? LIMIT ?)`,
+    ),
+  };
+
+  const run = async <T>(operation: string, body: () => T): Promise<T> => {
+    try {
+      return body();
+    } catch (error) {
+      throw mapError(error, operation);
+    }
+  };
+
+  const capped = db.transaction(
+    (params: unknown[], userId: string, key: string, cap: number): Row[] => {
+      stmt.insert.run(...params);
+      return stmt.evict.all(userId, now(), key, cap) as Row[];
+    },
+  );
+
+  /** Moves (or keeps) a live row under `newKey` with `patch` applied; false when not live. */
+  const change = db.transaction((oldKey: string, newKey: string, patch: SessionPatch): boolean => {
+    const row = stmt.get.get(oldKey, now()) as Row | undefined;
+    if (row === undefined) return false;
+    const r = decode(row, table).record;
+    const elevatedAt = patch.elevatedAt === undefined ? r.elevatedAt : patch.elevatedAt;
+    stmt.write.run(
+      newKey,
+      patch.userId === undefined ? r.userId : patch.userId,
+      JSON.stringify(applyData(r.data, patch)),
+      ms("lastSeenAt", patch.lastSeenAt ?? r.lastSeenAt),
+      ms("idleExpiresAt", patch.idleExpiresAt ?? r.idleExpiresAt),
+      elevatedAt === null ? null : ms("elevatedAt", elevatedAt),
+      oldKey,
+    );
+    return true;
+  });
+
+  return {
+    get: (key) =>
+      run("get", () => {
+        const row = stmt.get.get(key, now()) as Row | undefined;
+        return row === undefined ? null : decode(row, table).record;
+      }),
+
+    create: (key, record, createOptions?: CreateOptions) =>
+      run("create", () => {
+        const params = [
+          key,
+          record.id,
+          record.userId,
+          JSON.stringify(record.data),
+          ms("createdAt", record.createdAt),
+          ms("lastSeenAt", record.lastSeenAt),
+          ms("idleExpiresAt", record.idleExpiresAt),
+          ms("absoluteExpiresAt", record.absoluteExpiresAt),
+          record.elevatedAt === null ? null : ms("elevatedAt", record.elevatedAt),
+          record.userAgent,
+        ];
+        const cap = createOptions?.maxPerUser;
+        if (cap === undefined || record.userId === null) {
+          stmt.insert.run(...params);
+          return [];
+        }
+        const rows = capped.immediate(params, record.userId, key, Math.max(0, Math.ceil(cap)));
+        return rows.map((r) => decode(r, table).record).sort(oldestFirst);
+      }),
+
+    update: (key, patch) => run("update", () => change.immediate(key, key, patch)),
+
+    rename: (oldKey, newKey, patch) =>
+      run("rename", () => change.immediate(oldKey, newKey, patch ?? {})),
+
+    delete: (key) =>
+      run("delete", () => {
+        // An expired row is deleted too, but reported as absent, as get would.
+        const row = stmt.delete.get(key) as Row | undefined;
+        if (row === undefined) return null;
+        const d = decode(row, table);
+        return d.expiresAt > now() ? d.record : null;
+      }),
+
+    listByUser: (userId) =>
+      run("listByUser", (): StoredSession[] =>
+        (stmt.list.all(userId, now()) as Row[]).map((r) => {
+          const d = decode(r, table);
+          return { key: d.key, record: d.record };
+        }),
+      ),
+
+    deleteByUser: (userId, deleteOptions) =>
+      run("deleteByUser", () => {
+        const rows = stmt.deleteByUser.all(userId, deleteOptions?.exceptKey ?? null) as Row[];
+        const t = now();
+        return rows
+          .map((r) => decode(r, table))
+          .filter((d) => d.expiresAt > t)
+          .map((d) => d.record)
+          .sort(oldestFirst);
+      }),
+
+    async sweep(sweepOptions = {}) {
+      const batch = sweepOptions.batchSize ?? 1_000;
+      const maxBatches = sweepOptions.maxBatches ?? Number.POSITIVE_INFINITY;
+      if (!Number.isSafeInteger(batch) || batch < 1) {
+        throw new TypeError(`batchSize must be a positive whole number, got ${String(batch)}`);
+      }
+      let total = 0;
+      for (let i = 0; i < maxBatches; i++) {
+        const n = await run("sweep", () => stmt.sweep.run(now(), batch).changes);
+        total += n;
+        if (n < batch) break;
+        // better-sqlite3 blocks the thread: let requests through between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return total;
+    },
+
+    async close() {
+      if (own && db.open) db.close();
+    },
+  };
+}
