@@ -7,10 +7,12 @@ for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
 
-/** cookie-octet of RFC 6265bis section 4.1.1: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E. */
-const COOKIE_OCTET = new Uint8Array(128);
-for (let c = 0x21; c <= 0x7e; c++) COOKIE_OCTET[c] = 1;
-for (const c of '",;\\') COOKIE_OCTET[c.charCodeAt(0)] = 0;
+// Values are checked with a regular expression, which V8 compiles to native code: faster than a
+// loop over the 40-odd characters of a typical token value. Names are short: a loop wins there.
+
+/** cookie-value of RFC 6265bis 4.1.1: cookie-octets, optionally in one pair of DQUOTEs. */
+const COOKIE_VALUE =
+  /^(?:[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*|"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*")$/;
 
 /** True when `s` is a non-empty RFC 9110 token. */
 export function isToken(s: string): boolean {
@@ -24,17 +26,7 @@ export function isToken(s: string): boolean {
 
 /** True when `s` is a cookie-value: cookie-octets, optionally wrapped in one pair of DQUOTEs. */
 export function isCookieValue(s: string): boolean {
-  let start = 0;
-  let end = s.length;
-  if (end >= 2 && s.charCodeAt(0) === 0x22 && s.charCodeAt(end - 1) === 0x22) {
-    start = 1;
-    end--;
-  }
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || COOKIE_OCTET[c] === 0) return false;
-  }
-  return true;
+  return COOKIE_VALUE.test(s);
 }
 
 /** The characters RFC 6265bis 5.6 step 1 rejects: CTLs other than HTAB. */

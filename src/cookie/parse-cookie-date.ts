@@ -78,6 +78,8 @@ export function parseCookieDate(input: string): Date | undefined {
 
 /** {@link parseCookieDate} as milliseconds since the epoch, `NaN` when it fails. */
 export function cookieDateToMillis(s: string): number {
+  const fixed = imfFixdate(s);
+  if (fixed !== -1) return fixed;
   let hour = -1;
   let minute = 0;
   let second = 0;
@@ -136,11 +138,54 @@ export function cookieDateToMillis(s: string): number {
   else if (year >= 0 && year <= 69) year += 2000;
 
   if (hour < 0 || day < 0 || month < 0 || year < 0) return Number.NaN;
-  if (day < 1 || day > 31 || year < 1601 || hour > 23 || minute > 59 || second > 59) {
-    return Number.NaN;
+  return validDate(year, month, day, hour, minute, second);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The instant, or NaN for out-of-range fields and dates that do not exist (31 April). */
+function validDate(year: number, month: number, day: number, h: number, m: number, s: number): number {
+  if (day < 1 || year < 1601 || h > 23 || m > 59 || s > 59) return Number.NaN;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 1 && leap ? 29 : (DAYS_IN_MONTH[month] as number);
+  if (day > days) return Number.NaN;
+  return Date.UTC(year, month, day, h, m, s);
+}
+
+const WEEKDAYS = new Set(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]);
+
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 0x30;
+  return c >= 0 && c <= 9 ? c : -100;
+}
+
+/**
+ * The IMF-fixdate that servers write (`Wed, 09 Jun 2021 10:18:14 GMT`), read at fixed positions.
+ * For that exact shape the general algorithm gives the same answer: the weekday is no month
+ * name, then come day, month, year and time in order. Anything else returns -1 and takes the
+ * general path.
+ */
+function imfFixdate(s: string): number {
+  if (
+    s.length !== 29 ||
+    s.charCodeAt(3) !== 0x2c ||
+    s.charCodeAt(4) !== 0x20 ||
+    s.charCodeAt(7) !== 0x20 ||
+    s.charCodeAt(11) !== 0x20 ||
+    s.charCodeAt(16) !== 0x20 ||
+    s.charCodeAt(19) !== 0x3a ||
+    s.charCodeAt(22) !== 0x3a ||
+    !s.endsWith(" GMT") ||
+    !WEEKDAYS.has(s.slice(0, 3))
+  ) {
+    return -1;
   }
-  const ms = Date.UTC(year, month, day, hour, minute, second);
-  // "If the parsed-cookie-date does not exist" (31 April, 30 February): Date.UTC rolls over.
-  if (new Date(ms).getUTCDate() !== day) return Number.NaN;
-  return ms;
+  const month = monthAt(s, 8);
+  const day = digit(s, 5) * 10 + digit(s, 6);
+  const year = digit(s, 12) * 1000 + digit(s, 13) * 100 + digit(s, 14) * 10 + digit(s, 15);
+  const h = digit(s, 17) * 10 + digit(s, 18);
+  const m = digit(s, 20) * 10 + digit(s, 21);
+  const sec = digit(s, 23) * 10 + digit(s, 24);
+  if (month < 0 || day < 0 || year < 0 || h < 0 || m < 0 || sec < 0) return -1;
+  return validDate(year, month, day, h, m, sec);
 }

@@ -16,65 +16,76 @@ export interface ParseCookieOptions {
  * `=`) have the name `""`, as RFC 6265bis defines them.
  */
 export class CookieList implements Iterable<[name: string, value: string]> {
-  readonly #names: string[];
-  readonly #values: string[];
+  // Names and values interleaved in one array: one allocation per header.
+  readonly #pairs: string[];
 
-  constructor(names: string[], values: string[]) {
-    this.#names = names;
-    this.#values = values;
+  constructor(pairs: string[]) {
+    this.#pairs = pairs;
   }
 
   /** How many pairs the header held. */
   get size(): number {
-    return this.#names.length;
+    return this.#pairs.length >> 1;
   }
 
   /** The first value sent under `name`. Browsers send longer paths first, then older cookies. */
   get(name: string): string | undefined {
-    const i = this.#names.indexOf(name);
-    return i === -1 ? undefined : this.#values[i];
+    const p = this.#pairs;
+    for (let i = 0; i < p.length; i += 2) if (p[i] === name) return p[i + 1];
+    return undefined;
   }
 
   /** Every value sent under `name`, in order. More than one is worth a look: see the class docs. */
   getAll(name: string): string[] {
+    const p = this.#pairs;
     const out: string[] = [];
-    for (let i = 0; i < this.#names.length; i++) {
-      if (this.#names[i] === name) out.push(this.#values[i] as string);
-    }
+    for (let i = 0; i < p.length; i += 2) if (p[i] === name) out.push(p[i + 1] as string);
     return out;
   }
 
   /** How many times `name` was sent. */
   count(name: string): number {
+    const p = this.#pairs;
     let n = 0;
-    for (const x of this.#names) if (x === name) n++;
+    for (let i = 0; i < p.length; i += 2) if (p[i] === name) n++;
     return n;
   }
 
   has(name: string): boolean {
-    return this.#names.includes(name);
+    return this.get(name) !== undefined;
   }
 
   /** The distinct names, in order of first appearance. */
   names(): string[] {
-    return [...new Set(this.#names)];
+    const out = new Set<string>();
+    for (let i = 0; i < this.#pairs.length; i += 2) out.add(this.#pairs[i] as string);
+    return [...out];
   }
 
   *[Symbol.iterator](): Iterator<[name: string, value: string]> {
-    for (let i = 0; i < this.#names.length; i++) {
-      yield [this.#names[i] as string, this.#values[i] as string];
-    }
+    const p = this.#pairs;
+    for (let i = 0; i < p.length; i += 2) yield [p[i] as string, p[i + 1] as string];
   }
 
   /** The pairs as plain objects, e.g. for logging or JSON. */
   toJSON(): { name: string; value: string }[] {
-    return this.#names.map((name, i) => ({ name, value: this.#values[i] as string }));
+    return [...this].map(([name, value]) => ({ name, value }));
   }
 }
 
-// Runs of semicolons are skipped 64 at a time with a native comparison: a header of 100,000
-// semicolons then costs about as much as one indexOf over it.
-const SEMICOLONS = ";".repeat(64);
+// Runs of semicolons are skipped in blocks compared natively, largest first: V8 compares two
+// flat strings with a memory comparison, far faster than a loop over characters, so a header of
+// 100,000 semicolons costs about one pass of memcmp.
+const SEMICOLON_BLOCKS = [16_384, 1024, 64].map((n) => ";".repeat(n));
+
+function skipSemicolons(s: string, from: number): number {
+  let i = from;
+  for (const block of SEMICOLON_BLOCKS) {
+    const n = block.length;
+    while (i + n <= s.length && s.slice(i, i + n) === block) i += n;
+  }
+  return i;
+}
 
 /**
  * Parses a request's `Cookie` header into a {@link CookieList}. Never throws: a missing header,
@@ -94,9 +105,8 @@ export function parseCookie(
   header: string | null | undefined,
   options?: ParseCookieOptions,
 ): CookieList {
-  const names: string[] = [];
-  const values: string[] = [];
-  if (typeof header !== "string") return new CookieList(names, values);
+  const pairs: string[] = [];
+  if (typeof header !== "string") return new CookieList(pairs);
   const decode = options?.decode;
   const s = header;
   const len = s.length;
@@ -105,7 +115,7 @@ export function parseCookie(
   let nextEq = -2;
   let i = 0;
   while (i < len) {
-    while (s.startsWith(SEMICOLONS, i)) i += 64;
+    if (s.charCodeAt(i) === 0x3b && s.charCodeAt(i + 1) === 0x3b) i = skipSemicolons(s, i);
     let c = s.charCodeAt(i);
     while (i < len && (c === 0x3b || c === 0x20 || c === 0x09)) c = s.charCodeAt(++i);
     if (i >= len) break;
@@ -128,10 +138,9 @@ export function parseCookie(
     while (ve > vs && isWsp(s.charCodeAt(ve - 1))) ve--;
     if (name !== "" || ve > vs) {
       const value = s.slice(vs, ve);
-      names.push(name);
-      values.push(decode === undefined ? value : decode(value));
+      pairs.push(name, decode === undefined ? value : decode(value));
     }
     i = end + 1;
   }
-  return new CookieList(names, values);
+  return new CookieList(pairs);
 }

@@ -28,6 +28,18 @@ function ignored(reason: IgnoredReason): SetCookieParseResult {
   return { type: "ignored", reason, message: IGNORED_MESSAGES[reason] };
 }
 
+/** Appends one problem, creating the list on the first one (most lines have none). */
+function problem(
+  list: AttributeProblem[] | undefined,
+  name: string,
+  value: string,
+  reason: AttributeProblemReason,
+): AttributeProblem[] {
+  const out = list ?? [];
+  out.push({ name, value, reason });
+  return out;
+}
+
 /** Case-insensitive comparison of s[start, end) with `lower`, an all-lower-case ASCII word. */
 function matches(s: string, start: number, end: number, lower: string): boolean {
   if (end - start !== lower.length) return false;
@@ -122,10 +134,6 @@ export function parseSetCookie(input: string): SetCookieParseResult {
   let priority: Priority | undefined;
   let extensions: CookieAttribute[] | undefined;
   let problems: AttributeProblem[] | undefined;
-  const problem = (n: string, v: string, reason: AttributeProblemReason): void => {
-    if (problems === undefined) problems = [];
-    problems.push({ name: n, value: v, reason });
-  };
 
   let pos = semi;
   while (pos < len) {
@@ -144,7 +152,7 @@ export function parseSetCookie(input: string): SetCookieParseResult {
     while (ne > ns && isWsp(s.charCodeAt(ne - 1))) ne--;
     const v = nextEq < end ? slice(s, nextEq + 1, end) : "";
     if (v.length > 341 && exceedsOctets(v, 1024)) {
-      problem(s.slice(ns, ne), v, "value-too-long");
+      problems = problem(problems, s.slice(ns, ne), v, "value-too-long");
       continue;
     }
 
@@ -169,13 +177,13 @@ export function parseSetCookie(input: string): SetCookieParseResult {
       case 7:
         if (matches(s, ns, ne, "expires")) {
           const ms = cookieDateToMillis(v);
-          if (Number.isNaN(ms)) problem(s.slice(ns, ne), v, "expires-invalid");
+          if (Number.isNaN(ms)) problems = problem(problems, s.slice(ns, ne), v, "expires-invalid");
           else expires = new Date(ms);
           continue;
         }
         if (matches(s, ns, ne, "max-age")) {
           const n = maxAgeOf(v);
-          if (Number.isNaN(n)) problem(s.slice(ns, ne), v, "max-age-invalid");
+          if (Number.isNaN(n)) problems = problem(problems, s.slice(ns, ne), v, "max-age-invalid");
           else maxAge = n;
           continue;
         }
@@ -187,12 +195,16 @@ export function parseSetCookie(input: string): SetCookieParseResult {
         }
         if (matches(s, ns, ne, "samesite")) {
           sameSite = sameSiteOf(v);
-          if (sameSite === undefined) problem(s.slice(ns, ne), v, "samesite-unrecognized");
+          if (sameSite === undefined) {
+            problems = problem(problems, s.slice(ns, ne), v, "samesite-unrecognized");
+          }
           continue;
         }
         if (matches(s, ns, ne, "priority")) {
           priority = priorityOf(v);
-          if (priority === undefined) problem(s.slice(ns, ne), v, "priority-unrecognized");
+          if (priority === undefined) {
+            problems = problem(problems, s.slice(ns, ne), v, "priority-unrecognized");
+          }
           continue;
         }
         break;

@@ -48,6 +48,7 @@ describe("serializeCookie", () => {
       ["a", "v\nw", "ERR_COOKIE_VALUE_INVALID"],
       ["a", "\0", "ERR_COOKIE_VALUE_INVALID"],
       ["a", "v ", "ERR_COOKIE_VALUE_INVALID"],
+      ["", "x=y", "ERR_COOKIE_VALUE_INVALID"],
     ];
     for (const [name, value, code] of bad) {
       assert.throws(

@@ -12,8 +12,8 @@ function edgeWsp(s: string): boolean {
  * Writes a request's `Cookie` header, as a client sends it: pairs joined by `"; "`, a nameless
  * cookie (name `""`) as its bare value (RFC 6265bis 5.8.3). Values are written as given, as a
  * browser sends what it stored. Throws a {@link CookieError} for a pair the header cannot carry:
- * a control character or `;` anywhere, `=` in a name, or spaces at either end (the server would
- * trim them).
+ * a control character or `;` anywhere, `=` in a name or in a nameless cookie's value, or spaces
+ * at either end (the server would trim them).
  *
  * ```ts
  * serializeCookie([["sid", "abc"], ["theme", "dark"]]); // "sid=abc; theme=dark"
@@ -50,6 +50,13 @@ export function serializeCookie(pairs: CookiePairs): string {
         "ERR_COOKIE_VALUE_INVALID",
         "value",
         `value of cookie ${JSON.stringify(name)} cannot be sent: it holds a control character, ";" or spaces at an end; encode it first, e.g. with encodeCookieValue()`,
+      );
+    }
+    if (name === "" && value.includes("=")) {
+      throw new CookieError(
+        "ERR_COOKIE_VALUE_INVALID",
+        "value",
+        `a nameless cookie cannot hold "=": the server would read ${JSON.stringify(value)} as a name and a value`,
       );
     }
     if (name === "" && value === "") continue;

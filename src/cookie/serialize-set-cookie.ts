@@ -128,7 +128,7 @@ export function serializeSetCookie(cookie: SetCookieInit): string {
         `domain of cookie "${name}" is over ${MAX_ATTRIBUTE} octets: browsers ignore such an attribute`,
       );
     }
-    if (typeof domain !== "string" || !DOMAIN.test(domain)) {
+    if (typeof domain !== "string" || domain.length > 253 || !DOMAIN.test(domain)) {
       const hint =
         typeof domain === "string" && domain.startsWith(".")
           ? "drop the leading dot: a Domain cookie is sent to subdomains anyway"
@@ -149,11 +149,16 @@ export function serializeSetCookie(cookie: SetCookieInit): string {
         `path of cookie "${name}" is over ${MAX_ATTRIBUTE} octets: browsers ignore such an attribute`,
       );
     }
-    if (typeof path !== "string" || path.charCodeAt(0) !== 0x2f || !PATH.test(path)) {
+    if (
+      typeof path !== "string" ||
+      path.charCodeAt(0) !== 0x2f ||
+      !PATH.test(path) ||
+      path.endsWith(" ")
+    ) {
       fail(
         "ERR_COOKIE_PATH_INVALID",
         "path",
-        `path ${JSON.stringify(path)} of cookie "${name}" is invalid: it must start with "/" and hold no control characters or ";" (browsers replace other paths with the request's directory)`,
+        `path ${JSON.stringify(path)} of cookie "${name}" is invalid: it must start with "/" and hold no control characters, ";" or trailing space (browsers replace other paths with the request's directory, and trim spaces)`,
       );
     }
     out += `; Path=${path}`;
@@ -167,7 +172,7 @@ export function serializeSetCookie(cookie: SetCookieInit): string {
         `expires of cookie "${name}" is not a valid Date between the years 1601 and 9999; prefer maxAge, which does not depend on the client's clock`,
       );
     }
-    out += `; Expires=${expires.toUTCString()}`;
+    out += `; Expires=${imfFixdate(expires, t)}`;
   }
   if (cookie.secure === true) out += "; Secure";
   if (cookie.httpOnly === true) out += "; HttpOnly";
@@ -211,6 +216,16 @@ export function serializeSetCookie(cookie: SetCookieInit): string {
     out += `; Priority=${v}`;
   }
   return out;
+}
+
+// The last Expires written, by the second it names: under load, "now + lifetime" falls in the
+// same second for many responses in a row, and the text has one-second resolution anyway.
+let lastExpires = { second: Number.NaN, text: "" };
+
+function imfFixdate(d: Date, time: number): string {
+  const second = Math.floor(time / 1000);
+  if (second !== lastExpires.second) lastExpires = { second, text: d.toUTCString() };
+  return lastExpires.text;
 }
 
 function canonicalSameSite(v: unknown): "Strict" | "Lax" | "None" | undefined {

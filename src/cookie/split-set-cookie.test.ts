@@ -30,9 +30,13 @@ describe("splitSetCookie", () => {
   });
 
   test("line breaks always separate; empty pieces are dropped", () => {
-    assert.deepEqual(splitSetCookie("a=1\r\nb=2\n\n, ,c=3,"), ["a=1", "b=2", "c=3"]);
+    assert.deepEqual(splitSetCookie("a=1\r\nb=2\n\n, ,c=3,"), ["a=1", "b=2", "c=3,"]);
     assert.deepEqual(splitSetCookie(""), []);
     assert.deepEqual(splitSetCookie(" , "), []);
+  });
+
+  test("a trailing comma can belong to the line and stays", () => {
+    assert.deepEqual(splitSetCookie(["a=1; Path=/x,"]), ["a=1; Path=/x,"]);
   });
 
   test("accepts the array some clients give, splitting each entry", () => {

@@ -1,11 +1,14 @@
+import { isWsp } from "./chars.js";
+
 /**
  * Splits Set-Cookie field values that were folded into one string, as `Headers#get`, some
  * proxies and some HAR exporters do (`"a=1; Expires=Wed, 09 Jun 2021 10:18:14 GMT, b=2"`), back
  * into one value per cookie. Line breaks always separate. A comma separates only where what
  * follows it looks like the start of a cookie (`name=` before any `;` or `,`), so the commas of
  * Expires dates stay where they are. A nameless cookie after a comma cannot be told from an
- * attribute value and stays joined. Never throws; spaces and stray commas
- * around each piece are dropped, and so are empty pieces.
+ * attribute value and stays joined. Never throws; spaces around each
+ * piece and stray commas before it are dropped, and so are empty pieces. A line folded after a
+ * Path or value that itself holds `, name=` cannot be told apart and is split there.
  *
  * ```ts
  * splitSetCookie("a=1; Expires=Wed, 09 Jun 2021 10:18:14 GMT, b=2");
@@ -53,15 +56,18 @@ function startsCookie(s: string, from: number): boolean {
   return false;
 }
 
-/** Adds s[start, end) without the spaces and stray commas around it, unless nothing is left. */
+/**
+ * Adds s[start, end) without surrounding spaces and leading stray commas, unless nothing is left.
+ * A trailing comma stays: it can belong to the line (`Path=/x,`).
+ */
 function push(s: string, start: number, end: number, out: string[]): void {
   let a = start;
   let b = end;
   while (a < b && isSeparator(s.charCodeAt(a))) a++;
-  while (b > a && isSeparator(s.charCodeAt(b - 1))) b--;
+  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
   if (a < b) out.push(s.slice(a, b));
 }
 
 function isSeparator(c: number): boolean {
-  return c === 0x2c || c === 0x20 || c === 0x09;
+  return c === 0x2c || isWsp(c);
 }

@@ -10,7 +10,7 @@ export interface SetCookieInit {
   name: string;
   /** cookie-octets, optionally in double quotes. Encode anything else first (`encodeCookieValue`). */
   value: string;
-  /** An absolute expiry, written as an IMF-fixdate. With `maxAge`, browsers use `maxAge`. */
+  /** An absolute expiry, written as an IMF-fixdate (to the second). With `maxAge`, browsers use `maxAge`. */
   expires?: Date;
   /** Seconds until expiry; zero or less deletes the cookie. Browsers cap it at 400 days. */
   maxAge?: number;
