@@ -9,7 +9,7 @@ export class Emitter<E extends { type: string }> {
   readonly #listeners = new Map<string, Set<Listener<E>>>();
   readonly #onListenerError: (error: unknown) => void;
 
-  constructor(onListenerError: (error: unknown) => void = console.error) {
+  constructor(onListenerError: (error: unknown) => void = (error) => console.error(error)) {
     this.#onListenerError = onListenerError;
   }
 

@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { StandardSchemaV1 } from "../lib/standard-schema.js";
+import { memoryStore } from "../stores/memory.js";
+import { createSessions, type SessionRequest } from "./create-sessions.js";
+import { SessionError } from "./errors.js";
+import type { SessionEvent } from "./events.js";
+import { isWellFormedToken, newToken, shardFor, storeKey } from "./tokens.js";
+
+function request(headers: Record<string, string> = {}, encrypted = true): SessionRequest {
+  return { header: (name) => headers[name], encrypted };
+}
+
+function optionsError(f: () => unknown, pattern: RegExp): void {
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof SessionError);
+    assert.equal(e.code, "ERR_SESSION_OPTIONS_INVALID");
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+describe("createSessions: options are checked when the manager is made", () => {
+  const store = memoryStore();
+
+  test("a store is required", () => {
+    optionsError(() => createSessions({} as never), /needs a store/);
+  });
+
+  test("timeouts must be positive, idle no longer than absolute, touch shorter than idle", () => {
+    optionsError(() => createSessions({ store, idleTimeout: 0 }), /idleTimeout/);
+    optionsError(() => createSessions({ store, absoluteTimeout: Number.NaN }), /absoluteTimeout/);
+    optionsError(
+      () => createSessions({ store, idleTimeout: 100, absoluteTimeout: 50 }),
+      /longer than absoluteTimeout/,
+    );
+    optionsError(
+      () => createSessions({ store, idleTimeout: 60, touchInterval: 60 }),
+      /touchInterval/,
+    );
+  });
+
+  test("SameSite=None for a session cookie is refused, with what to do instead", () => {
+    optionsError(() => createSessions({ store, cookie: { sameSite: "None" } }), /"Lax"/);
+  });
+
+  test("cookie settings browsers would reject are refused now, not at the first sign-in", () => {
+    optionsError(
+      () => createSessions({ store, cookie: { domain: "shop.test" } }),
+      /__Host-.*Domain/,
+    );
+    optionsError(() => createSessions({ store, cookie: { path: "/app" } }), /Path=\//);
+    optionsError(() => createSessions({ store, cookie: { name: "bad name" } }), /not a token/);
+    assert.equal(
+      createSessions({ store, cookie: { name: "sid", domain: "shop.test", path: "/app" } })
+        .cookieName,
+      "sid",
+    );
+  });
+
+  test("a per-user cap is a whole number of at least one", () => {
+    optionsError(() => createSessions({ store, maxSessionsPerUser: 0 }), /maxSessionsPerUser/);
+    optionsError(() => createSessions({ store, maxSessionsPerUser: 1.5 }), /maxSessionsPerUser/);
+  });
+});
+
+describe("tokens", () => {
+  test("256 random bits behind the user's shard; the store key is a hash, never the token", () => {
+    const t = newToken(shardFor("alice"));
+    assert.equal(isWellFormedToken(t), true);
+    assert.equal(t.slice(0, 4), shardFor("alice"));
+    assert.notEqual(newToken(shardFor("alice")), t);
+    const key = storeKey(t);
+    assert.equal(key.slice(0, 5), `${t.slice(0, 4)}.`);
+    assert.ok(!key.includes(t.slice(5)));
+    assert.equal(key.length, 4 + 1 + 43);
+  });
+
+  test("anything but the exact shape is refused", () => {
+    const t = newToken("abcd");
+    for (const bad of [
+      "",
+      t.slice(1),
+      `${t}x`,
+      t.replace(".", "-"),
+      `${t.slice(0, -1)}=`,
+      ` ${t.slice(1)}`,
+    ]) {
+      assert.equal(isWellFormedToken(bad), false, bad);
+    }
+  });
+});
+
+describe("typed data validated on load with a Standard Schema validator", () => {
+  // A validator written against the Standard Schema interface, as Zod or Valibot provide one.
+  const cartSchema: StandardSchemaV1<unknown, { cart: string[] }> = {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate: (value) => {
+        const cart = (value as { cart?: unknown }).cart;
+        return Array.isArray(cart) && cart.every((x) => typeof x === "string")
+          ? { value: { cart } }
+          : { issues: [{ message: "cart must be a list of strings" }] };
+      },
+    },
+  };
+
+  test("valid data reaches the handler; invalid data ends the session", async () => {
+    const store = memoryStore();
+    const sessions = createSessions({ store, schema: cartSchema });
+    const events: SessionEvent[] = [];
+    sessions.on("*", (e) => events.push(e));
+
+    const first = await sessions.load(request());
+    await first.signIn("alice", { data: { cart: ["tea"] } });
+    const cookie = (await first.commit()).setCookie[0] ?? "";
+    const token = /^__Host-session=([^;]+)/.exec(cookie)?.[1] ?? "";
+    const again = await sessions.load(request({ cookie: `__Host-session=${token}` }));
+    assert.deepEqual(again.get("cart"), ["tea"]);
+
+    // The stored data goes bad behind the application's back.
+    await store.update(storeKey(token), { set: { cart: "not a list" } });
+    const bad = await sessions.load(request({ cookie: `__Host-session=${token}` }));
+    assert.equal(bad.active, false);
+    assert.equal(bad.problem, "expired");
+    assert.ok(events.some((e) => e.type === "revoked" && e.reason === "invalid-data"));
+    assert.equal(await store.get(storeKey(token)), null);
+    await store.close?.();
+  });
+});
+
+describe("RequestSession rules", () => {
+  test("nothing can change after commit", async () => {
+    const sessions = createSessions({ store: memoryStore() });
+    const s = await sessions.load(request());
+    await s.commit();
+    assert.throws(
+      () => s.set("a", 1),
+      (e: unknown) => e instanceof SessionError && e.code === "ERR_SESSION_COMMITTED",
+    );
+    assert.deepEqual(await s.commit(), { setCookie: [], cacheControl: undefined, vary: undefined });
+  });
+
+  test("__proto__ is not a session key", async () => {
+    const s = await createSessions({ store: memoryStore() }).load(request());
+    assert.throws(
+      () => s.set("__proto__", 1),
+      (e: unknown) => e instanceof SessionError && e.code === "ERR_SESSION_DATA_INVALID",
+    );
+  });
+
+  test("operations that need a signed-in user say so with a 401", async () => {
+    const s = await createSessions({ store: memoryStore() }).load(request());
+    for (const op of [
+      () => s.rotate(),
+      () => s.list(),
+      () => s.revokeOthers(),
+      () => s.revokeAll(),
+      () => s.revoke("x"),
+    ]) {
+      await assert.rejects(
+        op(),
+        (e: unknown) =>
+          e instanceof SessionError && e.code === "ERR_SESSION_REQUIRED" && e.status === 401,
+      );
+    }
+  });
+
+  test("a listener that throws does not break the request", async () => {
+    const sessions = createSessions({ store: memoryStore() });
+    sessions.on("created", () => {
+      throw new Error("listener bug");
+    });
+    const original = console.error;
+    const seen: unknown[] = [];
+    console.error = (e: unknown) => seen.push(e);
+    try {
+      const s = await sessions.load(request());
+      await s.signIn("alice");
+    } finally {
+      console.error = original;
+    }
+    assert.equal((seen[0] as Error).message, "listener bug");
+  });
+
+  test("admin: list and revoke every session of a user", async () => {
+    const sessions = createSessions({ store: memoryStore() });
+    for (let i = 0; i < 3; i++) await (await sessions.load(request())).signIn("bob");
+    assert.equal((await sessions.list("bob")).length, 3);
+    assert.equal(await sessions.revokeUser("bob"), 3);
+    assert.deepEqual(await sessions.list("bob"), []);
+  });
+});
