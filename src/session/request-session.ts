@@ -142,6 +142,14 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     return this.#record?.userId ?? null;
   }
 
+  /**
+   * Identifies this session's current token without revealing it (the SHA-256 the store keys
+   * on), or null without a session. It changes when the token rotates: bind CSRF tokens to it.
+   */
+  get binding(): string | null {
+    return this.#key ?? null;
+  }
+
   /** What may be shown about this session, or null without one. */
   get info(): SessionInfo | null {
     this.#read = true;
@@ -244,7 +252,8 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     this.#assertSecure();
     const record = this.#requireRecord("rotate");
     const oldKey = this.#key as string;
-    const token = newToken(shardFor(record.userId));
+    // The same shard as before, so that a partitioned store moves the record within one slot.
+    const token = newToken((this.#token as string).slice(0, 4));
     const key = storeKey(token);
     const now = this.#o.now();
     const patch: SessionPatch = {

@@ -1,0 +1,275 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { describe, test } from "node:test";
+import { type CsrfEvent, createCsrf } from "./create-csrf.js";
+import { CsrfError } from "./errors.js";
+import { isSafeMethod } from "./origin-guard.js";
+
+const ORIGIN = "https://www.shop.test:8443";
+const keys = [{ id: "k1", secret: randomBytes(32) }];
+
+function req(
+  method: string,
+  headers: Record<string, string> = {},
+): { method: string; header: (n: string) => string | undefined } {
+  return { method, header: (n) => headers[n] };
+}
+
+function setup(extra: Partial<Parameters<typeof createCsrf>[0]> = {}) {
+  const csrf = createCsrf({ origin: ORIGIN, keys, ...extra });
+  const events: CsrfEvent[] = [];
+  csrf.on("*", (e) => events.push(e));
+  const token = csrf.issue(req("GET"), "session-1").token;
+  return { csrf, events, token };
+}
+
+describe("the origin guard, reason by reason", () => {
+  test("safe methods always pass; TRACE is unsafe", () => {
+    assert.deepEqual(["GET", "HEAD", "OPTIONS", "get"].map(isSafeMethod), [true, true, true, true]);
+    assert.deepEqual(["POST", "PUT", "PATCH", "DELETE", "TRACE"].map(isSafeMethod), [
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    const { csrf } = setup();
+    assert.deepEqual(
+      csrf.check({
+        request: req("GET", { "sec-fetch-site": "cross-site" }),
+        binding: null,
+        token: undefined,
+      }),
+      { ok: true },
+    );
+  });
+
+  test("Sec-Fetch-Site: same-origin and none pass (with a valid token)", () => {
+    const { csrf, token } = setup();
+    for (const site of ["same-origin", "none"]) {
+      assert.deepEqual(
+        csrf.check({
+          request: req("POST", { "sec-fetch-site": site }),
+          binding: "session-1",
+          token,
+        }),
+        { ok: true },
+      );
+    }
+  });
+
+  const refused = (headers: Record<string, string>, reason: string, extra = {}): void => {
+    const { csrf, token } = setup(extra);
+    const d = csrf.check({ request: req("POST", headers), binding: "session-1", token });
+    assert.equal(d.ok, false, JSON.stringify(headers));
+    if (!d.ok) {
+      assert.equal(d.reason, reason);
+      assert.equal(d.status, 403);
+      assert.ok(d.message.length > 10);
+    }
+  };
+
+  test("cross_site_request: Sec-Fetch-Site cross-site from an untrusted origin", () => {
+    refused(
+      { "sec-fetch-site": "cross-site", origin: "https://evil.example" },
+      "cross_site_request",
+    );
+  });
+
+  test("a trusted origin passes even cross-site; trust is exact", () => {
+    const { csrf, token } = setup({ trustedOrigins: ["https://partner.example"] });
+    const ok = csrf.check({
+      request: req("POST", { "sec-fetch-site": "cross-site", origin: "https://partner.example" }),
+      binding: "session-1",
+      token,
+    });
+    assert.deepEqual(ok, { ok: true });
+    refused(
+      { "sec-fetch-site": "cross-site", origin: "https://partner.example.evil.example" },
+      "cross_site_request",
+      { trustedOrigins: ["https://partner.example"] },
+    );
+    refused(
+      { "sec-fetch-site": "cross-site", origin: "http://partner.example" },
+      "cross_site_request",
+      { trustedOrigins: ["https://partner.example"] },
+    );
+  });
+
+  test("same_site_request: a sibling subdomain, unless siblings are trusted", () => {
+    refused(
+      { "sec-fetch-site": "same-site", origin: "https://api.shop.test:8443" },
+      "same_site_request",
+    );
+    const { csrf, token } = setup({ trustSameSite: true });
+    assert.deepEqual(
+      csrf.check({
+        request: req("POST", { "sec-fetch-site": "same-site" }),
+        binding: "session-1",
+        token,
+      }),
+      { ok: true },
+    );
+  });
+
+  test("origin_mismatch: without Fetch Metadata, Origin compared in full", () => {
+    for (const origin of [
+      "https://www.shop.test",
+      "http://www.shop.test:8443",
+      "https://www.shop.test:8443.evil.example",
+      "https://evil.example",
+      "https://WWW.SHOP.TEST:8443",
+    ]) {
+      refused({ origin }, "origin_mismatch");
+    }
+    const { csrf, token } = setup();
+    assert.deepEqual(
+      csrf.check({ request: req("POST", { origin: ORIGIN }), binding: "session-1", token }),
+      { ok: true },
+    );
+  });
+
+  test("origin_mismatch also when Sec-Fetch-Site says same-origin but Origin disagrees", () => {
+    refused({ "sec-fetch-site": "same-origin", origin: "https://evil.example" }, "origin_mismatch");
+  });
+
+  test("null_origin, unless allowed", () => {
+    refused({ origin: "null" }, "null_origin");
+    refused({ "sec-fetch-site": "cross-site", origin: "null" }, "null_origin");
+    const { csrf, token } = setup({ allowNullOrigin: true });
+    assert.deepEqual(
+      csrf.check({ request: req("POST", { origin: "null" }), binding: "session-1", token }),
+      { ok: true },
+    );
+  });
+
+  test("referer_mismatch: without Origin, the Referer's origin", () => {
+    refused({ referer: "https://evil.example/page" }, "referer_mismatch");
+    refused({ referer: "not a url" }, "referer_mismatch");
+    const { csrf, token } = setup();
+    assert.deepEqual(
+      csrf.check({
+        request: req("POST", { referer: `${ORIGIN}/checkout` }),
+        binding: "session-1",
+        token,
+      }),
+      { ok: true },
+    );
+  });
+
+  test("origin_missing in strict mode; the token decides in compatible mode", () => {
+    refused({}, "origin_missing");
+    const { csrf, token } = setup({ mode: "compatible" });
+    assert.deepEqual(csrf.check({ request: req("POST"), binding: "session-1", token }), {
+      ok: true,
+    });
+    const d = csrf.check({ request: req("POST"), binding: "session-1", token: undefined });
+    assert.equal(d.ok === false && d.reason, "csrf_token_missing");
+  });
+
+  test("origins in options must be serialized origins", () => {
+    for (const origin of [
+      "https://www.shop.test/",
+      "https://WWW.shop.test",
+      "https://www.shop.test:443",
+      "www.shop.test",
+    ]) {
+      assert.throws(
+        () => createCsrf({ origin, keys }),
+        (e: unknown) => e instanceof CsrfError && e.code === "ERR_CSRF_OPTIONS_INVALID",
+      );
+    }
+  });
+});
+
+describe("session-bound tokens", () => {
+  test("csrf_token_missing and csrf_token_invalid", () => {
+    const { csrf, token } = setup();
+    const sameOrigin = req("POST", { "sec-fetch-site": "same-origin" });
+    const missing = csrf.check({ request: sameOrigin, binding: "session-1", token: undefined });
+    assert.equal(missing.ok === false && missing.reason, "csrf_token_missing");
+    const other = csrf.check({ request: sameOrigin, binding: "session-2", token });
+    assert.equal(other.ok === false && other.reason, "csrf_token_invalid");
+    const none = csrf.check({ request: sameOrigin, binding: null, token });
+    assert.equal(none.ok === false && none.reason, "csrf_token_invalid");
+  });
+
+  test("sign-in forms: a pre-session cookie binds the token (login CSRF)", () => {
+    const { csrf } = setup();
+    const issued = csrf.issue(req("GET"), null);
+    assert.match(
+      issued.setCookie ?? "",
+      /^__Host-csrf=[A-Za-z0-9_-]{43}; Max-Age=7200; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
+    );
+    const cookie = (issued.setCookie ?? "").split(";")[0] as string;
+    const login = (token: string | undefined, c = cookie) =>
+      csrf.check({
+        request: req("POST", { "sec-fetch-site": "same-origin", cookie: c }),
+        binding: null,
+        token,
+      });
+    assert.deepEqual(login(issued.token), { ok: true });
+    // The attacker's own pre-session token does not fit the victim's pre-session cookie.
+    const attacker = csrf.issue(req("GET"), null);
+    const victimCookie = `__Host-csrf=${randomBytes(32).toString("base64url")}`;
+    const d = login(attacker.token, victimCookie);
+    assert.equal(d.ok === false && d.reason, "csrf_token_invalid");
+    // A later token for the same pre-session reuses the cookie.
+    assert.equal(csrf.issue(req("GET", { cookie }), null).setCookie, undefined);
+  });
+
+  test("requireToken: false leaves the guard alone, and refuses to combine with compatible mode", () => {
+    const csrf = createCsrf({ origin: ORIGIN, keys, requireToken: false });
+    assert.deepEqual(
+      csrf.check({ request: req("POST", { origin: ORIGIN }), binding: null, token: undefined }),
+      { ok: true },
+    );
+    assert.throws(
+      () => createCsrf({ origin: ORIGIN, keys, requireToken: false, mode: "compatible" }),
+      CsrfError,
+    );
+  });
+});
+
+describe("events and report-only", () => {
+  test("a refusal emits csrf-rejected with the origin's site; cross-site unsafe requests are counted", () => {
+    const { csrf, events, token } = setup();
+    csrf.check({
+      request: req("POST", { "sec-fetch-site": "cross-site", origin: "https://a.evil.example" }),
+      binding: "session-1",
+      token,
+    });
+    assert.deepEqual(events, [
+      {
+        type: "cross-site-unsafe",
+        method: "POST",
+        origin: "https://a.evil.example",
+        site: "https://evil.example",
+        allowed: false,
+      },
+      {
+        type: "csrf-rejected",
+        reason: "cross_site_request",
+        method: "POST",
+        origin: "https://a.evil.example",
+        site: "https://evil.example",
+        reportOnly: false,
+      },
+    ]);
+  });
+
+  test("report-only lets the request through and still reports it", () => {
+    const { csrf, events, token } = setup({ reportOnly: true });
+    const d = csrf.check({
+      request: req("POST", { origin: "https://evil.example" }),
+      binding: "session-1",
+      token,
+    });
+    assert.deepEqual(d, { ok: true });
+    assert.ok(
+      events.some(
+        (e) => e.type === "csrf-rejected" && e.reportOnly && e.reason === "origin_mismatch",
+      ),
+    );
+  });
+});

@@ -1,0 +1,193 @@
+import { randomBytes } from "node:crypto";
+import { parseCookie, serializeSetCookie } from "../cookie/index.js";
+import { Emitter } from "../lib/emitter.js";
+import { siteOf } from "../site/origin.js";
+import { CsrfError, type CsrfReason } from "./errors.js";
+import {
+  createOriginGuard,
+  type GuardRequest,
+  isSafeMethod,
+  type OriginGuardOptions,
+} from "./origin-guard.js";
+import { type CsrfKey, createTokenCodec } from "./tokens.js";
+
+/** Options of {@link createCsrf}. */
+export interface CsrfOptions extends OriginGuardOptions {
+  /** Signing keys, newest first: the first signs, every one verifies. */
+  keys: readonly CsrfKey[];
+  /**
+   * Also require a session-bound token on unsafe requests (default true): the guard stops
+   * cross-origin requests, the token stops anything the guard cannot see. Set false to rely
+   * on the guard alone (then `mode: "compatible"` is refused: it would leave nothing).
+   */
+  requireToken?: boolean;
+  /** Log and count refusals without refusing, to roll the defence out. Default false. */
+  reportOnly?: boolean;
+  /** The pre-session cookie that binds sign-in form tokens (login CSRF). */
+  preSession?: { name?: string; maxAge?: number };
+}
+
+/** Events of the CSRF defence: the "rejection rate" and "unexpected cross-site Origin" signals. */
+export type CsrfEvent =
+  | {
+      type: "csrf-rejected";
+      reason: CsrfReason;
+      method: string;
+      /** The Origin (or the Referer's origin) of the request, if any. */
+      origin: string | undefined;
+      /** Its schemeful site, for grouping. */
+      site: string | undefined;
+      reportOnly: boolean;
+    }
+  | {
+      type: "cross-site-unsafe";
+      method: string;
+      origin: string | undefined;
+      site: string | undefined;
+      allowed: boolean;
+    };
+
+/** The decision on one request. */
+export type CsrfDecision =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly status: 403;
+      readonly reason: CsrfReason;
+      readonly message: string;
+    };
+
+/** What `check` needs: the request's method and headers, its session binding and its token. */
+export interface CsrfInput {
+  readonly request: GuardRequest;
+  /** `session.binding`: null without a session, then the pre-session cookie binds the token. */
+  readonly binding: string | null;
+  /** From `X-CSRF-Token` or the `csrf_token` form field; never from the query string. */
+  readonly token: string | undefined;
+}
+
+/** A token for a page or a script, and the pre-session cookie to set with it, if any. */
+export interface IssuedToken {
+  readonly token: string;
+  readonly setCookie: string | undefined;
+}
+
+const MESSAGES: Record<CsrfReason, string> = {
+  csrf_token_missing:
+    "this request needs a CSRF token: send it in the X-CSRF-Token header or a csrf_token form field",
+  csrf_token_invalid:
+    "the CSRF token is not valid for this session: reload the page to get a fresh one",
+  cross_site_request: "a cross-site request cannot change state here",
+  same_site_request: "a request from a sibling subdomain cannot change state here",
+  origin_mismatch: "the request's Origin is not this application's",
+  referer_mismatch: "the request's Referer is not of this application",
+  null_origin: "a request with Origin: null cannot change state here",
+  origin_missing:
+    "the request carries neither Sec-Fetch-Site, Origin nor Referer, so its origin cannot be checked",
+};
+
+/** The CSRF defence that `createCsrf` returns. */
+export interface Csrf {
+  /** Decides an unsafe request; safe methods always pass. Emits events; honours report-only. */
+  check(input: CsrfInput): CsrfDecision;
+  /** A fresh masked token for `binding`, or for a pre-session when there is no session. */
+  issue(request: GuardRequest, binding: string | null): IssuedToken;
+  on: Emitter<CsrfEvent>["on"];
+}
+
+/**
+ * CSRF defence in layers: a Fetch-Metadata / Origin guard on every unsafe request, and a
+ * session-bound signed token. Without a session (a sign-in form), the token is bound to a
+ * short-lived `__Host-csrf` pre-session cookie, so login CSRF is covered too.
+ *
+ * ```ts
+ * const csrf = createCsrf({ origin: "https://www.shop.test", keys: [{ id: "k1", secret }] });
+ * ```
+ */
+export function createCsrf(options: CsrfOptions): Csrf {
+  const guard = createOriginGuard(options);
+  const codec = createTokenCodec(options.keys);
+  const requireToken = options.requireToken ?? true;
+  if (!requireToken && options.mode === "compatible") {
+    throw new CsrfError(
+      "ERR_CSRF_OPTIONS_INVALID",
+      'mode "compatible" lets requests without any origin header through on the token alone, and requireToken: false turns the token off: keep one of them',
+    );
+  }
+  const reportOnly = options.reportOnly ?? false;
+  const preName = options.preSession?.name ?? "__Host-csrf";
+  const preMaxAge = options.preSession?.maxAge ?? 7200;
+  const events = new Emitter<CsrfEvent>();
+  // Pre-session bindings live in another namespace than session bindings.
+  const preBinding = (value: string): string => `pre:${value}`;
+
+  const preSessionValue = (request: GuardRequest): string | undefined => {
+    const values = parseCookie(request.header("cookie")).getAll(preName);
+    return values.length === 1 && /^[A-Za-z0-9_-]{43}$/.test(values[0] as string)
+      ? values[0]
+      : undefined;
+  };
+
+  const verdict = (input: CsrfInput): CsrfReason | undefined => {
+    const g = guard(input.request);
+    if (input.request.method !== undefined && !isSafeMethod(input.request.method) && g.crossSite) {
+      const origin = g.origin;
+      events.emit({
+        type: "cross-site-unsafe",
+        method: input.request.method,
+        origin,
+        site: origin === undefined ? undefined : siteOf(origin),
+        allowed: g.ok,
+      });
+    }
+    if (!g.ok) return g.reason;
+    if (isSafeMethod(input.request.method)) return undefined;
+    if (!requireToken && !g.tokenOnly) return undefined;
+    const binding =
+      input.binding ??
+      (() => {
+        const pre = preSessionValue(input.request);
+        return pre === undefined ? null : preBinding(pre);
+      })();
+    if (input.token === undefined || input.token === "") return "csrf_token_missing";
+    if (binding === null || !codec.verify(binding, input.token)) return "csrf_token_invalid";
+    return undefined;
+  };
+
+  return {
+    check(input) {
+      const reason = verdict(input);
+      if (reason === undefined) return { ok: true };
+      const origin = input.request.header("origin") ?? undefined;
+      events.emit({
+        type: "csrf-rejected",
+        reason,
+        method: input.request.method,
+        origin,
+        site: origin === undefined ? undefined : siteOf(origin),
+        reportOnly,
+      });
+      if (reportOnly) return { ok: true };
+      return { ok: false, status: 403, reason, message: MESSAGES[reason] };
+    },
+    issue(request, binding) {
+      if (binding !== null) return { token: codec.issue(binding), setCookie: undefined };
+      let pre = preSessionValue(request);
+      let setCookie: string | undefined;
+      if (pre === undefined) {
+        pre = randomBytes(32).toString("base64url");
+        setCookie = serializeSetCookie({
+          name: preName,
+          value: pre,
+          path: "/",
+          secure: true,
+          httpOnly: true,
+          sameSite: "Lax",
+          maxAge: preMaxAge,
+        });
+      }
+      return { token: codec.issue(preBinding(pre)), setCookie };
+    },
+    on: events.on.bind(events),
+  };
+}

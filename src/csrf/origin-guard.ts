@@ -1,0 +1,134 @@
+import { originOf, siteOf } from "../site/origin.js";
+import { CsrfError, type CsrfReason } from "./errors.js";
+
+/** Options of {@link createOriginGuard}. */
+export interface OriginGuardOptions {
+  /**
+   * The application's own origin(s), exactly as browsers send them: `https://www.shop.test:8443`.
+   * Compared in full (scheme, host and port), never by prefix or suffix.
+   */
+  origin: string | readonly string[];
+  /** Other origins allowed to make unsafe requests, cross-site or same-site. Exact. */
+  trustedOrigins?: readonly string[];
+  /**
+   * Let sibling subdomains of the same site (`Sec-Fetch-Site: same-site`) through. Default
+   * false: a takeover of any subdomain would otherwise be a CSRF on this one.
+   */
+  trustSameSite?: boolean;
+  /** Let `Origin: null` through. Default false. */
+  allowNullOrigin?: boolean;
+  /**
+   * What to do with an unsafe request that carries no `Sec-Fetch-Site`, `Origin` nor `Referer`
+   * (old browsers, privacy proxies, non-browser clients): `strict` (default) refuses it;
+   * `compatible` lets the session-bound token decide alone.
+   */
+  mode?: "strict" | "compatible";
+}
+
+/** The guard's verdict on one request. */
+export type GuardVerdict =
+  | {
+      readonly ok: true;
+      readonly tokenOnly: boolean;
+      readonly crossSite: boolean;
+      readonly origin: string | undefined;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: CsrfReason;
+      readonly crossSite: boolean;
+      readonly origin: string | undefined;
+    };
+
+/** The headers the guard reads, by lower-case name. */
+export interface GuardRequest {
+  readonly method: string;
+  header(name: string): string | undefined;
+}
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** True for methods that must not change state: GET, HEAD, OPTIONS. TRACE is not among them. */
+export function isSafeMethod(method: string): boolean {
+  return SAFE.has(method.toUpperCase());
+}
+
+function exactOrigins(name: string, list: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const o of list) {
+    const normal = originOf(o);
+    if (normal === undefined || normal !== o) {
+      throw new CsrfError(
+        "ERR_CSRF_OPTIONS_INVALID",
+        `${name} ${JSON.stringify(o)} is not a serialized origin: write it as browsers send it${normal === undefined ? ", scheme://host[:port]" : `: ${JSON.stringify(normal)}`}`,
+      );
+    }
+    out.add(o);
+  }
+  return out;
+}
+
+/**
+ * The cross-origin guard: Fetch Metadata first, then `Origin`, then `Referer`, as Go 1.25's
+ * CrossOriginProtection and the OWASP cheat sheet do. Safe methods always pass.
+ */
+export function createOriginGuard(
+  options: OriginGuardOptions,
+): (request: GuardRequest) => GuardVerdict {
+  const own = exactOrigins(
+    "origin",
+    typeof options.origin === "string" ? [options.origin] : options.origin,
+  );
+  if (own.size === 0)
+    throw new CsrfError("ERR_CSRF_OPTIONS_INVALID", "origin must name the application's origin");
+  const trusted = exactOrigins("trustedOrigins", options.trustedOrigins ?? []);
+  const ownSites = new Set([...own].map((o) => siteOf(o)));
+  const trustSameSite = options.trustSameSite ?? false;
+  const allowNull = options.allowNullOrigin ?? false;
+  const strict = (options.mode ?? "strict") === "strict";
+
+  const isCrossSite = (origin: string | undefined): boolean =>
+    origin !== undefined && origin !== "null" && !ownSites.has(siteOf(origin));
+
+  return (req) => {
+    const originHeader = req.header("origin")?.trim();
+    if (isSafeMethod(req.method))
+      return { ok: true, tokenOnly: false, crossSite: false, origin: originHeader };
+    const fetchSite = req.header("sec-fetch-site")?.trim().toLowerCase();
+    const crossSite = fetchSite === "cross-site" || isCrossSite(originHeader);
+    const refuse = (reason: CsrfReason): GuardVerdict => ({
+      ok: false,
+      reason,
+      crossSite,
+      origin: originHeader,
+    });
+    const pass: GuardVerdict = { ok: true, tokenOnly: false, crossSite, origin: originHeader };
+
+    if (originHeader === "null") return allowNull ? pass : refuse("null_origin");
+    if (originHeader !== undefined && trusted.has(originHeader)) return pass;
+    if (fetchSite !== undefined && fetchSite !== "") {
+      if (fetchSite === "same-origin" || fetchSite === "none") {
+        // A browser that sends Fetch Metadata also sends Origin on unsafe requests; when it
+        // does, it must agree with the origin this server answers for.
+        if (originHeader !== undefined && fetchSite === "same-origin" && !own.has(originHeader)) {
+          return refuse("origin_mismatch");
+        }
+        return pass;
+      }
+      if (fetchSite === "same-site") return trustSameSite ? pass : refuse("same_site_request");
+      return refuse("cross_site_request");
+    }
+    if (originHeader !== undefined && originHeader !== "") {
+      return own.has(originHeader) ? pass : refuse("origin_mismatch");
+    }
+    const referer = req.header("referer");
+    if (referer !== undefined && referer !== "") {
+      const ro = originOf(referer);
+      if (ro !== undefined && (own.has(ro) || trusted.has(ro))) return pass;
+      return { ok: false, reason: "referer_mismatch", crossSite: isCrossSite(ro), origin: ro };
+    }
+    return strict
+      ? refuse("origin_missing")
+      : { ok: true, tokenOnly: true, crossSite: false, origin: undefined };
+  };
+}

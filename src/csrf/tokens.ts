@@ -1,0 +1,87 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { CsrfError } from "./errors.js";
+
+/** One signing key. The first key of a ring signs; every key verifies. */
+export interface CsrfKey {
+  /** A short name that travels with each token, so that the right key verifies it. */
+  readonly id: string;
+  /** At least 32 bytes of secret (a string is taken as UTF-8). */
+  readonly secret: string | Uint8Array;
+}
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
+
+export interface TokenCodec {
+  /** A new token bound to `binding`, masked afresh (a different string every call). */
+  issue(binding: string): string;
+  /** True when `token` was issued by this ring for `binding`. Constant-time; never throws. */
+  verify(binding: string, token: string): boolean;
+}
+
+/**
+ * Session-bound CSRF tokens, the OWASP "signed double-submit" construction: a random value and
+ * an HMAC-SHA256 over the session binding and that value, with no timestamp. Each token is sent
+ * masked (XOR with a fresh random pad, pad included), so that a compressed response never
+ * repeats the same secret bytes (BREACH).
+ */
+export function createTokenCodec(keys: readonly CsrfKey[]): TokenCodec {
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new CsrfError(
+      "ERR_CSRF_KEY_INVALID",
+      "keys must list at least one { id, secret }: the first signs, all verify",
+    );
+  }
+  const ring = new Map<string, Buffer>();
+  for (const k of keys) {
+    if (!KEY_ID.test(k.id))
+      throw new CsrfError(
+        "ERR_CSRF_KEY_INVALID",
+        `key id ${JSON.stringify(k.id)} must be 1-16 characters of A-Z a-z 0-9 _ -`,
+      );
+    const secret =
+      typeof k.secret === "string" ? Buffer.from(k.secret, "utf8") : Buffer.from(k.secret);
+    if (secret.length < 32) {
+      throw new CsrfError(
+        "ERR_CSRF_KEY_INVALID",
+        `key "${k.id}" has ${secret.length} bytes of secret; use at least 32 random bytes (crypto.randomBytes(32))`,
+      );
+    }
+    if (ring.has(k.id))
+      throw new CsrfError("ERR_CSRF_KEY_INVALID", `key id "${k.id}" appears twice`);
+    ring.set(k.id, secret);
+  }
+  const signer = keys[0] as CsrfKey;
+
+  const mac = (secret: Buffer, binding: string, random: string): Buffer =>
+    createHmac("sha256", secret)
+      .update(`${binding.length}!${binding}!${random.length}!${random}`)
+      .digest();
+
+  return {
+    issue(binding) {
+      const random = randomBytes(32).toString("base64url");
+      const sig = mac(ring.get(signer.id) as Buffer, binding, random).toString("base64url");
+      const raw = Buffer.from(`${signer.id}.${random}.${sig}`, "latin1");
+      const pad = randomBytes(raw.length);
+      for (let i = 0; i < raw.length; i++) raw[i] = (raw[i] as number) ^ (pad[i] as number);
+      return Buffer.concat([pad, raw]).toString("base64url");
+    },
+    verify(binding, token) {
+      if (typeof token !== "string" || token.length > 512 || !/^[A-Za-z0-9_-]+$/.test(token))
+        return false;
+      const bytes = Buffer.from(token, "base64url");
+      if (bytes.length % 2 !== 0 || bytes.length === 0) return false;
+      const half = bytes.length / 2;
+      const raw = Buffer.alloc(half);
+      for (let i = 0; i < half; i++) raw[i] = (bytes[i] as number) ^ (bytes[half + i] as number);
+      const [id, random, sig, extra] = raw.toString("latin1").split(".");
+      if (id === undefined || random === undefined || sig === undefined || extra !== undefined)
+        return false;
+      const secret = ring.get(id);
+      if (secret === undefined) return false;
+      const expected = mac(secret, binding, random);
+      const given = Buffer.from(sig, "base64url");
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/**
+ * sessionjar/site: origins and schemeful sites from the public suffix list (`tldts`). Pure: no
+ * `node:` imports.
+ *
+ * @module
+ */
+export { isSameSite, type Origin, originOf, siteOf } from "./origin.js";
