@@ -144,7 +144,14 @@ export function cookieDateToMillis(s: string): number {
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The instant, or NaN for out-of-range fields and dates that do not exist (31 April). */
-function validDate(year: number, month: number, day: number, h: number, m: number, s: number): number {
+function validDate(
+  year: number,
+  month: number,
+  day: number,
+  h: number,
+  m: number,
+  s: number,
+): number {
   if (day < 1 || year < 1601 || h > 23 || m > 59 || s > 59) return Number.NaN;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 1 && leap ? 29 : (DAYS_IN_MONTH[month] as number);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { shardFor } from "../session/tokens.js";
 import type { SessionRecord, SessionStore } from "./types.js";
 
 /** What the factory of {@link testSessionStore} returns. */
@@ -16,8 +17,13 @@ export interface StoreUnderTest {
 }
 
 const rand = (n = 12): string => randomBytes(n).toString("base64url");
-/** A key as the session layer makes it: a shard tag, a dot, a SHA-256 in base64url. */
-const keyFor = (shard: string): string => `${shard}.${rand(32)}`;
+/**
+ * A key as the session layer makes it: the user's shard tag (random for an anonymous session),
+ * a dot, a SHA-256 in base64url.
+ */
+const keyFor = (userId: string | null = null): string => `${shardFor(userId)}.${rand(32)}`;
+/** A new key with the shard of `key`, as rotation makes it. */
+const sameShard = (key: string): string => `${key.slice(0, key.indexOf("."))}.${rand(32)}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
@@ -38,7 +44,8 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
 
 /**
  * Registers the SessionStore conformance suite under `name`. `factory` is called once; each
- * test uses fresh user ids and keys, so the store may hold other data.
+ * test uses fresh user ids and keys, so the store may hold other data. Keys follow the rules of
+ * {@link SessionStore}: a user's sessions have the user's shard, and a rename keeps the shard.
  */
 export function testSessionStore(name: string, factory: () => Promise<StoreUnderTest>): void {
   describe(`SessionStore conformance: ${name}`, () => {
@@ -53,13 +60,14 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
     });
 
     test("get of an unknown key is null", async () => {
-      assert.equal(await store.get(keyFor("zz")), null);
+      assert.equal(await store.get(keyFor()), null);
     });
 
     test("create then get returns the record, JSON data intact", async () => {
-      const key = keyFor("ab");
+      const userId = `u-${rand()}`;
+      const key = keyFor(userId);
       const r = record({
-        userId: `u-${rand()}`,
+        userId,
         elevatedAt: Date.now(),
         data: {
           cart: [{ sku: "tea", qty: 2 }],
@@ -76,7 +84,7 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
     });
 
     test("update writes only the keys it names", async () => {
-      const key = keyFor("ab");
+      const key = keyFor();
       await store.create(key, record({ data: { a: 1, b: 2, c: 3 } }));
       assert.equal(
         await store.update(key, { set: { a: 10, d: { deep: [1] } }, unset: ["b"], lastSeenAt: 42 }),
@@ -88,7 +96,7 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
     });
 
     test("concurrent updates of different keys lose nothing", async () => {
-      const key = keyFor("ab");
+      const key = keyFor();
       await store.create(key, record({ data: { keep: true } }));
       await Promise.all(
         Array.from({ length: 50 }, (_, i) => store.update(key, { set: { [`k${i}`]: i } })),
@@ -99,7 +107,7 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
     });
 
     test("update of a missing session is false and creates nothing", async () => {
-      const key = keyFor("ab");
+      const key = keyFor();
       assert.equal(
         await store.update(key, { set: { a: 1 }, idleExpiresAt: Date.now() + 60_000 }),
         false,
@@ -107,10 +115,10 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
       assert.equal(await store.get(key), null);
     });
 
-    test("rename moves the record and kills the old key at once", async () => {
+    test("rename of a user's session to a same-shard key keeps data and index, and kills the old key at once", async () => {
       const userId = `u-${rand()}`;
-      const oldKey = keyFor("cd");
-      const newKey = keyFor("cd");
+      const oldKey = keyFor(userId);
+      const newKey = sameShard(oldKey);
       const r = record({ userId, data: { a: 1 } });
       await store.create(oldKey, r);
       assert.equal(await store.rename(oldKey, newKey, { set: { b: 2 }, elevatedAt: 7 }), true);
@@ -120,37 +128,22 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
         (await store.listByUser(userId)).map((x) => x.key),
         [newKey],
       );
-      assert.equal(await store.rename(oldKey, keyFor("cd")), false);
+      assert.equal(await store.rename(oldKey, sameShard(oldKey)), false);
     });
 
-    test("rename can attach a user to an anonymous session", async () => {
-      const userId = `u-${rand()}`;
-      const oldKey = keyFor("an");
-      const newKey = keyFor("us");
-      await store.create(oldKey, record({ data: { cart: ["tea"] } }));
-      assert.equal(await store.rename(oldKey, newKey, { userId }), true);
-      const list = await store.listByUser(userId);
-      assert.deepEqual(
-        list.map((x) => x.key),
-        [newKey],
-      );
-      assert.deepEqual(list[0]?.record.data, { cart: ["tea"] });
-    });
-
-    test("update can attach a user, and the index follows", async () => {
-      const userId = `u-${rand()}`;
-      const key = keyFor("ef");
-      await store.create(key, record());
-      assert.equal(await store.update(key, { userId }), true);
-      assert.deepEqual(
-        (await store.listByUser(userId)).map((x) => x.key),
-        [key],
-      );
+    test("rename of an anonymous session keeps its data, and no user", async () => {
+      const oldKey = keyFor();
+      const newKey = sameShard(oldKey);
+      const r = record({ data: { cart: ["tea"] } });
+      await store.create(oldKey, r);
+      assert.equal(await store.rename(oldKey, newKey, { unset: ["cart"], set: { n: 1 } }), true);
+      assert.equal(await store.get(oldKey), null);
+      assert.deepEqual(await store.get(newKey), { ...r, data: { n: 1 } });
     });
 
     test("delete removes the record and its index entry, once", async () => {
       const userId = `u-${rand()}`;
-      const key = keyFor("gh");
+      const key = keyFor(userId);
       const r = record({ userId });
       await store.create(key, r);
       assert.deepEqual(await store.delete(key), r);
@@ -162,12 +155,12 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
     test("listByUser: that user's live sessions, oldest first", async () => {
       const userId = `u-${rand()}`;
       const t = Date.now();
-      const keys = [keyFor("ij"), keyFor("ij"), keyFor("ij")];
+      const keys = [keyFor(userId), keyFor(userId), keyFor(userId)];
       await store.create(keys[1] as string, record({ userId, createdAt: t - 1000 }));
       await store.create(keys[0] as string, record({ userId, createdAt: t - 2000 }));
       await store.create(keys[2] as string, record({ userId, createdAt: t }));
-      await store.create(keyFor("ij"), record({ userId: `${userId}-other` }));
-      await store.create(keyFor("ij"), record({ userId, idleExpiresAt: t - 1 }));
+      await store.create(keyFor(`${userId}-other`), record({ userId: `${userId}-other` }));
+      await store.create(keyFor(userId), record({ userId, idleExpiresAt: t - 1 }));
       const list = await store.listByUser(userId);
       assert.deepEqual(
         list.map((x) => x.key),
@@ -178,12 +171,12 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
 
     test("deleteByUser removes all of a user's sessions, or all but one", async () => {
       const userId = `u-${rand()}`;
-      const keep = keyFor("kl");
+      const keep = keyFor(userId);
       const t = Date.now();
       await store.create(keep, record({ userId, createdAt: t - 10 }));
-      await store.create(keyFor("kl"), record({ userId, createdAt: t - 5 }));
-      await store.create(keyFor("kl"), record({ userId, createdAt: t }));
-      const other = keyFor("kl");
+      await store.create(keyFor(userId), record({ userId, createdAt: t - 5 }));
+      await store.create(keyFor(userId), record({ userId, createdAt: t }));
+      const other = keyFor(`${userId}-other`);
       await store.create(other, record({ userId: `${userId}-other` }));
       assert.equal((await store.deleteByUser(userId, { exceptKey: keep })).length, 2);
       assert.deepEqual(
@@ -198,7 +191,7 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
     test("maxPerUser removes the oldest sessions in the same step, and returns them", async () => {
       const userId = `u-${rand()}`;
       const t = Date.now();
-      const k = [keyFor("mn"), keyFor("mn"), keyFor("mn")];
+      const k = [keyFor(userId), keyFor(userId), keyFor(userId)];
       await store.create(k[0] as string, record({ userId, createdAt: t - 20 }), { maxPerUser: 2 });
       await store.create(k[1] as string, record({ userId, createdAt: t - 10 }), { maxPerUser: 2 });
       const first = await store.get(k[0] as string);
@@ -218,7 +211,7 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
       const t = Date.now();
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          store.create(keyFor("op"), record({ userId, createdAt: t + i }), { maxPerUser: 3 }),
+          store.create(keyFor(userId), record({ userId, createdAt: t + i }), { maxPerUser: 3 }),
         ),
       );
       assert.equal((await store.listByUser(userId)).length, 3);
@@ -226,8 +219,8 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
 
     test("an expired session is gone, by idle or by absolute expiry", async () => {
       const t = Date.now();
-      const idle = keyFor("qr");
-      const absolute = keyFor("qr");
+      const idle = keyFor();
+      const absolute = keyFor();
       await store.create(idle, record({ idleExpiresAt: t - 1 }));
       await store.create(absolute, record({ absoluteExpiresAt: t - 1 }));
       assert.equal(await store.get(idle), null);
@@ -237,8 +230,8 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
 
     test("a session expires when its time comes, and extending the idle expiry keeps it", async () => {
       const t = Date.now();
-      const short = keyFor("st");
-      const extended = keyFor("st");
+      const short = keyFor();
+      const extended = keyFor();
       await store.create(short, record({ idleExpiresAt: t + 300 }));
       await store.create(extended, record({ idleExpiresAt: t + 300 }));
       assert.equal(await store.update(extended, { idleExpiresAt: Date.now() + 60_000 }), true);
@@ -248,7 +241,7 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
     });
 
     test("the absolute expiry holds however far the idle expiry is pushed", async () => {
-      const key = keyFor("uv");
+      const key = keyFor();
       await store.create(key, record({ absoluteExpiresAt: Date.now() + 300 }));
       assert.equal(await store.update(key, { idleExpiresAt: Date.now() + 3_600_000 }), true);
       await sleep(700);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+export { shardFor } from "../session/tokens.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory.js";
 export {
   type CreateOptions,

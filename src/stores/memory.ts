@@ -83,8 +83,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       }
     }
     for (const k of patch.unset ?? []) e.data.delete(k);
-    const { set: _set, unset: _unset, ...meta } = patch;
-    e.meta = { ...e.meta, ...meta };
+    // The named fields only, as the other stores do: the user (and the rest) never change.
+    const { lastSeenAt, idleExpiresAt, elevatedAt } = patch;
+    e.meta = {
+      ...e.meta,
+      ...(lastSeenAt === undefined ? {} : { lastSeenAt }),
+      ...(idleExpiresAt === undefined ? {} : { idleExpiresAt }),
+      ...(elevatedAt === undefined ? {} : { elevatedAt }),
+    };
   };
   const listLive = (userId: string): StoredSession[] => {
     const out: StoredSession[] = [];
@@ -143,12 +149,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     async update(key, patch) {
       const e = live(key);
       if (e === undefined) return false;
-      const userBefore = e.meta.userId;
       apply(e, patch);
-      if (e.meta.userId !== userBefore) {
-        unindex(key, userBefore);
-        index(key, e.meta.userId);
-      }
       return true;
     },
 

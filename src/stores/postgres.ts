@@ -350,7 +350,6 @@ function patchSql(patch: SessionPatch, params: unknown[]): string[] {
     const v = patch.elevatedAt === null ? null : ms("elevatedAt", patch.elevatedAt);
     sets.push(`elevated_at = ${add(v)}`);
   }
-  if (patch.userId !== undefined) sets.push(`user_id = ${add(patch.userId)}`);
   return sets;
 }
 

@@ -299,7 +299,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
        ) RETURNING ${COLUMNS}`,
     ),
     write: prepare(
-      `UPDATE ${q} SET key = ?, user_id = ?, data = ?, last_seen_at = ?, idle_expires_at = ?, elevated_at = ?
+      `UPDATE ${q} SET key = ?, data = ?, last_seen_at = ?, idle_expires_at = ?, elevated_at = ?
        WHERE key = ?`,
     ),
     delete: prepare(`DELETE FROM ${q} WHERE key = ? RETURNING ${COLUMNS}`),
@@ -337,7 +337,6 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
     const elevatedAt = patch.elevatedAt === undefined ? r.elevatedAt : patch.elevatedAt;
     stmt.write.run(
       newKey,
-      patch.userId === undefined ? r.userId : patch.userId,
       JSON.stringify(applyData(r.data, patch)),
       ms("lastSeenAt", patch.lastSeenAt ?? r.lastSeenAt),
       ms("idleExpiresAt", patch.idleExpiresAt ?? r.idleExpiresAt),

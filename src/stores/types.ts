@@ -35,8 +35,6 @@ export interface SessionPatch {
   readonly lastSeenAt?: number;
   readonly idleExpiresAt?: number;
   readonly elevatedAt?: number | null;
-  /** Rotation on sign-in attaches the user. */
-  readonly userId?: string | null;
 }
 
 /** A record together with the key it is stored under. */
@@ -48,8 +46,8 @@ export interface StoredSession {
 /** Options of {@link SessionStore.create}. */
 export interface CreateOptions {
   /**
-   * At most this many sessions for the record's user: the oldest beyond it are removed in the
-   * same atomic step, and returned.
+   * At most this many sessions for the record's user, a whole number of at least 1: the oldest
+   * beyond it are removed in the same atomic step, and returned.
    */
   readonly maxPerUser?: number;
 }
@@ -59,6 +57,17 @@ export interface CreateOptions {
  * the token, behind a short shard tag that is the same for all of one user's sessions, so that
  * a partitioned store (Redis Cluster) can keep a user's keys together. Other stores may treat
  * the key as an opaque string.
+ *
+ * The session layer keeps to these rules, and a store may rely on them:
+ * - a record's user never changes: signing in creates a new record (and deletes the old one);
+ *   no patch changes `userId`;
+ * - the key of a session with a user has shard `shardFor(userId)`: the first 4 characters of
+ *   the base64url SHA-256 of the user id (an anonymous session's shard is random);
+ * - `rename` keeps the shard: the new key has the old key's shard.
+ *
+ * So a user's sessions and their index can live together, and every method can be one atomic
+ * step in one partition. A store may refuse keys that break these rules with a `TypeError`
+ * naming the rule: a programming error of the caller, not a store failure.
  *
  * Every method is one atomic change in the store, including the per-user index. A record past
  * `min(idleExpiresAt, absoluteExpiresAt)` is gone: `get` never returns it, whether or not the
@@ -72,13 +81,17 @@ export interface CreateOptions {
 export interface SessionStore {
   /** The live record under `key`, or null. One round trip. */
   get(key: string): Promise<SessionRecord | null>;
-  /** Stores a new record and adds it to its user's index. Returns the records the cap removed. */
+  /**
+   * Stores a new record and adds it to its user's index. Returns the records the cap removed.
+   * For a record with a user, `key` has shard `shardFor(record.userId)`.
+   */
   create(key: string, record: SessionRecord, options?: CreateOptions): Promise<SessionRecord[]>;
   /** Applies `patch` to a live record. Returns false, writing nothing, when it does not exist. */
   update(key: string, patch: SessionPatch): Promise<boolean>;
   /**
    * Moves a live record to `newKey` with `patch` applied, and removes `oldKey` in the same step
    * (rotation): from then on only `newKey` finds it. Returns false when `oldKey` does not exist.
+   * `newKey` has the shard of `oldKey`; the record keeps its user.
    */
   rename(oldKey: string, newKey: string, patch?: SessionPatch): Promise<boolean>;
   /** Removes one record and its index entry. Returns what was removed, or null. */

@@ -1,0 +1,607 @@
+// The Redis store against a real Redis on 127.0.0.1:6379 (node-redis and ioredis), and against a
+// three-master Redis Cluster that this file starts on loopback ports and stops afterwards. A
+// missing Redis or a cluster that cannot start fails these tests; nothing is skipped.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { Cluster, Redis } from "ioredis";
+import { createClient, createCluster, type RedisClientType, type RedisClusterType } from "redis";
+import { type RedisCluster, startRedisCluster } from "../../test/redis-cluster.js";
+import { shardFor } from "../session/tokens.js";
+import { testSessionStore } from "./conformance.js";
+import { type RedisStoreClient, redisStore } from "./redis.js";
+import { type SessionRecord, StoreError } from "./types.js";
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+// Unique per run, so that runs (and other users of this Redis) never see each other's keys.
+const RUN = `sjtest-${process.pid}-${randomBytes(4).toString("hex")}`;
+const rand = (n = 12): string => randomBytes(n).toString("base64url");
+const keyFor = (shard: string): string => `${shard}.${rand(32)}`;
+/** A key of a session of `userId`: with the user's shard, as the SessionStore rules want. */
+const userKey = (userId: string): string => keyFor(shardFor(userId));
+const noop = (): void => {};
+
+function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now();
+  return {
+    id: rand(16),
+    userId: null,
+    data: {},
+    createdAt: now,
+    lastSeenAt: now,
+    idleExpiresAt: now + 60_000,
+    absoluteExpiresAt: now + 3_600_000,
+    elevatedAt: null,
+    userAgent: "redis.test/1",
+    ...overrides,
+  };
+}
+
+// --- clients ---------------------------------------------------------------------------------
+
+type NodeRedis = RedisClientType;
+type NodeRedisCluster = RedisClusterType;
+
+async function nodeRedis(): Promise<NodeRedis> {
+  const client = createClient({ url: REDIS_URL, disableOfflineQueue: true });
+  client.on("error", noop);
+  await client.connect();
+  return client;
+}
+
+async function ioredis(options: { keyPrefix?: string } = {}): Promise<Redis> {
+  const client = new Redis(6379, "127.0.0.1", {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    ...options,
+  });
+  client.on("error", noop);
+  await client.connect();
+  return client;
+}
+
+async function nodeRedisCluster(c: RedisCluster): Promise<NodeRedisCluster> {
+  const client = createCluster({
+    rootNodes: c.ports.map((p) => ({ url: `redis://127.0.0.1:${p}` })),
+    defaults: { disableOfflineQueue: true },
+  });
+  client.on("error", noop);
+  await client.connect();
+  return client;
+}
+
+async function ioredisCluster(c: RedisCluster): Promise<Cluster> {
+  const client = new Cluster(
+    c.ports.map((port) => ({ host: "127.0.0.1", port })),
+    { enableOfflineQueue: false, lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } },
+  );
+  client.on("error", noop);
+  await client.connect();
+  return client;
+}
+
+/** Deletes every key under `pattern` on one node, through raw commands. */
+async function dropOn(send: (args: string[]) => Promise<unknown>, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const reply = (await send(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])) as [
+      string,
+      string[],
+    ];
+    cursor = String(reply[0]);
+    for (const k of reply[1]) await send(["DEL", String(k)]);
+  } while (cursor !== "0");
+}
+
+async function dropNodeRedis(client: NodeRedis, pattern: string): Promise<void> {
+  await dropOn((args) => client.sendCommand(args), pattern);
+}
+
+async function dropNodeRedisCluster(client: NodeRedisCluster, pattern: string): Promise<void> {
+  for (const master of client.masters) {
+    const node = await client.nodeClient(master);
+    await dropOn((args) => node.sendCommand(args), pattern);
+  }
+}
+
+async function dropIoredis(client: Redis | Cluster, pattern: string): Promise<void> {
+  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
+  for (const node of nodes) {
+    // A raw connection without the client's keyPrefix: the pattern names the full keys.
+    const raw = node.duplicate({ keyPrefix: "", enableOfflineQueue: true, lazyConnect: true });
+    raw.on("error", noop);
+    try {
+      await raw.connect();
+      await dropOn(([cmd, ...rest]) => raw.call(cmd as string, ...rest), pattern);
+    } finally {
+      raw.disconnect();
+    }
+  }
+}
+
+// --- standalone Redis --------------------------------------------------------------------------
+
+testSessionStore("redis, node-redis", async () => {
+  const client = await nodeRedis();
+  const prefix = `${RUN}:nr:`;
+  return {
+    store: redisStore({ client, prefix }),
+    cleanup: async () => {
+      try {
+        await dropNodeRedis(client, `${prefix}*`);
+      } finally {
+        await client.close();
+      }
+    },
+  };
+});
+
+testSessionStore("redis, ioredis", async () => {
+  const client = await ioredis();
+  const prefix = `${RUN}:io:`;
+  return {
+    store: redisStore({ client, prefix }),
+    cleanup: async () => {
+      try {
+        await dropIoredis(client, `${prefix}*`);
+      } finally {
+        await client.quit();
+      }
+    },
+  };
+});
+
+// The client's own key prefix goes in front of every key, also those that scripts derive.
+testSessionStore("redis, ioredis with a keyPrefix", async () => {
+  const keyPrefix = `${RUN}:kp:`;
+  const client = await ioredis({ keyPrefix });
+  return {
+    store: redisStore({ client, prefix: "sj:" }),
+    cleanup: async () => {
+      try {
+        await dropIoredis(client, `${keyPrefix}*`);
+      } finally {
+        await client.quit();
+      }
+    },
+  };
+});
+
+describe("redis store, standalone", () => {
+  let nr: NodeRedis;
+  let io: Redis;
+  before(async () => {
+    nr = await nodeRedis();
+    io = await ioredis();
+  });
+  after(async () => {
+    try {
+      await dropNodeRedis(nr, `${RUN}:x:*`);
+    } finally {
+      await nr.close();
+      await io.quit();
+    }
+  });
+
+  for (const which of ["node-redis", "ioredis"] as const) {
+    test(`get is exactly one Redis command (${which})`, async () => {
+      // Count what reaches each client's command path: node-redis sendCommand, ioredis
+      // sendCommand (which its call() and every command method go through).
+      const client = (which === "node-redis" ? nr : io) as unknown as {
+        sendCommand: (...a: unknown[]) => unknown;
+      };
+      const own = Object.hasOwn(client, "sendCommand");
+      const original = client.sendCommand;
+      let count = 0;
+      client.sendCommand = function (this: unknown, ...a: unknown[]) {
+        count++;
+        return original.apply(this, a);
+      };
+      try {
+        // Made after the wrapper is in place: the store takes the client's method when made.
+        const store = redisStore({ client: client as RedisStoreClient, prefix: `${RUN}:x:` });
+        const userId = `u-${rand()}`;
+        const live = userKey(userId);
+        const expired = keyFor("cc");
+        await store.create(live, record({ userId, data: { a: 1 } }));
+        await store.create(expired, record({ idleExpiresAt: Date.now() - 1 }));
+        for (const [key, expectRecord] of [
+          [live, true],
+          [expired, false],
+          [keyFor("cc"), false],
+        ] as const) {
+          count = 0;
+          const r = await store.get(key);
+          assert.equal(r !== null, expectRecord);
+          assert.equal(count, 1, `get of a ${expectRecord ? "live" : "missing"} key`);
+        }
+      } finally {
+        if (own) client.sendCommand = original;
+        else delete (client as { sendCommand?: unknown }).sendCommand;
+      }
+    });
+  }
+
+  test("close() leaves the client open", async () => {
+    const store = redisStore({ client: nr, prefix: `${RUN}:x:` });
+    await store.close?.();
+    assert.equal(await nr.ping(), "PONG");
+  });
+
+  test("the session key expires at its expiry, the index no sooner than its sessions", async () => {
+    const store = redisStore({ client: nr, prefix: `${RUN}:x:` });
+    const userId = `u-${rand()}`;
+    const key = userKey(userId);
+    const t = Date.now();
+    await store.create(
+      key,
+      record({ userId, idleExpiresAt: t + 60_000, absoluteExpiresAt: t + 120_000 }),
+    );
+    const sk = `${RUN}:x:s:{${shardFor(userId)}}:${key.slice(5)}`;
+    const ik = `${RUN}:x:u:{${shardFor(userId)}}:${userId}`;
+    assert.equal(Number(await nr.sendCommand(["PEXPIRETIME", sk])), t + 60_000);
+    assert.ok(Number(await nr.sendCommand(["PEXPIRETIME", ik])) >= t + 120_000);
+    assert.equal(await store.update(key, { idleExpiresAt: t + 90_000 }), true);
+    assert.equal(Number(await nr.sendCommand(["PEXPIRETIME", sk])), t + 90_000);
+    // A stale member (a session gone by TTL) is pruned when the index is next read.
+    const stale = userKey(userId);
+    await nr.sendCommand(["ZADD", ik, "1", stale]);
+    assert.deepEqual(
+      (await store.listByUser(userId)).map((s) => s.key),
+      [key],
+    );
+    assert.equal(await nr.sendCommand(["ZSCORE", ik, stale]), null);
+  });
+
+  test("data that is not a session is ERR_STORE_CORRUPT", async () => {
+    const prefix = `${RUN}:x:`;
+    const store = redisStore({ client: io, prefix });
+    const isCorrupt = (e: unknown): boolean =>
+      e instanceof StoreError && e.code === "ERR_STORE_CORRUPT";
+    const notJson = keyFor("dd");
+    await store.create(notJson, record());
+    await io.hset(`${prefix}s:{dd}:${notJson.slice(3)}`, ".cart", "{not json");
+    await assert.rejects(store.get(notJson), isCorrupt);
+    const wrongType = keyFor("dd");
+    await io.set(`${prefix}s:{dd}:${wrongType.slice(3)}`, "a string");
+    await assert.rejects(store.get(wrongType), isCorrupt);
+    await assert.rejects(store.update(wrongType, { set: { a: 1 } }), isCorrupt);
+    const noExpiry = keyFor("dd");
+    await io.hset(`${prefix}s:{dd}:${noExpiry.slice(3)}`, "$id", "x", "$idle", "soon");
+    await assert.rejects(store.get(noExpiry), isCorrupt);
+    await assert.rejects(store.update(noExpiry, {}), isCorrupt);
+  });
+
+  test("keys that are not <shard>.<hash> are refused as a programming error", async () => {
+    const store = redisStore({ client: nr, prefix: `${RUN}:x:` });
+    await assert.rejects(store.get("no-dot"), TypeError);
+    await assert.rejects(store.get("{x}.y"), TypeError);
+    assert.throws(() => redisStore({ client: nr, prefix: "a{b}:" }), TypeError);
+    assert.throws(() => redisStore({ client: {} as RedisStoreClient }), TypeError);
+    // A bad record is the caller's mistake, not a store failure.
+    await assert.rejects(
+      store.create(keyFor("ab"), record({ createdAt: Number.NaN })),
+      (e: unknown) => e instanceof TypeError && !(e instanceof StoreError),
+    );
+  });
+
+  test("keys that break the SessionStore rules are refused with a TypeError, changing nothing", async () => {
+    const store = redisStore({ client: nr, prefix: `${RUN}:x:` });
+    const refused = (rule: RegExp) => (e: unknown) =>
+      e instanceof TypeError && !(e instanceof StoreError) && rule.test(e.message);
+    // A user's session under a key of another shard.
+    const userId = `u-${rand()}`;
+    const misSharded = keyFor(shardFor(`${userId}-other`));
+    await assert.rejects(
+      store.create(misSharded, record({ userId })),
+      refused(/must have the shard shardFor\(userId\)/),
+    );
+    assert.equal(await store.get(misSharded), null);
+    assert.deepEqual(await store.listByUser(userId), []);
+    // A rename to a key of another shard, of a user's session and of an anonymous one.
+    const signedIn = userKey(userId);
+    await store.create(signedIn, record({ userId }));
+    const anonymous = keyFor("an");
+    await store.create(anonymous, record());
+    for (const key of [signedIn, anonymous]) {
+      const elsewhere = keyFor("zz");
+      await assert.rejects(
+        store.rename(key, elsewhere, { set: { a: 1 } }),
+        refused(/rename must keep the shard/),
+      );
+      assert.deepEqual((await store.get(key))?.data, {});
+      assert.equal(await store.get(elsewhere), null);
+    }
+    assert.deepEqual(
+      (await store.listByUser(userId)).map((s) => s.key),
+      [signedIn],
+    );
+    // The cap is at least 1.
+    await assert.rejects(
+      store.create(userKey(userId), record({ userId }), { maxPerUser: 0 }),
+      TypeError,
+    );
+  });
+});
+
+// --- Redis down ----------------------------------------------------------------------------
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe("redis store, Redis down: fails fast with ERR_STORE_UNAVAILABLE", () => {
+  const cases: [string, () => Promise<{ client: RedisStoreClient; close: () => void }>][] = [
+    [
+      "node-redis, connecting, disableOfflineQueue",
+      async () => {
+        const client = createClient({
+          socket: { host: "127.0.0.1", port: await closedPort(), reconnectStrategy: 100 },
+          disableOfflineQueue: true,
+        });
+        client.on("error", noop);
+        client.connect().catch(noop);
+        return { client, close: () => client.destroy() };
+      },
+    ],
+    [
+      "node-redis, never connected",
+      async () => {
+        const client = createClient({ socket: { host: "127.0.0.1", port: await closedPort() } });
+        client.on("error", noop);
+        return { client, close: noop };
+      },
+    ],
+    [
+      "ioredis, enableOfflineQueue false",
+      async () => {
+        const client = new Redis(await closedPort(), "127.0.0.1", {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+        });
+        client.on("error", noop);
+        return { client, close: () => client.disconnect() };
+      },
+    ],
+    [
+      "node-redis createCluster, connecting, disableOfflineQueue",
+      async () => {
+        const client = createCluster({
+          rootNodes: [{ url: `redis://127.0.0.1:${await closedPort()}` }],
+          defaults: { disableOfflineQueue: true },
+        });
+        client.on("error", noop);
+        client.connect().catch(noop);
+        return { client, close: () => client.destroy() };
+      },
+    ],
+    [
+      "ioredis Cluster, enableOfflineQueue false",
+      async () => {
+        const client = new Cluster([{ host: "127.0.0.1", port: await closedPort() }], {
+          enableOfflineQueue: false,
+          clusterRetryStrategy: () => 100,
+        });
+        client.on("error", noop);
+        return { client, close: () => client.disconnect() };
+      },
+    ],
+  ];
+  for (const [name, make] of cases) {
+    test(name, async () => {
+      const { client, close } = await make();
+      try {
+        const store = redisStore({ client, prefix: `${RUN}:down:` });
+        const userId = `u-${rand()}`;
+        const ops: [string, () => Promise<unknown>][] = [
+          ["get", () => store.get(keyFor("ee"))],
+          ["create", () => store.create(userKey(userId), record({ userId }), { maxPerUser: 2 })],
+          ["update", () => store.update(keyFor("ee"), { set: { a: 1 } })],
+          ["rename", () => store.rename(keyFor("ee"), keyFor("ee"))],
+          ["delete", () => store.delete(keyFor("ee"))],
+          ["listByUser", () => store.listByUser(userId)],
+          ["deleteByUser", () => store.deleteByUser(userId)],
+        ];
+        for (const [op, call] of ops) {
+          const t = performance.now();
+          await assert.rejects(call(), (e: unknown) => {
+            assert.ok(e instanceof StoreError, `${op}: ${String(e)}`);
+            assert.equal(e.code, "ERR_STORE_UNAVAILABLE");
+            assert.match(e.message, new RegExp(`^redis store: ${op} failed, Redis is unreachable`));
+            return true;
+          });
+          assert.ok(performance.now() - t < 1_000, `${op} took ${performance.now() - t} ms`);
+        }
+      } finally {
+        close();
+      }
+    });
+  }
+});
+
+// --- Redis Cluster -------------------------------------------------------------------------
+
+describe("redis store on a three-master Redis Cluster", () => {
+  let cluster: RedisCluster | undefined;
+  // Started once; every factory below waits for it, so a cluster that cannot start fails them.
+  let started: Promise<RedisCluster> | undefined;
+  const up = (): Promise<RedisCluster> => {
+    started ??= startRedisCluster().then((c) => {
+      cluster = c;
+      return c;
+    });
+    return started;
+  };
+  before(async () => {
+    await up();
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const suites: [
+    string,
+    (c: RedisCluster) => Promise<{
+      client: RedisStoreClient;
+      drop: (p: string) => Promise<void>;
+      close: () => Promise<void>;
+    }>,
+  ][] = [
+    [
+      "node-redis createCluster",
+      async (c) => {
+        const client = await nodeRedisCluster(c);
+        return {
+          client,
+          drop: (p) => dropNodeRedisCluster(client, p),
+          close: () => client.close(),
+        };
+      },
+    ],
+    [
+      "ioredis Cluster",
+      async (c) => {
+        const client = await ioredisCluster(c);
+        return {
+          client,
+          drop: (p) => dropIoredis(client, p),
+          close: async () => {
+            await client.quit();
+          },
+        };
+      },
+    ],
+  ];
+
+  for (const [name, make] of suites) {
+    testSessionStore(`redis cluster, ${name}`, async () => {
+      const c = await make(await up());
+      const prefix = `${RUN}:cl:`;
+      return {
+        store: redisStore({ client: c.client, prefix }),
+        cleanup: async () => {
+          try {
+            await c.drop(`${prefix}*`);
+          } finally {
+            await c.close();
+          }
+        },
+      };
+    });
+
+    describe(`redis cluster, ${name}`, () => {
+      let c: Awaited<ReturnType<typeof make>>;
+      const prefix = `${RUN}:cx:`;
+      before(async () => {
+        c = await make(await up());
+      });
+      after(async () => {
+        try {
+          await c?.drop(`${prefix}*`);
+        } finally {
+          await c?.close();
+        }
+      });
+
+      test("a session and its user's index share a slot", async () => {
+        const store = redisStore({ client: c.client, prefix });
+        const userId = `u-${rand()}`;
+        const key = userKey(userId);
+        await store.create(key, record({ userId }));
+        const port = (cluster as RedisCluster).ports[0] as number;
+        const node = createClient({ url: `redis://127.0.0.1:${port}` });
+        node.on("error", noop);
+        await node.connect();
+        try {
+          const sk = `${prefix}s:{${shardFor(userId)}}:${key.slice(5)}`;
+          const ik = `${prefix}u:{${shardFor(userId)}}:${userId}`;
+          assert.equal(
+            await node.sendCommand(["CLUSTER", "KEYSLOT", sk]),
+            await node.sendCommand(["CLUSTER", "KEYSLOT", ik]),
+          );
+        } finally {
+          await node.close();
+        }
+      });
+
+      test("get is exactly one command on the cluster (INFO commandstats)", async () => {
+        const store = redisStore({ client: c.client, prefix });
+        const userId = `u-${rand()}`;
+        const keys = Array.from({ length: 5 }, () => userKey(userId));
+        for (const k of keys) await store.create(k, record({ userId }));
+        const missing = Array.from({ length: 5 }, () => keyFor(rand(3)));
+        // Every node of this cluster is ours: count what all masters executed, leaving out
+        // what clients send by themselves (topology refreshes, pings) and INFO itself.
+        const nodes = await Promise.all(
+          (cluster as RedisCluster).ports.map(async (port) => {
+            const n = createClient({ url: `redis://127.0.0.1:${port}` });
+            n.on("error", noop);
+            await n.connect();
+            return n;
+          }),
+        );
+        const total = async (): Promise<number> => {
+          let sum = 0;
+          for (const n of nodes) {
+            const info = String(await n.sendCommand(["INFO", "commandstats"]));
+            for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+              const cmd = m[1] as string;
+              if (!/^(info|cluster|ping|command|client|hello|readonly|select|config)/.test(cmd)) {
+                sum += Number(m[2]);
+              }
+            }
+          }
+          return sum;
+        };
+        try {
+          const before = await total();
+          for (const k of keys) assert.notEqual(await store.get(k), null);
+          for (const k of missing) assert.equal(await store.get(k), null);
+          assert.equal((await total()) - before, keys.length + missing.length);
+        } finally {
+          await Promise.all(nodes.map((n) => n.close()));
+        }
+      });
+
+      test("scripts are loaded again after Redis lost them (NOSCRIPT, then EVAL)", async () => {
+        const store = redisStore({ client: c.client, prefix });
+        const userId = `u-${rand()}`;
+        const key = userKey(userId);
+        await store.create(key, record({ userId }));
+        // Every node of this cluster is ours, so flushing its script caches disturbs no one.
+        for (const port of (cluster as RedisCluster).ports) {
+          const n = createClient({ url: `redis://127.0.0.1:${port}` });
+          n.on("error", noop);
+          await n.connect();
+          await n.sendCommand(["SCRIPT", "FLUSH"]);
+          await n.close();
+        }
+        assert.equal(await store.update(key, { set: { a: 1 } }), true);
+        assert.deepEqual((await store.get(key))?.data, { a: 1 });
+        assert.equal((await store.listByUser(userId)).length, 1);
+      });
+
+      test("parallel renames of one user's session: exactly one wins, the index follows it", async () => {
+        const store = redisStore({ client: c.client, prefix });
+        const userId = `u-${rand()}`;
+        const key = userKey(userId);
+        await store.create(key, record({ userId }));
+        const targets = Array.from({ length: 5 }, () => userKey(userId));
+        const results = await Promise.all(targets.map((t) => store.rename(key, t)));
+        assert.equal(results.filter(Boolean).length, 1);
+        const winner = targets[results.indexOf(true)] as string;
+        assert.deepEqual(
+          (await store.listByUser(userId)).map((s) => s.key),
+          [winner],
+        );
+        for (const t of targets) if (t !== winner) assert.equal(await store.get(t), null);
+      });
+    });
+  }
+});

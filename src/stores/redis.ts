@@ -1,0 +1,664 @@
+import { createHash } from "node:crypto";
+import { shardFor } from "../session/tokens.js";
+import {
+  type CreateOptions,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+  StoreError,
+} from "./types.js";
+
+/**
+ * A Redis client that you created, configured and connected: node-redis `createClient()` or
+ * `createCluster()` (v4 and later), or ioredis `new Redis()` or `new Cluster()` (v5 and later).
+ * Typed loosely so that this module compiles without either package installed.
+ */
+export type RedisStoreClient =
+  | { sendCommand(...args: never[]): unknown }
+  | { evalsha(...args: never[]): unknown; status: string };
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** Your client; the store never connects, configures or closes it. */
+  client: RedisStoreClient;
+  /**
+   * Prepended to every key (default `"sj:"`), so that the store can share a Redis with other
+   * data. It must not contain `{` or `}`: those would move the Redis Cluster hash tag. A
+   * `keyPrefix` of the client itself also works: ioredis puts it before these keys, node-redis
+   * does not apply it to the raw commands the store sends.
+   */
+  prefix?: string;
+  /** The clock, for tests. Times in records come from this clock, not from Redis's. */
+  now?: () => number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout. A session is a hash at `<prefix>s:{<shard>}:<hash>`: meta fields start with "$", data
+// fields with "." (one field per data key, holding JSON, so an update writes only what it
+// names). A user's index is a sorted set at `<prefix>u:{<shardFor(userId)>}:<userId>`, members
+// the store keys (`<shard>.<hash>`), scored by createdAt. A user's keys have the user's shard and
+// a rename keeps the shard (the SessionStore rules, checked here), so a session, the key it is
+// renamed to and its user's index share one Redis Cluster slot: every change is one script, which
+// finds a user's index from the shard of any of the user's keys.
+// ---------------------------------------------------------------------------------------------
+
+const F = {
+  id: "$id",
+  user: "$user",
+  created: "$created",
+  seen: "$seen",
+  idle: "$idle",
+  absolute: "$abs",
+  elevated: "$elev",
+  userAgent: "$ua",
+} as const;
+const DATA = ".";
+
+const KEY = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
+
+// ARGV[1] = now, ARGV[2] = the byte length of KEYS[1] after the store's prefix: what precedes it
+// is the client's own key prefix (ioredis and node-redis `keyPrefix`) plus ours, so that keys the
+// script derives from index members get the same prefix as the keys the client sent.
+const PRELUDE = `
+local NOW = tonumber(ARGV[1])
+local BASE = string.sub(KEYS[1], 1, #KEYS[1] - tonumber(ARGV[2]))
+local function bad(why) error({err = 'SJCORRUPT ' .. why}) end
+local function num(v, what)
+  local n = tonumber(v)
+  if n == nil then bad('a session has no valid ' .. what) end
+  return n
+end
+local function shard(m) return string.match(m, '^([^.]+)%.') end
+local function skey(m)
+  local s, h = string.match(m, '^([^.]+)%.(.+)$')
+  return BASE .. 's:{' .. s .. '}:' .. h
+end
+-- The index of the user whose session is m: m's shard is the user's.
+local function ikey(user, m) return BASE .. 'u:{' .. shard(m) .. '}:' .. user end
+local function at(k, t) redis.call('PEXPIREAT', k, string.format('%.0f', math.ceil(t))) end
+-- The index lives at least as long as its longest session: until the latest absolute expiry,
+-- which no update can move.
+local function extend(ik, t)
+  local ttl = redis.call('PTTL', ik)
+  if ttl >= 0 then
+    local tm = redis.call('TIME')
+    if tonumber(tm[1]) * 1000 + math.floor(tonumber(tm[2]) / 1000) + ttl >= t then return end
+  end
+  at(ik, t)
+end
+local function chunked(cmd, k, from, to)
+  for i = from, to, 500 do redis.call(cmd, k, unpack(ARGV, i, math.min(i + 499, to))) end
+end
+local function take(k)
+  local rec = redis.call('HGETALL', k)
+  redis.call('DEL', k)
+  return rec
+end
+-- The absolute expiry, user and createdAt of the live session at sk; nil when there is none.
+local function live(sk)
+  local f = redis.call('HMGET', sk, '$idle', '$abs', '$user', '$created')
+  if not f[1] then return nil end
+  local abs = num(f[2], 'absolute expiry')
+  if math.min(num(f[1], 'idle expiry'), abs) <= NOW then return nil end
+  return abs, f[3], f[4]
+end
+-- Applies the patch at ARGV[i]: n, then n fields to delete, then field/value pairs; and moves
+-- the session's expiry to its (possibly new) idle expiry, capped by the absolute one.
+local function apply(sk, i, abs)
+  local n = tonumber(ARGV[i])
+  if n > 0 then chunked('HDEL', sk, i + 1, i + n) end
+  if #ARGV > i + n then chunked('HSET', sk, i + n + 1, #ARGV) end
+  at(sk, math.min(num(redis.call('HGET', sk, '$idle'), 'idle expiry'), abs))
+end
+-- The index's live members, oldest first, after pruning those that are stale: gone by TTL, past
+-- their expiry, or not that user's.
+local function scan(ik, user)
+  local out = {}
+  for _, m in ipairs(redis.call('ZRANGE', ik, 0, -1)) do
+    if shard(m) == nil then
+      redis.call('ZREM', ik, m)
+    else
+      local k = skey(m)
+      local f = redis.call('HMGET', k, '$user', '$idle', '$abs')
+      if f[1] ~= user then
+        redis.call('ZREM', ik, m)
+      elseif math.min(num(f[2], 'idle expiry'), num(f[3], 'absolute expiry')) <= NOW then
+        redis.call('DEL', k)
+        redis.call('ZREM', ik, m)
+      else
+        out[#out + 1] = m
+      end
+    end
+  end
+  return out
+end
+`;
+
+const LUA = {
+  // KEYS: session[, its user's index]. ARGV: 3 member, 4 expiry, 5 user, 6 createdAt,
+  // 7 absolute expiry, 8 cap (-1: none), 9.. field/value pairs. Returns {member, fields} for
+  // each session the cap removed, oldest first.
+  create: `
+local sk, ik = KEYS[1], KEYS[2]
+redis.call('DEL', sk)
+local exp = tonumber(ARGV[4])
+if exp <= NOW then return {} end
+chunked('HSET', sk, 9, #ARGV)
+at(sk, exp)
+local out = {}
+if ik == nil then return out end
+redis.call('ZADD', ik, ARGV[6], ARGV[3])
+extend(ik, tonumber(ARGV[7]))
+local cap = tonumber(ARGV[8])
+local all = scan(ik, ARGV[5])
+if cap < 0 then return out end
+for i = 1, #all - cap do
+  redis.call('ZREM', ik, all[i])
+  out[#out + 1] = {all[i], take(skey(all[i]))}
+end
+return out
+`,
+  // KEYS: session. ARGV: 3.. the patch (see apply). Returns 1, or 0 when there is no live session.
+  update: `
+local abs = live(KEYS[1])
+if not abs then return 0 end
+apply(KEYS[1], 3, abs)
+return 1
+`,
+  // KEYS: old session, new session (same shard). ARGV: 3 old member, 4 new member, 5.. the
+  // patch. Returns 1, or 0 when there is no live session.
+  rename: `
+local from, to, om, nm = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
+local abs, user, created = live(from)
+if not abs then return 0 end
+if from ~= to then redis.call('RENAME', from, to) end
+apply(to, 5, abs)
+if user then
+  local ik = ikey(user, om)
+  redis.call('ZREM', ik, om)
+  redis.call('ZADD', ik, num(created, 'createdAt'), nm)
+  extend(ik, abs)
+end
+return 1
+`,
+  // KEYS: session. ARGV: 3 member. Returns the fields it removed (none when absent).
+  delete: `
+local sk, m = KEYS[1], ARGV[3]
+local user = redis.call('HGET', sk, '$user')
+local rec = take(sk)
+if user then redis.call('ZREM', ikey(user, m), m) end
+return rec
+`,
+  // KEYS: index. ARGV: 3 user. Returns {member, fields} per live session, oldest first.
+  list: `
+local out = {}
+for _, m in ipairs(scan(KEYS[1], ARGV[3])) do out[#out + 1] = {m, redis.call('HGETALL', skey(m))} end
+return out
+`,
+  // KEYS: index. ARGV: 3 user, 4 member to keep or ''. Returns what it removed, as list does.
+  deleteByUser: `
+local ik = KEYS[1]
+local out = {}
+for _, m in ipairs(scan(ik, ARGV[3])) do
+  if m ~= ARGV[4] then
+    redis.call('ZREM', ik, m)
+    out[#out + 1] = {m, take(skey(m))}
+  end
+end
+return out
+`,
+} as const;
+
+interface Script {
+  readonly name: string;
+  readonly lua: string;
+  readonly sha: string;
+}
+
+const SCRIPTS = Object.fromEntries(
+  Object.entries(LUA).map(([name, body]) => {
+    const lua = `-- sessionjar redis store: ${name}\n${PRELUDE}${body}`;
+    return [name, { name, lua, sha: createHash("sha1").update(lua).digest("hex") }];
+  }),
+) as Record<keyof typeof LUA, Script>;
+
+// ---------------------------------------------------------------------------------------------
+// The client abstraction: one call that sends one command, routed by its first key on a
+// cluster, through each client's own API.
+// ---------------------------------------------------------------------------------------------
+
+/** Sends one command; on a cluster, to the node of `key`. */
+type Send = (key: string, args: readonly string[]) => Promise<unknown>;
+
+type Fn = (...args: unknown[]) => unknown;
+
+/** What the client threw, tagged so that only the client's failures become StoreErrors. */
+class ClientFailure extends Error {
+  constructor(readonly error: unknown) {
+    super(messageOf(error));
+  }
+}
+
+function connect(client: RedisStoreClient): Send {
+  const c = client as unknown as Record<string, unknown>;
+  if (typeof c.evalsha === "function" && "status" in c && typeof c.call === "function") {
+    // ioredis, standalone or Cluster: `call` routes by the command's keys and applies the
+    // client's keyPrefix to them.
+    const ioCall = c.call as Fn;
+    return async (_key, [cmd, ...rest]) =>
+      ioCall.call(client, (cmd as string).toLowerCase(), ...rest);
+  }
+  if (typeof c.sendCommand === "function") {
+    const sendCommand = c.sendCommand as Fn;
+    // node-redis createCluster: sendCommand(firstKey, isReadonly, args). Reads go to masters
+    // too (isReadonly false): a revoked session must not live on in a lagging replica.
+    if ("masters" in c) {
+      return async (key, args) => sendCommand.call(client, key, false, [...args]);
+    }
+    return async (_key, args) => sendCommand.call(client, [...args]);
+  }
+  throw new TypeError(
+    "redisStore: `client` must be a node-redis client or cluster (createClient, createCluster) or an ioredis Redis or Cluster",
+  );
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message === "" ? err.name : err.message;
+  return String(err);
+}
+
+/** A reply error from the server (node-redis ErrorReply, ioredis ReplyError). */
+function isReplyError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "ReplyError") return true;
+  for (let p = Object.getPrototypeOf(err); p !== null; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === "ErrorReply") return true;
+  }
+  return false;
+}
+
+function toStoreError(op: string, failure: ClientFailure): StoreError {
+  const err = failure.error;
+  const msg = messageOf(err);
+  if (isReplyError(err)) {
+    if (/SJCORRUPT|WRONGTYPE/.test(msg)) {
+      return new StoreError(
+        "ERR_STORE_CORRUPT",
+        `redis store: ${op}: Redis holds data under the store's keys that is not a session (${msg}); another program may be writing under the same prefix`,
+        { cause: err },
+      );
+    }
+    if (msg.startsWith("OOM")) {
+      return new StoreError(
+        "ERR_STORE_FULL",
+        `redis store: ${op}: Redis is out of memory (${msg}); raise maxmemory or use a volatile-* eviction policy`,
+        { cause: err },
+      );
+    }
+    return new StoreError("ERR_STORE_UNAVAILABLE", `redis store: ${op}: Redis answered ${msg}`, {
+      cause: err,
+    });
+  }
+  return new StoreError(
+    "ERR_STORE_UNAVAILABLE",
+    `redis store: ${op} failed, Redis is unreachable: ${msg}`,
+    { cause: err },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding.
+// ---------------------------------------------------------------------------------------------
+
+function unexpected(what: string): StoreError {
+  return new StoreError("ERR_STORE_CORRUPT", `redis store: unexpected reply from Redis: ${what}`);
+}
+
+function str(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (Buffer.isBuffer(v)) return v.toString("utf8");
+  if (typeof v === "number") return String(v);
+  throw unexpected(`${typeof v} where a string belongs`);
+}
+
+/** HGETALL's reply, whichever shape the client gives it (flat array, object, Map). */
+function fieldsOf(reply: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) out.set(str(reply[i]), str(reply[i + 1]));
+  } else if (reply instanceof Map) {
+    for (const [k, v] of reply) out.set(str(k), str(v));
+  } else if (typeof reply === "object" && reply !== null) {
+    for (const [k, v] of Object.entries(reply)) out.set(k, str(v));
+  } else if (reply !== null && reply !== undefined) {
+    throw unexpected(`${typeof reply} for HGETALL`);
+  }
+  return out;
+}
+
+function finite(name: string, v: unknown): string {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new TypeError(`redis store: ${name} must be a finite number, not ${String(v)}`);
+  }
+  return String(v);
+}
+
+function json(value: unknown): string | undefined {
+  // undefined (and functions, symbols) have no JSON: as in the memory store, they unset.
+  return value === undefined ? undefined : (JSON.stringify(value) as string | undefined);
+}
+
+function encodeRecord(record: SessionRecord): string[] {
+  if (typeof record.id !== "string") throw new TypeError("redis store: record.id must be a string");
+  const out = [
+    F.id,
+    record.id,
+    F.created,
+    finite("createdAt", record.createdAt),
+    F.seen,
+    finite("lastSeenAt", record.lastSeenAt),
+    F.idle,
+    finite("idleExpiresAt", record.idleExpiresAt),
+    F.absolute,
+    finite("absoluteExpiresAt", record.absoluteExpiresAt),
+  ];
+  if (record.userId !== null) out.push(F.user, record.userId);
+  if (record.elevatedAt !== null) out.push(F.elevated, finite("elevatedAt", record.elevatedAt));
+  if (record.userAgent !== null) out.push(F.userAgent, record.userAgent);
+  for (const [k, v] of Object.entries(record.data)) {
+    const text = json(v);
+    if (text !== undefined) out.push(DATA + k, text);
+  }
+  return out;
+}
+
+/** A patch as script arguments: how many fields to delete, those fields, field/value pairs. */
+function encodePatch(patch: SessionPatch = {}): string[] {
+  const del: string[] = [];
+  const set: string[] = [];
+  const unset = new Set(patch.unset ?? []);
+  for (const [k, v] of Object.entries(patch.set ?? {})) {
+    if (unset.has(k)) continue; // unset wins, as in the memory store
+    const text = json(v);
+    if (text === undefined) del.push(DATA + k);
+    else set.push(DATA + k, text);
+  }
+  for (const k of unset) del.push(DATA + k);
+  if (patch.lastSeenAt !== undefined) set.push(F.seen, finite("lastSeenAt", patch.lastSeenAt));
+  if (patch.idleExpiresAt !== undefined) {
+    set.push(F.idle, finite("idleExpiresAt", patch.idleExpiresAt));
+  }
+  if (patch.elevatedAt === null) del.push(F.elevated);
+  else if (patch.elevatedAt !== undefined) {
+    set.push(F.elevated, finite("elevatedAt", patch.elevatedAt));
+  }
+  return [String(del.length), ...del, ...set];
+}
+
+function expiry(r: SessionRecord): number {
+  return Math.min(r.idleExpiresAt, r.absoluteExpiresAt);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A {@link SessionStore} on Redis or Redis Cluster, through your own client: node-redis
+ * (`createClient`, `createCluster`) or ioredis (`Redis`, `Cluster`). Sessions expire by Redis
+ * TTLs (PEXPIREAT at the earlier of the idle and absolute expiry); every change is one Lua
+ * script, so it is atomic, including the per-user index and the `maxPerUser` cap. `get` is one
+ * HGETALL. Needs Redis 5.0 or later (tested on 7.0).
+ *
+ * Configure the client to fail fast when Redis is down, so that requests get a 503 at once
+ * instead of waiting in the client's offline queue:
+ *
+ * ```ts
+ * // node-redis
+ * import { createClient } from "redis";
+ * const client = createClient({
+ *   url: process.env.REDIS_URL,
+ *   disableOfflineQueue: true,
+ *   commandOptions: { timeout: 2_000 },
+ * });
+ * client.on("error", (err) => log.warn(err)); // an unhandled "error" event would crash
+ * await client.connect();
+ * const store = redisStore({ client });
+ *
+ * // ioredis (Cluster: new Cluster(nodes, { enableOfflineQueue: false, redisOptions: { … } }))
+ * import { Redis } from "ioredis";
+ * const client = new Redis(process.env.REDIS_URL, {
+ *   enableOfflineQueue: false,
+ *   maxRetriesPerRequest: 1,
+ *   commandTimeout: 2_000,
+ * });
+ * const store = redisStore({ client, prefix: "myapp:sj:" });
+ * ```
+ *
+ * Keys: a session lives at `<prefix>s:{<shard>}:<hash>`, its user's index (a sorted set of
+ * store keys by createdAt, expiring with the user's last session) at
+ * `<prefix>u:{<shardFor(userId)>}:<userId>`. The {@link SessionStore} rules put them in one
+ * Redis Cluster slot: a user's keys have the user's shard, and `rename` keeps the shard. The
+ * store refuses keys that break them with a `TypeError` (`create` of a user's session under a
+ * key of another shard, `rename` to a key of another shard), on a single Redis too, so that a
+ * mistake shows before it meets a cluster.
+ *
+ * Failures of the client become {@link StoreError} `ERR_STORE_UNAVAILABLE`, data under the
+ * store's keys that is not a session `ERR_STORE_CORRUPT`, an out-of-memory Redis
+ * `ERR_STORE_FULL`. Times are the application's clock; Redis's clock only drives the TTLs, so
+ * keep both in sync (NTP). Read from masters only: a revoked session must not live on in a
+ * replica. `close()` does nothing: the client is yours to close.
+ */
+export function redisStore(options: RedisStoreOptions): SessionStore {
+  const prefix = options.prefix ?? "sj:";
+  if (/[{}]/.test(prefix)) {
+    throw new TypeError(
+      `redisStore: prefix ${JSON.stringify(prefix)} contains { or }, which would change the Redis Cluster hash slot of every key`,
+    );
+  }
+  const now = options.now ?? Date.now;
+  const conn = connect(options.client);
+  const send = async (key: string, args: readonly string[]): Promise<unknown> => {
+    try {
+      return await conn(key, args);
+    } catch (err) {
+      throw new ClientFailure(err);
+    }
+  };
+
+  const parseKey = (key: string): { shard: string; hash: string } => {
+    const m = typeof key === "string" ? KEY.exec(key) : null;
+    if (m === null) {
+      throw new TypeError(
+        `redis store: ${JSON.stringify(key)} is not a store key (<shard>.<hash>, base64url)`,
+      );
+    }
+    return { shard: m[1] as string, hash: m[2] as string };
+  };
+  const sessionKey = (key: string): string => {
+    const { shard, hash } = parseKey(key);
+    return `${prefix}s:{${shard}}:${hash}`;
+  };
+  const indexKey = (userId: string): string => `${prefix}u:{${shardFor(userId)}}:${userId}`;
+
+  // The client's failures become StoreErrors; ours (TypeError on a bad record) stay as they are.
+  const guard = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw err instanceof ClientFailure ? toStoreError(op, err) : err;
+    }
+  };
+  const script = async (s: Script, keys: string[], args: string[]): Promise<unknown> => {
+    const first = keys[0] as string;
+    const tail = Buffer.byteLength(first) - Buffer.byteLength(prefix);
+    const argv = [String(keys.length), ...keys, String(now()), String(tail), ...args];
+    try {
+      return await send(first, ["EVALSHA", s.sha, ...argv]);
+    } catch (err) {
+      // A Redis that restarted or flushed its script cache; EVAL caches it again.
+      const noScript =
+        err instanceof ClientFailure &&
+        isReplyError(err.error) &&
+        messageOf(err.error).startsWith("NOSCRIPT");
+      if (!noScript) throw err;
+      return await send(first, ["EVAL", s.lua, ...argv]);
+    }
+  };
+
+  const corrupt = (where: string, why: string): StoreError =>
+    new StoreError("ERR_STORE_CORRUPT", `redis store: the session at ${where} is corrupt: ${why}`);
+
+  const decode = (fields: Map<string, string>, where: string): SessionRecord => {
+    const need = (f: string): string => {
+      const v = fields.get(f);
+      if (v === undefined) throw corrupt(where, `it has no ${f} field`);
+      return v;
+    };
+    const number = (f: string): number => {
+      const n = Number(need(f));
+      if (!Number.isFinite(n)) throw corrupt(where, `${f} is not a number`);
+      return n;
+    };
+    const data: Record<string, unknown> = {};
+    for (const [f, v] of fields) {
+      if (!f.startsWith(DATA)) continue;
+      const k = f.slice(DATA.length);
+      let value: unknown;
+      try {
+        value = JSON.parse(v);
+      } catch {
+        throw corrupt(where, `data key ${JSON.stringify(k)} is not JSON`);
+      }
+      // "__proto__" as a data key must stay data.
+      Object.defineProperty(data, k, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return {
+      id: need(F.id),
+      userId: fields.get(F.user) ?? null,
+      data,
+      createdAt: number(F.created),
+      lastSeenAt: number(F.seen),
+      idleExpiresAt: number(F.idle),
+      absoluteExpiresAt: number(F.absolute),
+      elevatedAt: fields.has(F.elevated) ? number(F.elevated) : null,
+      userAgent: fields.get(F.userAgent) ?? null,
+    };
+  };
+
+  const list = (reply: unknown, op: string): unknown[] => {
+    if (!Array.isArray(reply)) throw unexpected(`${typeof reply} for ${op}`);
+    return reply;
+  };
+
+  /** Script replies of {member, fields}, one per session. */
+  const entries = (reply: unknown, op: string): StoredSession[] =>
+    list(reply, op).map((item) => {
+      const [m, fields] = list(item, op);
+      const key = str(m);
+      return { key, record: decode(fieldsOf(fields), sessionKey(key)) };
+    });
+
+  const create = async (
+    key: string,
+    record: SessionRecord,
+    cap: number | undefined,
+  ): Promise<SessionRecord[]> => {
+    const sk = sessionKey(key);
+    const fields = encodeRecord(record);
+    const user = record.userId;
+    const reply = await script(SCRIPTS.create, user === null ? [sk] : [sk, indexKey(user)], [
+      key,
+      String(expiry(record)),
+      user ?? "",
+      String(record.createdAt),
+      String(record.absoluteExpiresAt),
+      cap === undefined ? "-1" : String(cap),
+      ...fields,
+    ]);
+    return entries(reply, "create").map((e) => e.record);
+  };
+
+  return {
+    async get(key) {
+      const sk = sessionKey(key);
+      const fields = await guard("get", async () => fieldsOf(await send(sk, ["HGETALL", sk])));
+      if (fields.size === 0) return null;
+      const record = decode(fields, sk);
+      // Redis's TTL may lag our clock by a little (clock skew, the millisecond of expiry).
+      return expiry(record) > now() ? record : null;
+    },
+
+    async create(key, record, createOptions?: CreateOptions) {
+      const cap = createOptions?.maxPerUser;
+      if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) {
+        throw new TypeError(`redis store: maxPerUser must be a whole number ≥ 1, not ${cap}`);
+      }
+      const { shard } = parseKey(key);
+      if (record.userId !== null && shard !== shardFor(record.userId)) {
+        throw new TypeError(
+          `redis store: create: the key of a session with a user must have the shard shardFor(userId) (${JSON.stringify(shardFor(record.userId))}), not ${JSON.stringify(shard)}`,
+        );
+      }
+      return guard("create", () => create(key, record, cap));
+    },
+
+    async update(key, patch) {
+      const sk = sessionKey(key);
+      return guard(
+        "update",
+        async () => (await script(SCRIPTS.update, [sk], encodePatch(patch))) === 1,
+      );
+    },
+
+    async rename(oldKey, newKey, patch) {
+      const from = parseKey(oldKey).shard;
+      const to = parseKey(newKey).shard;
+      if (from !== to) {
+        throw new TypeError(
+          `redis store: rename must keep the shard: ${JSON.stringify(newKey)} has shard ${JSON.stringify(to)}, ${JSON.stringify(oldKey)} has ${JSON.stringify(from)}`,
+        );
+      }
+      const keys = [sessionKey(oldKey), sessionKey(newKey)];
+      const args = [oldKey, newKey, ...encodePatch(patch)];
+      return guard("rename", async () => (await script(SCRIPTS.rename, keys, args)) === 1);
+    },
+
+    async delete(key) {
+      const sk = sessionKey(key);
+      return guard("delete", async () => {
+        const fields = fieldsOf(await script(SCRIPTS.delete, [sk], [key]));
+        if (fields.size === 0) return null;
+        const record = decode(fields, sk);
+        // Deleted either way; one past our clock's expiry is reported as absent, as get would.
+        return expiry(record) > now() ? record : null;
+      });
+    },
+
+    async listByUser(userId) {
+      return guard("listByUser", async () =>
+        entries(await script(SCRIPTS.list, [indexKey(userId)], [userId]), "listByUser"),
+      );
+    },
+
+    async deleteByUser(userId, deleteOptions) {
+      return guard("deleteByUser", async () => {
+        const ik = indexKey(userId);
+        const reply = await script(
+          SCRIPTS.deleteByUser,
+          [ik],
+          [userId, deleteOptions?.exceptKey ?? ""],
+        );
+        return entries(reply, "deleteByUser").map((e) => e.record);
+      });
+    },
+
+    async close() {
+      // Nothing of ours is open; the client is the caller's.
+    },
+  };
+}
