@@ -1,0 +1,533 @@
+import { getPublicSuffix } from "tldts";
+import { type ParsedSetCookie, parseSetCookie, splitSetCookie } from "../cookie/index.js";
+import { isSameSite, originOf, siteOf } from "../site/origin.js";
+import { CorsError } from "./errors.js";
+
+/** The request as the page's script makes it with `fetch`. */
+export interface ExplainRequest {
+  /** The URL fetched. */
+  readonly url: string;
+  /** The method, as given to fetch. */
+  readonly method: string;
+  /** The page's origin (a page URL is accepted and reduced to its origin), or `"null"`. */
+  readonly origin: string;
+  /** fetch's `credentials` option; fetch's own default is `"same-origin"`. */
+  readonly credentials: "include" | "same-origin" | "omit";
+  /** The headers the script sets (names in any case). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The response as the server sent it. Header names in any case; Set-Cookie may be a list. */
+export interface ExplainResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** One check, passed or not, in plain words; a failed one says what to change. */
+export interface CorsFinding {
+  readonly rule: string;
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+/** The fate of one Set-Cookie line of the response. */
+export interface SetCookieVerdict {
+  /** The cookie's name (`""` for a nameless one or a line the browser ignores). */
+  readonly name: string;
+  /** The line as it was sent. */
+  readonly setCookie: string;
+  /** Whether the browser stores it. */
+  readonly stored: boolean;
+}
+
+/** What the browser does with one cross-origin (or same-origin) fetch and its response. */
+export interface CorsExplanation {
+  /** Whether the page's script can read the response (status, body, headers). */
+  readonly exposed: boolean;
+  /** Whether the browser attaches cookies to the request at all (which ones: see findings). */
+  readonly cookiesSent: boolean;
+  /** True when the response sets cookies and the browser stores every one of them. */
+  readonly cookiesStored: boolean;
+  /** Each Set-Cookie line and whether it is stored. */
+  readonly cookies: readonly SetCookieVerdict[];
+  readonly sameOrigin: boolean;
+  /** Schemeful same-site (scheme and registrable domain, public suffix list). */
+  readonly sameSite: boolean;
+  /** Whether the browser sends a preflight (OPTIONS) before this request. */
+  readonly preflight: boolean;
+  readonly findings: readonly CorsFinding[];
+}
+
+const SAFELISTED_METHODS = new Set(["GET", "HEAD", "POST"]);
+const NORMALIZED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+const SIMPLE_CONTENT_TYPES = new Set([
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "text/plain",
+]);
+// Fetch's CORS-unsafe request-header bytes: controls but tab, and "():<>?@[\]{} DEL.
+const UNSAFE_BYTE = /[\x00-\x08\x0a-\x1f"():<>?@[\\\]{}\x7f]/;
+const LANGUAGE_VALUE = /^[0-9A-Za-z *,\-.;=]*$/;
+const SIMPLE_RANGE = /^bytes=[0-9]+-[0-9]*$/;
+/** Headers a script cannot set: fetch drops them, so they never cause a preflight. */
+const FORBIDDEN_REQUEST_HEADERS = new Set([
+  "accept-charset",
+  "accept-encoding",
+  "access-control-request-headers",
+  "access-control-request-method",
+  "connection",
+  "content-length",
+  "cookie",
+  "cookie2",
+  "date",
+  "dnt",
+  "expect",
+  "host",
+  "keep-alive",
+  "origin",
+  "referer",
+  "set-cookie",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "via",
+]);
+
+function bad(message: string): never {
+  throw new CorsError("ERR_CORS_EXPLAIN_INPUT_INVALID", message);
+}
+
+/** Fetch's CORS-safelisted request-header, name lower-case. */
+function isSafelistedHeader(name: string, value: string): boolean {
+  if (value.length > 128) return false;
+  switch (name) {
+    case "accept":
+      return !UNSAFE_BYTE.test(value);
+    case "accept-language":
+    case "content-language":
+      return LANGUAGE_VALUE.test(value);
+    case "content-type": {
+      if (UNSAFE_BYTE.test(value)) return false;
+      const essence = (value.split(";")[0] ?? "").trim().toLowerCase();
+      return SIMPLE_CONTENT_TYPES.has(essence);
+    }
+    case "range":
+      return SIMPLE_RANGE.test(value);
+    default:
+      return false;
+  }
+}
+
+/** Header names lower-cased, values as lists. */
+function normalizeHeaders(
+  headers: Readonly<Record<string, string | readonly string[]>> | undefined,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (headers === undefined || headers === null) return out;
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    const list = out.get(name) ?? [];
+    if (typeof v === "string") list.push(v);
+    else if (Array.isArray(v)) for (const x of v) list.push(String(x));
+    out.set(name, list);
+  }
+  return out;
+}
+
+function isLoopback(host: string): boolean {
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "[::1]" ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
+
+/** RFC 6265bis domain-match, label by label (an IP address matches only itself). */
+function domainMatches(host: string, domain: string): boolean {
+  if (host === domain) return true;
+  if (host.startsWith("[") || /^[0-9.]+$/.test(host)) return false;
+  const h = host.split(".");
+  const d = domain.split(".");
+  if (h.length <= d.length) return false;
+  const offset = h.length - d.length;
+  return d.every((label, i) => h[offset + i] === label);
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** The problems that keep one parsed cookie from being stored, as findings. */
+function cookieFindings(
+  c: ParsedSetCookie,
+  url: URL,
+  crossSite: boolean,
+  pageOrigin: string,
+): { stored: boolean; findings: CorsFinding[] } {
+  const findings: CorsFinding[] = [];
+  const fail = (rule: string, message: string): void => {
+    findings.push({ rule, ok: false, message });
+  };
+  const label = c.name === "" ? "the nameless cookie" : `cookie ${quote(c.name)}`;
+  const host = url.hostname;
+  const https = url.protocol === "https:";
+  const loopback = !https && isLoopback(host);
+  const lower = c.name.toLowerCase();
+
+  if (c.secure && !https && !loopback) {
+    fail(
+      "cookie-secure-scheme",
+      `${label} is Secure but the response came over http: browsers drop it. Serve ${url.origin} over https.`,
+    );
+  }
+  if (c.sameSite === "None" && !c.secure) {
+    fail(
+      "cookie-samesite-none-secure",
+      `${label} has SameSite=None without Secure: browsers reject it. Add Secure (and serve it over https).`,
+    );
+  }
+  if (c.partitioned && !c.secure) {
+    fail("cookie-partitioned-secure", `${label} is Partitioned without Secure: add Secure.`);
+  }
+  if (lower.startsWith("__secure-") && !c.secure) {
+    fail("cookie-prefix-secure", `${label} has the __Secure- prefix but no Secure: add Secure.`);
+  }
+  if (lower.startsWith("__host-")) {
+    const problems: string[] = [];
+    if (!c.secure) problems.push("add Secure");
+    if (c.domain !== undefined && c.domain !== "") problems.push("remove Domain");
+    if (c.path !== "/") problems.push("set Path=/");
+    if (problems.length > 0) {
+      fail(
+        "cookie-prefix-host",
+        `${label} has the __Host- prefix, which browsers store only when Secure, without Domain and with Path=/: ${problems.join(", ")}.`,
+      );
+    }
+  }
+  if ((lower.startsWith("__http-") || lower.startsWith("__host-http-")) && !c.httpOnly) {
+    fail(
+      "cookie-prefix-http",
+      `${label} has an __Http- prefix, which browsers store only with HttpOnly (and Secure): add HttpOnly.`,
+    );
+  }
+  if (c.domain !== undefined && c.domain !== "") {
+    if (!domainMatches(host, c.domain)) {
+      fail(
+        "cookie-domain",
+        `${label} has Domain=${c.domain}, which does not cover the host that set it (${host}): browsers reject it. Remove Domain, or use a parent domain of ${host}.`,
+      );
+    } else if (
+      c.domain !== host &&
+      getPublicSuffix(c.domain, { allowPrivateDomains: true }) === c.domain
+    ) {
+      fail(
+        "cookie-domain",
+        `${label} has Domain=${c.domain}, a public suffix: browsers reject it. Remove Domain.`,
+      );
+    }
+  }
+  if (crossSite && c.sameSite !== "None") {
+    const which =
+      c.sameSite === undefined
+        ? "no SameSite (Chromium treats that as Lax; other browsers block or partition it as a third-party cookie)"
+        : `SameSite=${c.sameSite}`;
+    fail(
+      "cookie-samesite-cross-site",
+      `${label} has ${which}, and this request is cross-site: the browser neither stores it from this response nor sends it on later cross-site requests from ${pageOrigin}. Make the API same-site with the page (e.g. a subdomain of the page's site) so Lax works, or mark it SameSite=None; Secure (Partitioned if one copy per top-level site is enough).`,
+    );
+  }
+  const stored = findings.length === 0;
+  if (stored && crossSite) {
+    findings.push({
+      rule: "cookie-third-party",
+      ok: true,
+      message: c.partitioned
+        ? `${label} is stored partitioned: sent only when ${pageOrigin}'s site is the top-level site.`
+        : `${label} is a third-party cookie here: stored and sent only where third-party cookies are allowed (Safari blocks them; Firefox keeps them per top-level site; Chrome blocks them when the user asks). Add Partitioned, or make the API same-site with the page.`,
+    });
+  }
+  if (stored && c.secure && loopback) {
+    findings.push({
+      rule: "cookie-secure-scheme",
+      ok: true,
+      message: `${label} is Secure over http://${host}: Chromium and Firefox store it on localhost; Safari does not.`,
+    });
+  }
+  return { stored, findings };
+}
+
+/**
+ * Explains, in plain words, what a browser does with one `fetch` from a page and the response
+ * it gets: whether the page's script can read it, whether cookies go with the request, and
+ * whether each Set-Cookie of the response is stored. Each finding names the rule, whether it
+ * passed, and what to change when it did not.
+ *
+ * It follows the Fetch standard's CORS check (exact `Access-Control-Allow-Origin`, no `*` and
+ * `Access-Control-Allow-Credentials: true` for credentialed requests) and RFC 6265bis for
+ * cookies, with the schemeful site from the public suffix list. Cookies are stored even when
+ * the CORS check fails: the browser processes Set-Cookie before it hides the response.
+ *
+ * Throws `ERR_CORS_EXPLAIN_INPUT_INVALID` for a URL or origin it cannot read.
+ *
+ * ```ts
+ * explainCors(
+ *   { url: "https://api.example/me", method: "GET", origin: "https://shop.test", credentials: "include" },
+ *   { status: 200, headers: { "access-control-allow-origin": "*" } },
+ * ).exposed; // false: "*" is refused on a credentialed request
+ * ```
+ */
+export function explainCors(request: ExplainRequest, response: ExplainResponse): CorsExplanation {
+  if (request === null || typeof request !== "object") bad("explainCors needs a request");
+  if (response === null || typeof response !== "object") bad("explainCors needs a response");
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    bad(`request.url ${quote(String(request.url))} is not an absolute URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    bad(`request.url must be http: or https:, got ${quote(url.protocol)}`);
+  }
+  const pageOrigin = request.origin === "null" ? "null" : originOf(request.origin);
+  if (pageOrigin === undefined) {
+    bad(`request.origin ${quote(String(request.origin))} is not an http(s) origin or "null"`);
+  }
+  const mode = request.credentials;
+  if (mode !== "include" && mode !== "same-origin" && mode !== "omit") {
+    bad(`request.credentials must be "include", "same-origin" or "omit"`);
+  }
+  const rawMethod = String(request.method ?? "GET");
+  const method = NORMALIZED_METHODS.has(rawMethod.toUpperCase())
+    ? rawMethod.toUpperCase()
+    : rawMethod;
+  const target = url.origin;
+  const sameOrigin = pageOrigin !== "null" && pageOrigin === target;
+  const sameSite = pageOrigin !== "null" && isSameSite(pageOrigin, target);
+  const findings: CorsFinding[] = [];
+  const add = (rule: string, ok: boolean, message: string): void => {
+    findings.push({ rule, ok, message });
+  };
+  const responseHeaders = normalizeHeaders(response.headers);
+
+  // Origin and site.
+  if (sameOrigin) {
+    add(
+      "origin",
+      true,
+      `The page (${pageOrigin}) and ${target} are the same origin: no CORS header is needed, the script reads the response.`,
+    );
+  } else {
+    add(
+      "origin",
+      true,
+      `Cross-origin: the page is ${pageOrigin}, the request goes to ${target}. The server must grant access with CORS headers for the script to read the response.`,
+    );
+  }
+
+  // Credentials mode: does the browser attach cookies and process Set-Cookie?
+  const cookiesAllowed = mode === "include" || (mode === "same-origin" && sameOrigin);
+  if (mode === "omit") {
+    add(
+      "credentials-mode",
+      false,
+      `credentials is "omit": the browser sends no cookies and ignores the response's Set-Cookie. For a cookie session use fetch(url, { credentials: "include" }) (or "same-origin" for a same-origin URL).`,
+    );
+  } else if (!cookiesAllowed) {
+    add(
+      "credentials-mode",
+      false,
+      `credentials is "same-origin" (fetch's default) and this request is cross-origin: the browser sends no cookies and ignores the response's Set-Cookie. Use fetch(url, { credentials: "include" }).`,
+    );
+  } else {
+    add(
+      "credentials-mode",
+      true,
+      `credentials is ${quote(mode)}: the browser attaches the cookies it holds for ${url.host} that this context allows, and processes the response's Set-Cookie.`,
+    );
+  }
+  if (cookiesAllowed && !sameSite) {
+    add(
+      "cross-site",
+      true,
+      `The request is cross-site (${pageOrigin === "null" ? "an opaque origin" : siteOf(pageOrigin)} to ${siteOf(target)}): only cookies marked SameSite=None; Secure travel, and none where third-party cookies are blocked. Serving the API from the page's own site avoids this.`,
+    );
+  }
+
+  // Does the browser preflight?
+  const unsafeHeaders: string[] = [];
+  for (const [k, v] of Object.entries(request.headers ?? {})) {
+    const name = k.toLowerCase();
+    if (FORBIDDEN_REQUEST_HEADERS.has(name) || name.startsWith("proxy-") || name.startsWith("sec-"))
+      continue;
+    if (!isSafelistedHeader(name, String(v)) && !unsafeHeaders.includes(name))
+      unsafeHeaders.push(name);
+  }
+  unsafeHeaders.sort();
+  const preflight = !sameOrigin && (!SAFELISTED_METHODS.has(method) || unsafeHeaders.length > 0);
+  if (preflight) {
+    const why = [
+      ...(SAFELISTED_METHODS.has(method) ? [] : [`the method ${method}`]),
+      ...(unsafeHeaders.length > 0 ? [`the header(s) ${unsafeHeaders.join(", ")}`] : []),
+    ].join(" and ");
+    add(
+      "preflight",
+      true,
+      `Because of ${why}, the browser first sends a preflight (OPTIONS with Access-Control-Request-Method: ${method}${unsafeHeaders.length > 0 ? `, Access-Control-Request-Headers: ${unsafeHeaders.join(",")}` : ""}). Its answer needs a 2xx status, the same Access-Control-Allow-Origin${mode === "include" ? " and Access-Control-Allow-Credentials" : ""}, ${SAFELISTED_METHODS.has(method) ? "" : `${method} in Access-Control-Allow-Methods, `}${unsafeHeaders.length > 0 ? "those headers in Access-Control-Allow-Headers, " : ""}or this request is never sent. This explains the actual response only.`,
+    );
+  }
+
+  // The CORS check on the response.
+  let exposed = true;
+  if (!sameOrigin) {
+    const acao = responseHeaders.get("access-control-allow-origin") ?? [];
+    const credentialed = mode === "include";
+    if (acao.length === 0) {
+      exposed = false;
+      add(
+        "allow-origin",
+        false,
+        `The response has no Access-Control-Allow-Origin: the browser hides it from the page's script (the request still reached the server). Answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
+      );
+    } else if (acao.length > 1 || (acao[0] as string).includes(",")) {
+      exposed = false;
+      add(
+        "allow-origin",
+        false,
+        `Access-Control-Allow-Origin has several values (${acao.join(", ")}): browsers accept exactly one. Send only ${pageOrigin}, chosen per request, with Vary: Origin.`,
+      );
+    } else {
+      const value = (acao[0] as string).trim();
+      if (value === "*" && credentialed) {
+        exposed = false;
+        add(
+          "allow-origin",
+          false,
+          `Access-Control-Allow-Origin is "*" but the request carries credentials: browsers refuse "*" then. Answer with the page's exact origin, Access-Control-Allow-Origin: ${pageOrigin}, plus Vary: Origin.`,
+        );
+      } else if (value === "*") {
+        add(
+          "allow-origin",
+          true,
+          `Access-Control-Allow-Origin is "*": any page may read this uncredentialed response.`,
+        );
+      } else if (value === pageOrigin) {
+        add(
+          "allow-origin",
+          true,
+          `Access-Control-Allow-Origin is exactly the page's origin (${pageOrigin}).`,
+        );
+      } else {
+        exposed = false;
+        add(
+          "allow-origin",
+          false,
+          `Access-Control-Allow-Origin is ${quote(value)} but the page's origin is ${quote(pageOrigin)}: they must be identical, character for character (same scheme, host and port, no trailing slash). Answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
+        );
+      }
+      if (value !== "*") {
+        const vary = (responseHeaders.get("vary") ?? [])
+          .flatMap((v) => v.split(","))
+          .map((v) => v.trim().toLowerCase());
+        const varies = vary.includes("origin") || vary.includes("*");
+        add(
+          "vary-origin",
+          varies,
+          varies
+            ? "Vary: Origin is present: caches keep one answer per origin."
+            : "Access-Control-Allow-Origin names an origin but Vary lacks Origin: a shared cache may serve this grant to another origin, or another origin's answer to this page. Add Vary: Origin.",
+        );
+      }
+    }
+    if (credentialed) {
+      const acac = responseHeaders.get("access-control-allow-credentials") ?? [];
+      const ok = acac.length === 1 && acac[0] === "true";
+      if (!ok) exposed = false;
+      add(
+        "allow-credentials",
+        ok,
+        ok
+          ? "Access-Control-Allow-Credentials is true: the script may read this credentialed response."
+          : acac.length === 0
+            ? "The request carries credentials but the response has no Access-Control-Allow-Credentials: true, so the browser hides it from the script. Add Access-Control-Allow-Credentials: true."
+            : `Access-Control-Allow-Credentials is ${quote(acac.join(", "))}: browsers accept only the exact value "true". Send Access-Control-Allow-Credentials: true.`,
+      );
+    }
+  }
+
+  // The response's cookies.
+  const lines = splitSetCookie(responseHeaders.get("set-cookie") ?? []);
+  const cookies: SetCookieVerdict[] = [];
+  if (lines.length > 0 && !cookiesAllowed) {
+    for (const line of lines) {
+      const r = parseSetCookie(line);
+      cookies.push({
+        name: r.type === "cookie" ? r.cookie.name : "",
+        setCookie: line,
+        stored: false,
+      });
+    }
+    add(
+      "set-cookie-ignored",
+      false,
+      `The response sets ${lines.length} cookie(s), but with credentials ${quote(mode)} on this request the browser ignores Set-Cookie. Use credentials: "include".`,
+    );
+  } else {
+    for (const line of lines) {
+      const r = parseSetCookie(line);
+      if (r.type === "ignored") {
+        cookies.push({ name: "", setCookie: line, stored: false });
+        add("cookie-parse", false, `Set-Cookie ${quote(line)}: ${r.message}.`);
+        continue;
+      }
+      const v = cookieFindings(r.cookie, url, !sameSite, pageOrigin);
+      cookies.push({ name: r.cookie.name, setCookie: line, stored: v.stored });
+      findings.push(...v.findings);
+      if (v.stored && !v.findings.some((f) => f.rule === "cookie-third-party")) {
+        add(
+          "cookie-stored",
+          true,
+          `${r.cookie.name === "" ? "The nameless cookie" : `Cookie ${quote(r.cookie.name)}`} is stored${exposed ? "" : " (even though the script cannot read the response)"}.`,
+        );
+      }
+    }
+  }
+
+  return {
+    exposed,
+    cookiesSent: cookiesAllowed,
+    cookiesStored: cookies.length > 0 && cookies.every((c) => c.stored),
+    cookies,
+    sameOrigin,
+    sameSite,
+    preflight,
+    findings,
+  };
+}
+
+/**
+ * The explanation as text for a terminal: three answers, then every finding, failed ones
+ * marked `FAIL` with their fix.
+ */
+export function formatCorsExplanation(result: CorsExplanation): string {
+  const yesNo = (b: boolean): string => (b ? "yes" : "no");
+  const lines = [
+    `Readable by the page's script: ${yesNo(result.exposed)}`,
+    `Cookies sent with the request: ${yesNo(result.cookiesSent)}`,
+    `Cookies from the response stored: ${storedSummary(result.cookies)}`,
+    "",
+  ];
+  for (const f of result.findings) {
+    lines.push(`${f.ok ? "  ok  " : "  FAIL"} ${f.rule}: ${f.message}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function storedSummary(cookies: readonly SetCookieVerdict[]): string {
+  if (cookies.length === 0) return "none set";
+  const stored = cookies.filter((c) => c.stored);
+  if (stored.length === cookies.length) return "yes";
+  if (stored.length === 0) return "no";
+  return `only ${stored.map((c) => c.name).join(", ")}`;
+}
