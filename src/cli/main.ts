@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { explain } from "./explain.js";
 
 const HELP = `sessionjar — session transport over HTTP done right
 
@@ -6,7 +7,8 @@ Usage:
   sessionjar <command> [options]
 
 Commands:
-  (none yet: audit, explain, jar run and demo arrive with their modules)
+  explain --cors URL --origin ORIGIN   will the browser expose this response, and send and
+                                       store its cookies? (sessionjar explain --help)
 
 Options:
   -h, --help       show this help
@@ -39,6 +41,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.out(`${version()}\n`);
     return 0;
   }
+  if (first === "explain") return explain(argv.slice(1), io);
   io.err(`sessionjar: unknown command or option "${first}"\n\n${HELP}`);
   return 2;
 }

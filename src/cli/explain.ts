@@ -1,0 +1,134 @@
+import { parseArgs } from "node:util";
+import { type ExplainRequest, explainCors, formatCorsExplanation } from "../cors/index.js";
+import type { CliIo } from "./main.js";
+
+export const EXPLAIN_HELP = `Usage:
+  sessionjar explain --cors URL --origin ORIGIN [options]
+
+Will the browser expose this response to a script on ORIGIN, and send and store its cookies?
+Without --response-header, the request is made (with an Origin header) and the real response
+is explained; with them, the response described is.
+
+Options:
+  --origin ORIGIN              the page's origin, e.g. https://www.shop.test (required)
+  --method METHOD              the fetch method (default GET)
+  --credentials MODE           include | same-origin | omit (default include)
+  --header "Name: value"       a header the script sets (repeatable)
+  --response-header "N: v"     a response header, instead of fetching (repeatable)
+  --status N                   the status of the described response (default 200)
+  --json                       print the explanation as JSON
+
+Exit code: 0 when the response is exposed and its cookies work, 1 when not, 2 on bad usage.
+`;
+
+function headerPairs(list: readonly string[], what: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const h of list) {
+    const i = h.indexOf(":");
+    if (i <= 0) throw new Error(`${what} ${JSON.stringify(h)} is not "Name: value"`);
+    const name = h.slice(0, i).trim().toLowerCase();
+    const value = h.slice(i + 1).trim();
+    const prev = out[name];
+    out[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+  }
+  return out;
+}
+
+/** `sessionjar explain --cors …`. */
+export async function explain(argv: readonly string[], io: CliIo): Promise<number> {
+  let values: ReturnType<typeof parse>["values"];
+  let positionals: string[];
+  const parse = (args: string[]) =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        cors: { type: "boolean" },
+        origin: { type: "string" },
+        method: { type: "string", default: "GET" },
+        credentials: { type: "string", default: "include" },
+        header: { type: "string", multiple: true, default: [] },
+        "response-header": { type: "string", multiple: true, default: [] },
+        status: { type: "string", default: "200" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  try {
+    ({ values, positionals } = parse([...argv]));
+  } catch (error) {
+    io.err(`sessionjar explain: ${(error as Error).message}\n\n${EXPLAIN_HELP}`);
+    return 2;
+  }
+  if (values.help === true) {
+    io.out(EXPLAIN_HELP);
+    return 0;
+  }
+  const url = positionals[0];
+  const credentials = values.credentials;
+  if (values.cors !== true || url === undefined || values.origin === undefined) {
+    io.err(`sessionjar explain: --cors, a URL and --origin are required\n\n${EXPLAIN_HELP}`);
+    return 2;
+  }
+  if (credentials !== "include" && credentials !== "same-origin" && credentials !== "omit") {
+    io.err(`sessionjar explain: --credentials must be include, same-origin or omit\n`);
+    return 2;
+  }
+  let requestHeaders: Record<string, string>;
+  let described: Record<string, string | string[]>;
+  try {
+    requestHeaders = Object.fromEntries(
+      Object.entries(headerPairs(values.header, "--header")).map(([k, v]) => [
+        k,
+        Array.isArray(v) ? v.join(", ") : v,
+      ]),
+    );
+    described = headerPairs(values["response-header"], "--response-header");
+  } catch (error) {
+    io.err(`sessionjar explain: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const request: ExplainRequest = {
+    url,
+    method: values.method.toUpperCase(),
+    origin: values.origin,
+    credentials,
+    headers: requestHeaders,
+  };
+  let response: { status: number; headers: Record<string, string | string[]> };
+  if (values["response-header"].length > 0) {
+    response = { status: Number(values.status), headers: described };
+  } else {
+    try {
+      const res = await fetch(url, {
+        method: request.method,
+        headers: { ...requestHeaders, origin: values.origin },
+        redirect: "manual",
+        signal: AbortSignal.timeout(10_000),
+      });
+      const headers: Record<string, string | string[]> = {};
+      res.headers.forEach((v, k) => {
+        if (k !== "set-cookie") headers[k] = v;
+      });
+      const cookies = res.headers.getSetCookie();
+      if (cookies.length > 0) headers["set-cookie"] = cookies;
+      await res.arrayBuffer();
+      response = { status: res.status, headers };
+    } catch (error) {
+      io.err(`sessionjar explain: could not fetch ${url}: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  let result: ReturnType<typeof explainCors>;
+  try {
+    result = explainCors(request, response);
+  } catch (error) {
+    io.err(`sessionjar explain: ${(error as Error).message}\n`);
+    return 2;
+  }
+  io.out(
+    values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatCorsExplanation(result),
+  );
+  const cookiesOk = result.cookiesStored || !("set-cookie" in response.headers);
+  return result.exposed && cookiesOk ? 0 : 1;
+}
