@@ -216,6 +216,12 @@ describe("session-bound tokens", () => {
     assert.equal(d.ok === false && d.reason, "csrf_token_invalid");
     // A later token for the same pre-session reuses the cookie.
     assert.equal(csrf.issue(req("GET", { cookie }), null).setCookie, undefined);
+    // Once signed in, a token for the session also clears the pre-session cookie.
+    assert.equal(
+      csrf.issue(req("GET", { cookie }), "session-1").setCookie,
+      "__Host-csrf=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax",
+    );
+    assert.equal(csrf.issue(req("GET"), "session-1").setCookie, undefined);
   });
 
   test("requireToken: false leaves the guard alone, and refuses to combine with compatible mode", () => {

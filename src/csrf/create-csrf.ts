@@ -171,7 +171,22 @@ export function createCsrf(options: CsrfOptions): Csrf {
       return { ok: false, status: 403, reason, message: MESSAGES[reason] };
     },
     issue(request, binding) {
-      if (binding !== null) return { token: codec.issue(binding), setCookie: undefined };
+      if (binding !== null) {
+        // Signed in: the pre-session cookie has done its job; ask the browser to drop it.
+        const clear =
+          preSessionValue(request) === undefined
+            ? undefined
+            : serializeSetCookie({
+                name: preName,
+                value: "",
+                path: "/",
+                secure: true,
+                httpOnly: true,
+                sameSite: "Lax",
+                maxAge: 0,
+              });
+        return { token: codec.issue(binding), setCookie: clear };
+      }
       let pre = preSessionValue(request);
       let setCookie: string | undefined;
       if (pre === undefined) {

@@ -1,0 +1,221 @@
+// A real-browser harness: one HTTPS server on 127.0.0.1 that answers for several host names
+// (dispatched by the Host header), and a headless Chromium that resolves those names to it and
+// trusts its self-signed certificate by SPKI pin. URLs look like https://www.shop.test:<port>/…,
+// so the browser applies its real site, origin, cookie and Fetch-Metadata rules.
+//
+// Chromium comes from the system (Debian's `chromium` package); playwright-core only drives it.
+// Never `npx playwright install`.
+import { createHash, createPublicKey } from "node:crypto";
+import { existsSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { generate } from "selfsigned";
+
+/** Where Debian installs Chromium. */
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+/** The host names every harness serves, beside any the caller adds. */
+export const DEFAULT_HOSTS: readonly string[] = ["www.shop.test", "api.shop.test", "evil.example"];
+
+/** The bound on every page action and navigation, in ms. */
+export const ACTION_TIMEOUT_MS = 10_000;
+
+export type HostHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface HarnessOptions {
+  /** One request handler per host name (no port); the keys are also put in the certificate. */
+  hosts: Record<string, HostHandler>;
+  /** Chromium's executable. Default {@link CHROMIUM_PATH}. */
+  executablePath?: string;
+}
+
+export interface BrowserHarness {
+  /** The port the HTTPS server listens on (127.0.0.1). */
+  readonly port: number;
+  /** `https://<host>:<port>` as browsers serialize it (for Origin checks). */
+  origin(host: string): string;
+  /** `https://<host>:<port><path>`. */
+  url(host: string, path?: string): string;
+  readonly browser: Browser;
+  /** A fresh, isolated browser context (its own cookie jar) with bounded timeouts. */
+  newContext(): Promise<BrowserContext>;
+  /** Closes every context, the browser and the server. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface Certificate {
+  key: string;
+  cert: string;
+  /** base64 SHA-256 of the DER SubjectPublicKeyInfo, for --ignore-certificate-errors-spki-list. */
+  spki: string;
+}
+
+/** A self-signed certificate (EC P-256) for `hosts`, each a DNS subjectAltName. */
+export async function makeCertificate(hosts: readonly string[]): Promise<Certificate> {
+  const first = hosts[0];
+  if (first === undefined) throw new Error("makeCertificate needs at least one host name");
+  const pems = await generate([{ name: "commonName", value: first }], {
+    keyType: "ec",
+    curve: "P-256",
+    algorithm: "sha256",
+    notBeforeDate: new Date(Date.now() - 60_000),
+    notAfterDate: new Date(Date.now() + 7 * 24 * 3600_000),
+    extensions: [
+      { name: "basicConstraints", cA: false },
+      { name: "keyUsage", digitalSignature: true, critical: true },
+      { name: "extKeyUsage", serverAuth: true },
+      { name: "subjectAltName", altNames: hosts.map((h) => ({ type: 2 as const, value: h })) },
+    ],
+  });
+  const der = createPublicKey(pems.cert).export({ type: "spki", format: "der" });
+  const spki = createHash("sha256").update(der).digest("base64");
+  return { key: pems.private, cert: pems.cert, spki };
+}
+
+/** The host name of a Host header, without its port, lower-cased. */
+export function hostnameOf(hostHeader: string | undefined): string {
+  if (hostHeader === undefined) return "";
+  const h = hostHeader.trim().toLowerCase();
+  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
+  const colon = h.lastIndexOf(":");
+  return colon === -1 ? h : h.slice(0, colon);
+}
+
+/** `p`, or a rejection naming `what` once `ms` have passed. */
+export function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Starts the HTTPS server and Chromium. Throws (never skips) when Chromium is missing.
+ *
+ * ```ts
+ * const h = await startBrowserHarness({ hosts: { "www.shop.test": (req, res) => … } });
+ * const page = await (await h.newContext()).newPage();
+ * await page.goto(h.url("www.shop.test", "/"));
+ * ```
+ */
+export async function startBrowserHarness(options: HarnessOptions): Promise<BrowserHarness> {
+  const executablePath = options.executablePath ?? CHROMIUM_PATH;
+  if (!existsSync(executablePath)) {
+    throw new Error(
+      `Chromium is not installed at ${executablePath}: the browser tests need it. Install it with \`apt-get install -y chromium\` (do not use \`npx playwright install\`).`,
+    );
+  }
+  const handlers = new Map<string, HostHandler>();
+  for (const [host, handler] of Object.entries(options.hosts)) {
+    handlers.set(host.toLowerCase(), handler);
+  }
+  const names = [...new Set([...DEFAULT_HOSTS, ...handlers.keys()])];
+  for (const n of names) {
+    if (!/^[a-z0-9.-]+$/.test(n))
+      throw new Error(`host name ${JSON.stringify(n)} is not a DNS name`);
+  }
+  const { key, cert, spki } = await makeCertificate(names);
+
+  const sockets = new Set<Socket>();
+  const server: Server = createServer({ key, cert }, (req, res) => {
+    const host = hostnameOf(req.headers.host);
+    const handler = handlers.get(host);
+    if (handler === undefined) {
+      res.writeHead(421, { "content-type": "text/plain" }).end(`no handler for host ${host}\n`);
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((error: unknown) => {
+        console.error(`browser harness: handler for ${host} failed`, error);
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end("handler failed\n");
+      });
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
+  // Chromium probes and abandons connections; a TLS error on one of them is not a test failure.
+  server.on("tlsClientError", () => {});
+  await withTimeout(
+    "listening",
+    ACTION_TIMEOUT_MS,
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    }),
+  );
+  const { port } = server.address() as AddressInfo;
+
+  const closeServer = async (): Promise<void> => {
+    if (!server.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    for (const s of sockets) s.destroy();
+    await withTimeout("closing the server", ACTION_TIMEOUT_MS, closed).catch(() => {});
+  };
+
+  const rules = names.map((n) => `MAP ${n} 127.0.0.1`).join(", ");
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath,
+      headless: true,
+      timeout: 30_000,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--host-resolver-rules=${rules}, EXCLUDE localhost`,
+        `--ignore-certificate-errors-spki-list=${spki}`,
+      ],
+    });
+  } catch (error) {
+    await closeServer();
+    throw error;
+  }
+
+  const contexts = new Set<BrowserContext>();
+  let closing: Promise<void> | undefined;
+  const origin = (host: string): string => `https://${host}:${port}`;
+
+  return {
+    port,
+    origin,
+    url: (host, path = "/") => `${origin(host)}${path.startsWith("/") ? path : `/${path}`}`,
+    browser,
+    async newContext() {
+      const context = await browser.newContext();
+      context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+      context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+      contexts.add(context);
+      context.once("close", () => contexts.delete(context));
+      return context;
+    },
+    close() {
+      closing ??= (async () => {
+        for (const c of [...contexts]) {
+          await withTimeout("closing a context", ACTION_TIMEOUT_MS, c.close()).catch(() => {});
+        }
+        await withTimeout("closing Chromium", ACTION_TIMEOUT_MS, browser.close()).catch(
+          (error: unknown) => {
+            console.error("browser harness: Chromium did not close in time", error);
+          },
+        );
+        await closeServer();
+      })();
+      return closing;
+    },
+  };
+}
