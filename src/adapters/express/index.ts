@@ -22,13 +22,34 @@
  * The scheme comes from the connection, or from `X-Forwarded-Proto` / `Forwarded` with the
  * sessions' own `trustProxy` option; Express's `trust proxy` setting plays no part.
  *
+ * CSRF: `app.use(csrfMiddleware(csrf))` after `sessionMiddleware` checks every unsafe request
+ * before the routes (403 `{ error: { code, message } }` on refusal); {@link getCsrfToken} gives a
+ * token for a page. The token is taken from the `X-CSRF-Token` header, else from the
+ * `csrf_token` field of a form, never from the query string. When a body parser ran before
+ * (`express.urlencoded()`, multer with its fields in `req.body`), its `req.body.csrf_token` is
+ * used; otherwise the middleware reads the form itself (up to `formLimit`, 1 MiB by default;
+ * past it, 413 `csrf_body_too_large`), sets `req.body` to its fields (strings, and Web `File`s
+ * for file parts) and `req._body = true`, so later body parsers leave it alone. A parser that
+ * reads the stream regardless of these (multer) must then come before `csrfMiddleware`, or the
+ * form must send its token in the header.
+ *
  * @module
  */
 import type { ErrorRequestHandler, Request, RequestHandler } from "express";
+import type { Csrf } from "../../csrf/create-csrf.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession } from "../../session/request-session.js";
 import { errorAnswer } from "../core.js";
-import { commitBeforeResponse, nodeSessionRequest, sendSessionError } from "../node/index.js";
+import type { CsrfGlueOptions } from "../csrf-core.js";
+import {
+  commitBeforeResponse,
+  csrfToken,
+  guardNodeRequest,
+  nodeSessionRequest,
+  sendSessionError,
+} from "../node/index.js";
+
+export type { FormFields, FormValue } from "../csrf-core.js";
 
 /**
  * Loads the request's session into `req.session`, then holds the response until the session is
@@ -78,4 +99,43 @@ export function sessionErrorHandler(): ErrorRequestHandler {
     if (errorAnswer(error) === undefined) next(error);
     else sendSessionError(res, error);
   };
+}
+
+/**
+ * The CSRF defence, to `app.use` after {@link sessionMiddleware} and after any body parser of
+ * yours: unsafe requests are checked before the routes and refused with 403 JSON. See the
+ * module's documentation for where the token is read from.
+ */
+export function csrfMiddleware(csrf: Csrf, options: CsrfGlueOptions = {}): RequestHandler {
+  return (req, res, next) => {
+    let session: RequestSession;
+    try {
+      session = getSession(req);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    const parsed = (req as { body?: unknown }).body;
+    guardNodeRequest(req, res, session, {
+      csrf,
+      ...(parsed === undefined ? {} : { parsed }),
+      ...(options.formLimit === undefined ? {} : { formLimit: options.formLimit }),
+    }).then((go) => {
+      if (!go) return;
+      // The form was read here: body-parser and the like must not wait for the stream again.
+      if (parsed === undefined && (req as { body?: unknown }).body !== undefined)
+        (req as { _body?: boolean })._body = true;
+      next();
+    }, next);
+  };
+}
+
+/**
+ * A CSRF token for a page or a script of this request (a form's hidden `csrf_token` field, a
+ * `<meta>` for `fetch`'s `X-CSRF-Token` header), bound to the session as it is now: ask after a
+ * sign-in, not before. Without a session it is bound to the pre-session cookie, which is then
+ * set on the response (sign-in forms: login CSRF). Throws when `csrfMiddleware` did not run.
+ */
+export function getCsrfToken(req: Request): string {
+  return csrfToken(req);
 }

@@ -32,13 +32,43 @@
  * The scheme comes from the connection (`request.raw.socket`), or from `X-Forwarded-Proto` /
  * `Forwarded` with the sessions' own `trustProxy` option; Fastify's `trustProxy` plays no part.
  *
+ * CSRF: with `{ sessions, csrf }`, a `preHandler` hook checks every unsafe request before its
+ * handler and refuses it with 403 `{ error: { code, message } }`; {@link getCsrfToken} gives a
+ * token for a page. The token is taken from the `X-CSRF-Token` header, else from
+ * `request.body.csrf_token` of a form body, never from the query string. For that, the plugin
+ * registers content-type parsers for `application/x-www-form-urlencoded` and
+ * `multipart/form-data` when the scope has none (`formParsers: false` to never): they read the
+ * body up to `formLimit` (1 MiB by default; past it, 413 `csrf_body_too_large`) into a plain
+ * object of the fields (strings, and Web `File`s for file parts). Register
+ * `@fastify/formbody` or `@fastify/multipart` before this plugin to use them instead; with
+ * `@fastify/multipart`, set `attachFieldsToBody` so that the field is in `request.body`, or
+ * send the token in the header.
+ *
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Csrf } from "../../csrf/create-csrf.js";
+import { isSafeMethod } from "../../csrf/origin-guard.js";
 import type { Sessions } from "../../session/create-sessions.js";
-import { RequestSession } from "../../session/request-session.js";
-import { applyHeaders, errorAnswer } from "../core.js";
-import { nodeSessionRequest } from "../node/index.js";
+import { RequestSession, type SessionResponseHeaders } from "../../session/request-session.js";
+import { applyHeaders, type ErrorAnswer, errorAnswer } from "../core.js";
+import {
+  bodyTooLargeAnswer,
+  CSRF_VARY,
+  checkRequest,
+  DEFAULT_FORM_LIMIT,
+  declaredTooLarge,
+  formInvalidAnswer,
+  mergeVary,
+  parseForm,
+  readNodeBody,
+  TOO_LARGE,
+  tokenIssuer,
+} from "../csrf-core.js";
+import { lateCookie } from "../node/csrf.js";
+import { nodeGuardRequest, nodeSessionRequest } from "../node/index.js";
+
+export type { FormFields, FormValue } from "../csrf-core.js";
 
 /** Options of {@link fastifySessions}. */
 export interface FastifySessionsOptions<
@@ -51,6 +81,21 @@ export interface FastifySessionsOptions<
    * set your own and call `sessionErrorHandler` from it.
    */
   errorHandler?: boolean;
+  /**
+   * The CSRF defence from `createCsrf`: unsafe requests are checked in a `preHandler` hook and
+   * refused with 403 JSON; {@link getCsrfToken} issues tokens for pages.
+   */
+  csrf?: Csrf;
+  /**
+   * The largest form body the plugin's own form parsers read, in bytes (default 1 MiB); a
+   * larger one is answered 413 `csrf_body_too_large`. Only with `csrf`.
+   */
+  formLimit?: number;
+  /**
+   * Register form parsers (URL-encoded and multipart) where the scope has none. Default true;
+   * only with `csrf`.
+   */
+  formParsers?: boolean;
 }
 
 /** The session of a request, or null when it could not be loaded (the 503 is already sent). */
@@ -88,6 +133,98 @@ export function sessionErrorHandler(
   return reply.code(a.status).headers(a.headers).send(a.body);
 }
 
+// Answers owed to requests whose form the plugin's parser could not read (over the limit,
+// malformed), given in the preHandler hook.
+const formProblems = new WeakMap<FastifyRequest, ErrorAnswer>();
+const issuers = new WeakMap<FastifyRequest, () => string>();
+
+/**
+ * A CSRF token for a page or a script of this request (a form's hidden `csrf_token` field, a
+ * `<meta>` for `fetch`'s `X-CSRF-Token` header), bound to the session as it is now: ask after a
+ * sign-in, not before. Without a session it is bound to the pre-session cookie, which is then
+ * set on the reply (sign-in forms: login CSRF). Throws when the plugin has no `csrf` here.
+ */
+export function getCsrfToken(request: FastifyRequest): string {
+  const issue = issuers.get(request);
+  if (issue === undefined)
+    throw new TypeError(
+      "this request went through no CSRF defence: register fastifySessions with { sessions, csrf }",
+    );
+  return issue();
+}
+
+function mergeInto(reply: FastifyReply, h: SessionResponseHeaders): void {
+  applyHeaders(
+    h,
+    (n) => {
+      const v = reply.getHeader(n);
+      return v === undefined ? undefined : String(v);
+    },
+    (n, v) => reply.header(n, v),
+    (c) => reply.header("set-cookie", c),
+  );
+}
+
+function send(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  answer: ErrorAnswer,
+  close: boolean,
+): FastifyReply {
+  if (close && request.raw.httpVersionMajor === 1) reply.header("connection", "close");
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+function addCsrf(
+  fastify: FastifyInstance,
+  options: FastifySessionsOptions<Record<string, unknown>>,
+  csrf: Csrf,
+): void {
+  const limit = options.formLimit ?? DEFAULT_FORM_LIMIT;
+  if (options.formParsers !== false) {
+    for (const type of ["application/x-www-form-urlencoded", "multipart/form-data"]) {
+      if (fastify.hasContentTypeParser(type)) continue;
+      fastify.addContentTypeParser(type, async (request: FastifyRequest, payload: unknown) => {
+        const raw = declaredTooLarge(request.headers["content-length"], limit)
+          ? TOO_LARGE
+          : await readNodeBody(payload as Parameters<typeof readNodeBody>[0], limit);
+        if (raw === TOO_LARGE) {
+          formProblems.set(request, bodyTooLargeAnswer(limit));
+          return undefined;
+        }
+        const fields = await parseForm(raw, request.headers["content-type"] ?? "");
+        if (fields === undefined) formProblems.set(request, formInvalidAnswer());
+        return fields;
+      });
+    }
+  }
+
+  fastify.addHook("preHandler", async (request, reply) => {
+    const session = sessionOf(request);
+    if (session === null) return;
+    const guardRequest = nodeGuardRequest(request.raw);
+    const issue = tokenIssuer(csrf, guardRequest, () => session.binding);
+    issuers.set(request, () => {
+      const issued = issue();
+      if (!reply.sent) mergeInto(reply, issued.headers);
+      else if (issued.headers.setCookie.length > 0) throw lateCookie();
+      return issued.token;
+    });
+    const problem = formProblems.get(request);
+    if (problem !== undefined) return send(request, reply, problem, problem.status === 413);
+    if (isSafeMethod(guardRequest.method)) return;
+    const vary = reply.getHeader("vary");
+    reply.header("vary", mergeVary(vary === undefined ? undefined : String(vary), CSRF_VARY));
+    // The framework owns the stream: the token is in the parsed body or nowhere.
+    const outcome = await checkRequest(csrf, {
+      request: guardRequest,
+      binding: () => session.binding,
+      parsed: request.body ?? null,
+    });
+    if (!outcome.ok) return send(request, reply, outcome.answer, outcome.bodyLeftUnread);
+  });
+}
+
 async function plugin(
   fastify: FastifyInstance,
   options: FastifySessionsOptions<Record<string, unknown>>,
@@ -111,16 +248,7 @@ async function plugin(
     const session = sessionOf(request);
     if (session === null) return payload;
     try {
-      const h = await session.commit();
-      applyHeaders(
-        h,
-        (n) => {
-          const v = reply.getHeader(n);
-          return v === undefined ? undefined : String(v);
-        },
-        (n, v) => reply.header(n, v),
-        (c) => reply.header("set-cookie", c),
-      );
+      mergeInto(reply, await session.commit());
       return payload;
     } catch (error) {
       // The write failed: the answer becomes the session error, without the handler's cookies.
@@ -133,6 +261,7 @@ async function plugin(
     }
   });
 
+  if (options.csrf !== undefined) addCsrf(fastify, options, options.csrf);
   if (options.errorHandler !== false) fastify.setErrorHandler(sessionErrorHandler);
 }
 

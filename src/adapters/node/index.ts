@@ -1,14 +1,46 @@
 /**
  * sessionjar/adapters/node: sessions for Node's own `http` / `https` servers (and anything built
- * on `IncomingMessage` / `ServerResponse`, such as Express).
+ * on `IncomingMessage` / `ServerResponse`, such as Express), with the CSRF defence of
+ * `sessionjar/csrf` as an option.
+ *
+ * ```ts
+ * const csrf = createCsrf({ origin: "https://www.shop.test", keys: [{ id: "k1", secret }] });
+ * http.createServer(withSessions(sessions, async (req, res, session) => {
+ *   if (req.method === "GET") return page(res, { csrfToken: csrfToken(req) });
+ *   const { body } = req as RequestWithForm; // the form, when the check read it
+ *   …
+ * }, { csrf }));
+ * ```
+ *
+ * With `{ csrf }`, every unsafe request (anything but GET, HEAD, OPTIONS) is checked before the
+ * handler runs, and refused with 403 `{ error: { code, message } }` (the code is the reason,
+ * e.g. `csrf_token_missing`, `cross_site_request`). The token is taken from the `X-CSRF-Token`
+ * header, else from the `csrf_token` field of an `application/x-www-form-urlencoded` or
+ * `multipart/form-data` body, never from the query string. To read that field the adapter
+ * reads the body (up to `formLimit`, 1 MiB by default; past it, 413 `csrf_body_too_large`), so
+ * the stream is consumed: the parsed form is then at `req.body`, a plain object of the fields
+ * (text fields as strings, file parts as Web `File`s, a repeated name as an array). When the
+ * token came in the header, the body is not read: the stream is the handler's, and `req.body`
+ * is not set. Safe requests pass untouched. {@link csrfToken} gives a token for a page.
  *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import type { Csrf } from "../../csrf/create-csrf.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession } from "../../session/request-session.js";
 import { applyHeaders, errorAnswer } from "../core.js";
+import { guardNodeRequest } from "./csrf.js";
+
+export type { FormFields, FormValue } from "../csrf-core.js";
+export {
+  csrfToken,
+  guardNodeRequest,
+  type NodeCsrfOptions,
+  nodeGuardRequest,
+  type RequestWithForm,
+} from "./csrf.js";
 
 /** The {@link SessionRequest} of a Node request. */
 export function nodeSessionRequest(req: IncomingMessage): SessionRequest {
@@ -132,20 +164,36 @@ export type SessionHandler<Data extends Record<string, unknown>> = (
   session: RequestSession<Data>,
 ) => void | Promise<void>;
 
+/** Options of {@link withSessions}. */
+export interface WithSessionsOptions {
+  /**
+   * The CSRF defence from `createCsrf`: unsafe requests are checked before the handler runs
+   * and refused with 403 JSON; {@link csrfToken} issues tokens for pages.
+   */
+  csrf?: Csrf;
+  /**
+   * The largest form body read to find the `csrf_token` field, in bytes (default 1 MiB); a
+   * larger one is answered 413 `csrf_body_too_large`. Only with `csrf`.
+   */
+  formLimit?: number;
+}
+
 /**
  * Wraps a Node `http` handler: loads the session before it runs and commits it before the
  * response leaves. A store that is down answers 503 JSON with a code (the cookie is kept);
  * a session error thrown by the handler (for instance 401 `session_required`) becomes its JSON
- * answer.
+ * answer. With `{ csrf }`, unsafe requests are checked first (see the module's documentation).
  *
  * ```ts
- * http.createServer(withSessions(sessions, async (req, res, session) => { … }));
+ * http.createServer(withSessions(sessions, async (req, res, session) => { … }, { csrf }));
  * ```
  */
 export function withSessions<Data extends Record<string, unknown>>(
   sessions: Sessions<Data>,
   handler: SessionHandler<Data>,
+  options: WithSessionsOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { csrf, formLimit } = options;
   return async (req, res) => {
     let session: RequestSession<Data>;
     try {
@@ -156,6 +204,14 @@ export function withSessions<Data extends Record<string, unknown>>(
     }
     commitBeforeResponse(res, session as RequestSession<Record<string, unknown>>);
     try {
+      if (
+        csrf !== undefined &&
+        !(await guardNodeRequest(req, res, session, {
+          csrf,
+          ...(formLimit === undefined ? {} : { formLimit }),
+        }))
+      )
+        return;
       await handler(req, res, session);
     } catch (error) {
       sendSessionError(res, error);

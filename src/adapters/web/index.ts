@@ -21,11 +21,29 @@
  * The scheme is `new URL(request.url).protocol`: `https:` counts as an encrypted connection. Behind
  * a proxy that terminates TLS, where the runtime sees `http:`, use the sessions' `trustProxy`.
  *
+ * CSRF: with `withSessions(sessions, handler, { csrf })`, every unsafe request is checked before
+ * the handler runs and refused with 403 `{ error: { code, message } }`; {@link csrfToken} gives
+ * a token for a page. The token is taken from the `X-CSRF-Token` header, else from the
+ * `csrf_token` field of a form body, never from the query string. The form is read from a
+ * `request.clone()` (up to `formLimit`, 1 MiB by default; past it, 413 `csrf_body_too_large`),
+ * so the handler can still read `request.formData()` itself.
+ *
  * @module
  */
+import type { Csrf } from "../../csrf/create-csrf.js";
+import { type GuardRequest, isSafeMethod } from "../../csrf/origin-guard.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
-import { applyHeaders, errorAnswer } from "../core.js";
+import { applyHeaders, type ErrorAnswer, errorAnswer } from "../core.js";
+import {
+  CSRF_VARY,
+  type CsrfGlueOptions,
+  checkRequest,
+  discardWebBody,
+  mergeVary,
+  readWebBody,
+  tokenIssuer,
+} from "../csrf-core.js";
 
 /** The {@link SessionRequest} of a Web `Request`. */
 export function webSessionRequest(request: Request): SessionRequest {
@@ -74,15 +92,126 @@ export type WebSessionHandler<Data extends Record<string, unknown>, Args extends
   ...args: Args
 ) => Response | Promise<Response>;
 
+/** The {@link GuardRequest} of a Web `Request`. */
+export function webGuardRequest(request: Request): GuardRequest {
+  return {
+    method: request.method.toUpperCase(),
+    header: (name) => request.headers.get(name) ?? undefined,
+  };
+}
+
+/** A `Response` of a JSON answer. */
+export function answerResponse(a: ErrorAnswer): Response {
+  return new Response(a.body, { status: a.status, headers: a.headers });
+}
+
+/** The CSRF state of one request: how to issue tokens, and the headers the tokens owe. */
+export interface WebCsrfState {
+  /** Issues a token; its headers join {@link WebCsrfState.owed}. */
+  readonly token: () => string;
+  /** Headers owed to the response by the tokens issued so far. */
+  readonly owed: SessionResponseHeaders[];
+}
+
+const states = new WeakMap<Request, WebCsrfState>();
+
+/**
+ * Runs the CSRF defence on a Web request, for adapters: registers the token issuer of
+ * {@link csrfToken} (and returns its state); lets safe methods through; on an unsafe one, finds
+ * the token (`X-CSRF-Token`, else the `csrf_token` field of a form, read from a clone) and
+ * checks it. Gives the refusal's `Response` (403 JSON, 413 for a form over the limit, 400 for a
+ * malformed one), or undefined to go on.
+ */
+export async function guardWebRequest(
+  request: Request,
+  session: { readonly binding: string | null },
+  csrf: Csrf,
+  options: CsrfGlueOptions = {},
+): Promise<{ state: WebCsrfState; refusal: Response | undefined }> {
+  const guardRequest = webGuardRequest(request);
+  const issue = tokenIssuer(csrf, guardRequest, () => session.binding);
+  const owed: SessionResponseHeaders[] = [];
+  const state: WebCsrfState = {
+    token: () => {
+      const issued = issue();
+      owed.push(issued.headers);
+      return issued.token;
+    },
+    owed,
+  };
+  states.set(request, state);
+  if (isSafeMethod(guardRequest.method)) return { state, refusal: undefined };
+  let cloned = false;
+  const outcome = await checkRequest(csrf, {
+    request: guardRequest,
+    binding: () => session.binding,
+    readBody: (limit) => {
+      cloned = true;
+      return readWebBody(request.clone().body, limit);
+    },
+    formLimit: options.formLimit,
+  });
+  if (outcome.ok) return { state, refusal: undefined };
+  if (outcome.bodyLeftUnread && cloned) discardWebBody(request.body);
+  return { state, refusal: answerResponse(outcome.answer) };
+}
+
+/**
+ * A copy of `response` with what the CSRF defence owes it: the headers of the tokens issued
+ * (pre-session cookie, `Cache-Control`, `Vary: Cookie`) and, for an unsafe request, `Vary:
+ * Origin, Sec-Fetch-Site, Cookie`. The response itself when there is nothing to add.
+ */
+export function withCsrfHeaders(
+  response: Response,
+  request: Request,
+  state: WebCsrfState,
+): Response {
+  let out = response;
+  for (const h of state.owed) out = withSessionHeaders(out, h);
+  if (isSafeMethod(request.method) || out.status < 200) return out;
+  const vary = mergeVary(out.headers.get("vary") ?? undefined, CSRF_VARY);
+  if (vary === out.headers.get("vary")) return out;
+  if (out === response) out = new Response(response.body, response);
+  out.headers.set("vary", vary);
+  return out;
+}
+
+/**
+ * A CSRF token for a page or a script of this request (a form's hidden `csrf_token` field, a
+ * `<meta>` for `fetch`'s `X-CSRF-Token` header), bound to the session as it is now: ask after a
+ * sign-in, not before. Without a session it is bound to the pre-session cookie, which the
+ * adapter then sets on the handler's response (sign-in forms: login CSRF). Throws when the CSRF
+ * defence did not run for this request.
+ */
+export function csrfToken(request: Request): string {
+  const state = states.get(request);
+  if (state === undefined)
+    throw new TypeError(
+      "this request went through no CSRF defence: withSessions(sessions, handler, { csrf })",
+    );
+  return state.token();
+}
+
+/** Options of {@link withSessions}. */
+export interface WithSessionsOptions extends CsrfGlueOptions {
+  /**
+   * The CSRF defence from `createCsrf`: unsafe requests are checked before the handler runs
+   * and refused with 403 JSON; {@link csrfToken} issues tokens for pages.
+   */
+  csrf?: Csrf;
+}
+
 /**
  * Wraps a `fetch`-style handler: loads the session before it runs, commits it after, and returns
  * its response with the session's headers. A store that is down answers 503 JSON with a code
- * (the cookie is kept).
+ * (the cookie is kept). With `{ csrf }`, unsafe requests are checked first.
  */
 export function withSessions<Data extends Record<string, unknown>, Args extends unknown[] = []>(
   sessions: Sessions<Data>,
   handler: WebSessionHandler<Data, Args>,
+  options: WithSessionsOptions = {},
 ): (request: Request, ...args: Args) => Promise<Response> {
+  const { csrf } = options;
   return async (request, ...args) => {
     let session: RequestSession<Data>;
     try {
@@ -93,13 +222,18 @@ export function withSessions<Data extends Record<string, unknown>, Args extends 
       return answer;
     }
     let response: Response;
+    let csrfState: WebCsrfState | undefined;
     try {
-      response = await handler(request, session, ...args);
+      let refusal: Response | undefined;
+      if (csrf !== undefined)
+        ({ state: csrfState, refusal } = await guardWebRequest(request, session, csrf, options));
+      response = refusal ?? (await handler(request, session, ...args));
     } catch (error) {
       const answer = sessionErrorResponse(error);
       if (answer === undefined) throw error;
       response = answer;
     }
+    if (csrfState !== undefined) response = withCsrfHeaders(response, request, csrfState);
     let h: SessionResponseHeaders;
     try {
       h = await session.commit();
