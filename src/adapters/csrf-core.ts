@@ -8,6 +8,8 @@ import { type GuardRequest, isSafeMethod } from "../csrf/origin-guard.js";
 import type { SessionResponseHeaders } from "../session/request-session.js";
 import type { ErrorAnswer } from "./core.js";
 
+export { mergeVary } from "./cors-core.js";
+
 /** The request header that carries the token (scripts): `X-CSRF-Token`. */
 export const CSRF_HEADER = "x-csrf-token";
 /** The form field that carries the token (HTML forms): `csrf_token`. */
@@ -253,26 +255,6 @@ export function formInvalidAnswer(): ErrorAnswer {
     "csrf_form_invalid",
     "the form body does not parse as its Content-Type says, so its csrf_token field cannot be read",
   );
-}
-
-/** `existing` (a `Vary` value) with `names` added, each once, case-insensitively. */
-export function mergeVary(existing: string | undefined, names: readonly string[]): string {
-  const parts =
-    existing === undefined || existing.trim() === ""
-      ? []
-      : existing
-          .split(",")
-          .map((v) => v.trim())
-          .filter((v) => v !== "");
-  if (parts.includes("*")) return "*";
-  const seen = new Set(parts.map((p) => p.toLowerCase()));
-  for (const n of names) {
-    if (!seen.has(n.toLowerCase())) {
-      parts.push(n);
-      seen.add(n.toLowerCase());
-    }
-  }
-  return parts.join(", ");
 }
 
 /** What {@link checkRequest} needs of an adapter. */

@@ -33,15 +33,30 @@
  * reads the stream regardless of these (multer) must then come before `csrfMiddleware`, or the
  * form must send its token in the header.
  *
+ * CORS: `app.use(corsMiddleware(createCorsPolicy(…)))` first, before `sessionMiddleware`: a
+ * preflight is answered at once, 204 with the policy's headers, before the session loads and
+ * before the CSRF check (preflights carry no cookies); every other response gets the policy's
+ * headers when it is written, `Vary: Origin` merged with the route's own `Vary` and the session's
+ * `Cookie`. A refused origin gets no grant but still reaches the routes: CORS decides what a page
+ * may read, and `csrfMiddleware` what it may send.
+ *
+ * ```ts
+ * app.use(corsMiddleware(cors));
+ * app.use(sessionMiddleware(sessions));
+ * app.use(csrfMiddleware(csrf));
+ * ```
+ *
  * @module
  */
 import type { ErrorRequestHandler, Request, RequestHandler } from "express";
+import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession } from "../../session/request-session.js";
 import { errorAnswer } from "../core.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
+  applyNodeCors,
   commitBeforeResponse,
   csrfToken,
   guardNodeRequest,
@@ -138,4 +153,16 @@ export function csrfMiddleware(csrf: Csrf, options: CsrfGlueOptions = {}): Reque
  */
 export function getCsrfToken(req: Request): string {
   return csrfToken(req);
+}
+
+/**
+ * The CORS middleware, to `app.use` first, before {@link sessionMiddleware}: answers preflights
+ * (204 with the policy's headers) without running anything after it, and adds the policy's
+ * headers to every other response, `Vary` merged. A refused origin's request goes on, without a
+ * grant.
+ */
+export function corsMiddleware(policy: CorsPolicy): RequestHandler {
+  return (req, res, next) => {
+    if (applyNodeCors(req, res, policy)) next();
+  };
 }

@@ -44,14 +44,23 @@
  * `@fastify/multipart`, set `attachFieldsToBody` so that the field is in `request.body`, or
  * send the token in the header.
  *
+ * CORS: with `{ sessions, cors: createCorsPolicy(…) }`, the plugin's first `onRequest` hook
+ * answers a preflight at once, 204 with the policy's headers, before the session loads, the body
+ * is parsed or the CSRF check runs (preflights carry no cookies); every other reply gets the
+ * policy's headers in an `onSend` hook, `Vary: Origin` merged with the route's own `Vary` and
+ * the session's `Cookie`, error replies included. A refused origin gets no grant but still
+ * reaches the route: CORS decides what a page may read, and the CSRF check what it may send.
+ *
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { CorsDecision, CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import { isSafeMethod } from "../../csrf/origin-guard.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession, type SessionResponseHeaders } from "../../session/request-session.js";
 import { applyHeaders, type ErrorAnswer, errorAnswer } from "../core.js";
+import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
   bodyTooLargeAnswer,
   CSRF_VARY,
@@ -81,6 +90,11 @@ export interface FastifySessionsOptions<
    * set your own and call `sessionErrorHandler` from it.
    */
   errorHandler?: boolean;
+  /**
+   * A CORS policy from `createCorsPolicy`: preflights are answered 204 in the first `onRequest`
+   * hook, before the session loads; every other reply gets its headers in `onSend`.
+   */
+  cors?: CorsPolicy;
   /**
    * The CSRF defence from `createCsrf`: unsafe requests are checked in a `preHandler` hook and
    * refused with 403 JSON; {@link getCsrfToken} issues tokens for pages.
@@ -225,12 +239,44 @@ function addCsrf(
   });
 }
 
+const corsDecisions = new WeakMap<FastifyRequest, CorsDecision>();
+
+function replyHeader(reply: FastifyReply, name: string): string | undefined {
+  const v = reply.getHeader(name);
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v.join(", ") : String(v);
+}
+
+/** The CORS hooks: registered before the session's, so that a preflight never loads one. */
+function addCors(fastify: FastifyInstance, policy: CorsPolicy): void {
+  fastify.addHook("onRequest", async (request, reply) => {
+    const decision = decideCors(policy, request.raw.method ?? request.method, (name) => {
+      const v = request.headers[name];
+      return Array.isArray(v) ? v.join(", ") : v;
+    });
+    if (isPreflight(decision)) return reply.code(decision.status).headers(decision.headers).send();
+    corsDecisions.set(request, decision);
+  });
+
+  fastify.addHook("onSend", async (request, reply, payload) => {
+    const decision = corsDecisions.get(request);
+    if (decision !== undefined)
+      applyCorsHeaders(
+        decision.headers,
+        (n) => replyHeader(reply, n),
+        (n, v) => reply.header(n, v),
+      );
+    return payload;
+  });
+}
+
 async function plugin(
   fastify: FastifyInstance,
   options: FastifySessionsOptions<Record<string, unknown>>,
 ): Promise<void> {
   const { sessions } = options;
   fastify.decorateRequest("session", null);
+  if (options.cors !== undefined) addCors(fastify, options.cors);
 
   fastify.addHook("onRequest", async (request, reply) => {
     try {

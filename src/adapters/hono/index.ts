@@ -36,17 +36,27 @@
  * app.get("/login", (c) => c.html(loginForm(c.get("csrfToken")())));
  * ```
  *
+ * CORS: `app.use(cors(createCorsPolicy(…)))` first, before `sessions(manager)`: a preflight is
+ * answered at once, 204 with the policy's headers, before the session loads and before the CSRF
+ * check (preflights carry no cookies); every other response gets the policy's headers after the
+ * rest of the chain (error responses from `app.onError` too), `Vary: Origin` merged with the
+ * handler's own `Vary` and the session's `Cookie`. A refused origin gets no grant but still
+ * reaches the handlers: CORS decides what a page may read, and `csrf(…)` what it may send.
+ *
  * @module
  */
 import type { Env, MiddlewareHandler } from "hono";
+import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
+  corsWebRequest,
   guardWebRequest,
   sessionErrorResponse,
   webSessionRequest,
+  withCorsHeaders,
   withCsrfHeaders,
   withSessionHeaders,
 } from "../web/index.js";
@@ -133,6 +143,25 @@ export function csrf(
     c.set("csrfToken", state.token);
     await next();
     const response = withCsrfHeaders(c.res, request, state);
+    if (response !== c.res) {
+      c.res = undefined;
+      c.res = response;
+    }
+  };
+}
+
+/**
+ * The CORS middleware: `app.use(cors(policy))`, first, before {@link sessions}. Answers
+ * preflights (204 with the policy's headers) without running the rest of the chain, and adds the
+ * policy's headers to every other response, `Vary` merged. A refused origin's request goes on,
+ * without a grant.
+ */
+export function cors(policy: CorsPolicy): MiddlewareHandler {
+  return async (c, next) => {
+    const outcome = corsWebRequest(c.req.raw, policy);
+    if (outcome.preflight !== undefined) return outcome.preflight;
+    await next();
+    const response = withCorsHeaders(c.res, outcome.decision);
     if (response !== c.res) {
       c.res = undefined;
       c.res = response;

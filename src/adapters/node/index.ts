@@ -23,17 +23,27 @@
  * token came in the header, the body is not read: the stream is the handler's, and `req.body`
  * is not set. Safe requests pass untouched. {@link csrfToken} gives a token for a page.
  *
+ * CORS: with `{ cors: createCorsPolicy(…) }` (or {@link withCors} around any handler, without
+ * sessions), a preflight is answered at once, 204 with the policy's headers, before the session
+ * loads and before the CSRF check (preflights carry no cookies); every other response gets the
+ * policy's headers when it is written, `Vary: Origin` merged with the handler's own `Vary` and
+ * the session's `Cookie`. A refused origin gets no grant but still reaches the handler: CORS
+ * decides what a page may read, and the CSRF defence what it may send.
+ *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession } from "../../session/request-session.js";
 import { applyHeaders, errorAnswer } from "../core.js";
+import { withCors } from "./cors.js";
 import { guardNodeRequest } from "./csrf.js";
 
 export type { FormFields, FormValue } from "../csrf-core.js";
+export { applyNodeCors, beforeHead, withCors } from "./cors.js";
 export {
   csrfToken,
   guardNodeRequest,
@@ -167,6 +177,12 @@ export type SessionHandler<Data extends Record<string, unknown>> = (
 /** Options of {@link withSessions}. */
 export interface WithSessionsOptions {
   /**
+   * A CORS policy from `createCorsPolicy`: preflights are answered 204 with its headers before
+   * the session loads (and before the CSRF check); every other response gets its headers, `Vary`
+   * merged with the handler's and the session's. See {@link withCors} to use it without sessions.
+   */
+  cors?: CorsPolicy;
+  /**
    * The CSRF defence from `createCsrf`: unsafe requests are checked before the handler runs
    * and refused with 403 JSON; {@link csrfToken} issues tokens for pages.
    */
@@ -183,9 +199,12 @@ export interface WithSessionsOptions {
  * response leaves. A store that is down answers 503 JSON with a code (the cookie is kept);
  * a session error thrown by the handler (for instance 401 `session_required`) becomes its JSON
  * answer. With `{ csrf }`, unsafe requests are checked first (see the module's documentation).
+ * With `{ cors }`, CORS preflights are answered before anything else, and every other response
+ * carries the policy's headers (a refused origin gets none, and its request still runs: the CSRF
+ * check is what stops an unsafe one).
  *
  * ```ts
- * http.createServer(withSessions(sessions, async (req, res, session) => { … }, { csrf }));
+ * http.createServer(withSessions(sessions, async (req, res, session) => { … }, { csrf, cors }));
  * ```
  */
 export function withSessions<Data extends Record<string, unknown>>(
@@ -193,8 +212,8 @@ export function withSessions<Data extends Record<string, unknown>>(
   handler: SessionHandler<Data>,
   options: WithSessionsOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const { csrf, formLimit } = options;
-  return async (req, res) => {
+  const { csrf, formLimit, cors } = options;
+  const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let session: RequestSession<Data>;
     try {
       session = await sessions.load(nodeSessionRequest(req));
@@ -217,4 +236,7 @@ export function withSessions<Data extends Record<string, unknown>>(
       sendSessionError(res, error);
     }
   };
+  if (cors === undefined) return run;
+  const guarded = withCors(cors, run);
+  return async (req, res) => guarded(req, res);
 }

@@ -28,13 +28,28 @@
  * `request.clone()` (up to `formLimit`, 1 MiB by default; past it, 413 `csrf_body_too_large`),
  * so the handler can still read `request.formData()` itself.
  *
+ * CORS: with `withSessions(sessions, handler, { cors: createCorsPolicy(…) })` (or
+ * {@link withCors} around any `fetch`-style handler, without sessions), a preflight is answered
+ * at once, 204 with the policy's headers, before the session loads and before the CSRF check
+ * (preflights carry no cookies); every other response is returned as a copy with the policy's
+ * headers, `Vary: Origin` merged with the handler's own `Vary` and the session's `Cookie`. A
+ * refused origin gets no grant but still reaches the handler: CORS decides what a page may read,
+ * and the CSRF defence what it may send.
+ *
+ * ```ts
+ * export default { fetch: withCors(cors, withSessions(sessions, handler, { csrf })) };
+ * // the same as withSessions(sessions, handler, { csrf, cors })
+ * ```
+ *
  * @module
  */
+import type { CorsDecision, CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import { type GuardRequest, isSafeMethod } from "../../csrf/origin-guard.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
 import { applyHeaders, type ErrorAnswer, errorAnswer } from "../core.js";
+import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
   CSRF_VARY,
   type CsrfGlueOptions,
@@ -192,8 +207,68 @@ export function csrfToken(request: Request): string {
   return state.token();
 }
 
+/**
+ * A copy of `response` with a CORS decision's headers added (`Vary` merged with the response's
+ * own), for actual and non-CORS requests. The response itself when its status (1xx) cannot be
+ * constructed anew.
+ */
+export function withCorsHeaders(response: Response, decision: CorsDecision): Response {
+  if (response.status < 200) return response;
+  const out = new Response(response.body, response);
+  applyCorsHeaders(
+    decision.headers,
+    (n) => out.headers.get(n) ?? undefined,
+    (n, v) => out.headers.set(n, v),
+  );
+  return out;
+}
+
+/**
+ * The CORS policy's part of one Web request, for adapters: the preflight's answer (204 with the
+ * policy's headers), to return at once without running anything else; or the decision whose
+ * headers the response gets ({@link withCorsHeaders}).
+ */
+export function corsWebRequest(
+  request: Request,
+  policy: CorsPolicy,
+): { preflight: Response } | { preflight: undefined; decision: CorsDecision } {
+  const decision = decideCors(policy, request.method, (n) => request.headers.get(n) ?? undefined);
+  if (isPreflight(decision))
+    return {
+      preflight: new Response(null, { status: decision.status, headers: decision.headers }),
+    };
+  return { preflight: undefined, decision };
+}
+
+/**
+ * Wraps a `fetch`-style handler with a CORS policy from `createCorsPolicy`: preflights are
+ * answered 204 before the handler runs; every other request reaches it (a refused origin too,
+ * without a grant), and its response is returned as a copy with the policy's headers, `Vary`
+ * merged with the handler's.
+ *
+ * ```ts
+ * Deno.serve(withCors(createCorsPolicy({ origins: ["https://www.shop.test"] }), handler));
+ * ```
+ */
+export function withCors<Args extends unknown[] = []>(
+  policy: CorsPolicy,
+  handler: (request: Request, ...args: Args) => Response | Promise<Response>,
+): (request: Request, ...args: Args) => Promise<Response> {
+  return async (request, ...args) => {
+    const cors = corsWebRequest(request, policy);
+    if (cors.preflight !== undefined) return cors.preflight;
+    return withCorsHeaders(await handler(request, ...args), cors.decision);
+  };
+}
+
 /** Options of {@link withSessions}. */
 export interface WithSessionsOptions extends CsrfGlueOptions {
+  /**
+   * A CORS policy from `createCorsPolicy`: preflights are answered 204 with its headers before
+   * the session loads (and before the CSRF check); every other response gets its headers, `Vary`
+   * merged with the handler's and the session's. See {@link withCors} to use it without sessions.
+   */
+  cors?: CorsPolicy;
   /**
    * The CSRF defence from `createCsrf`: unsafe requests are checked before the handler runs
    * and refused with 403 JSON; {@link csrfToken} issues tokens for pages.
@@ -204,15 +279,17 @@ export interface WithSessionsOptions extends CsrfGlueOptions {
 /**
  * Wraps a `fetch`-style handler: loads the session before it runs, commits it after, and returns
  * its response with the session's headers. A store that is down answers 503 JSON with a code
- * (the cookie is kept). With `{ csrf }`, unsafe requests are checked first.
+ * (the cookie is kept). With `{ csrf }`, unsafe requests are checked first. With `{ cors }`,
+ * preflights are answered before the session loads, and every response gets the policy's
+ * headers.
  */
 export function withSessions<Data extends Record<string, unknown>, Args extends unknown[] = []>(
   sessions: Sessions<Data>,
   handler: WebSessionHandler<Data, Args>,
   options: WithSessionsOptions = {},
 ): (request: Request, ...args: Args) => Promise<Response> {
-  const { csrf } = options;
-  return async (request, ...args) => {
+  const { csrf, cors } = options;
+  const run = async (request: Request, ...args: Args): Promise<Response> => {
     let session: RequestSession<Data>;
     try {
       session = await sessions.load(webSessionRequest(request));
@@ -246,4 +323,5 @@ export function withSessions<Data extends Record<string, unknown>, Args extends 
     }
     return withSessionHeaders(response, h);
   };
+  return cors === undefined ? run : withCors(cors, run);
 }

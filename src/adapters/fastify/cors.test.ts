@@ -1,0 +1,42 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import fastify from "fastify";
+import { testCorsAdapter } from "../../../test/cors/behaviour.js";
+import { fastifySessions, getCsrfToken, getSession } from "./index.js";
+
+testCorsAdapter("fastify", async (setup) => {
+  // Listen first (the CSRF defence needs the origin), then let Fastify route the server's requests.
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  const { sessions, csrf, cors, app: corsApp } = setup(origin);
+  const app = fastify({
+    serverFactory: (handler) => {
+      server.on("request", handler);
+      return server;
+    },
+  });
+  await app.register(fastifySessions, { sessions, csrf, cors });
+  app.all("*", async (request, reply) => {
+    const url = new URL(request.url, "http://x");
+    const out = await corsApp.handle(
+      {
+        method: request.method,
+        path: url.pathname,
+        query: url.searchParams,
+        token: () => getCsrfToken(request),
+      },
+      getSession(request),
+    );
+    return reply.code(out.status).headers(out.headers).send(out.body);
+  });
+  await app.ready();
+  return {
+    origin,
+    close: async () => {
+      await app.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+});
