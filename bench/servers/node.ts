@@ -1,0 +1,154 @@
+// The servers on Node's own http module:
+//   limit            one raw Redis GET of the SHA-256 of the cookie's token, nothing else
+//   node-bare        no session at all
+//   node-sj-redis    sessionjar (withSessions) + redisStore on node-redis
+//   node-sj-ioredis  the same on ioredis
+//   node-sj-memory   sessionjar (withSessions) + memoryStore
+// Every one answers POST /login (sign in, Set-Cookie) and GET /me ({"user":…} or 401).
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { withSessions } from "../../src/adapters/node/index.js";
+import { createSessions } from "../../src/session/index.js";
+import { memoryStore, type SessionStore } from "../../src/stores/index.js";
+import {
+  COOKIE_NAME,
+  closeServer,
+  connectNodeRedis,
+  dummySetCookie,
+  listen,
+  ME_BODY,
+  type Running,
+  runServer,
+  type ServerConfig,
+  UNAUTHORIZED_BODY,
+  USER_ID,
+} from "./common.js";
+
+// Loaded only by the servers that use it, so that the others start whatever state it is in.
+const redis = () => import("../../src/stores/redis.js");
+
+const JSON_TYPE = { "content-type": "application/json" };
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, JSON_TYPE).end('{"error":"not found"}');
+}
+
+const COOKIE_FIRST = `${COOKIE_NAME}=`;
+const COOKIE_LATER = `; ${COOKIE_NAME}=`;
+
+/** The value of the cookie `__Host-session` in a Cookie header, the cheapest way there is. */
+function tokenOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  let from: number;
+  if (header.startsWith(COOKIE_FIRST)) from = COOKIE_FIRST.length;
+  else {
+    const i = header.indexOf(COOKIE_LATER);
+    if (i < 0) return undefined;
+    from = i + COOKIE_LATER.length;
+  }
+  const end = header.indexOf(";", from);
+  return end < 0 ? header.slice(from) : header.slice(from, end);
+}
+
+async function limit(config: ServerConfig): Promise<Running> {
+  const client = await connectNodeRedis(config.redisUrl);
+  const keyOf = (token: string): string =>
+    `${config.prefix}${createHash("sha256").update(token).digest("base64url")}`;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "GET" && req.url === "/me") {
+      const token = tokenOf(req.headers.cookie);
+      if (token === undefined) {
+        res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
+        return;
+      }
+      client.sendCommand(["GET", keyOf(token)]).then(
+        (user) => {
+          if (typeof user !== "string") res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
+          else res.writeHead(200, JSON_TYPE).end(JSON.stringify({ user }));
+        },
+        () => res.writeHead(503, JSON_TYPE).end('{"error":"store unavailable"}'),
+      );
+    } else if (req.method === "POST" && req.url === "/login") {
+      const token = randomBytes(36).toString("base64url");
+      client.sendCommand(["SET", keyOf(token), USER_ID, "PX", "3600000"]).then(
+        () =>
+          res
+            .writeHead(204, {
+              "set-cookie": `${COOKIE_NAME}=${token}; Path=/; HttpOnly; SameSite=Lax`,
+            })
+            .end(),
+        () => res.writeHead(503, JSON_TYPE).end('{"error":"store unavailable"}'),
+      );
+    } else notFound(res);
+  });
+  const port = await listen(server);
+  return {
+    port,
+    close: async () => {
+      await closeServer(server);
+      await client.close();
+    },
+  };
+}
+
+async function bare(): Promise<Running> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "GET" && req.url === "/me") res.writeHead(200, JSON_TYPE).end(ME_BODY);
+    else if (req.method === "POST" && req.url === "/login")
+      res.writeHead(204, { "set-cookie": dummySetCookie() }).end();
+    else notFound(res);
+  });
+  return { port: await listen(server), close: () => closeServer(server) };
+}
+
+async function withSessionjar(store: SessionStore, release: () => Promise<void>): Promise<Running> {
+  // insecureLocalhost: the benchmark speaks plain HTTP to 127.0.0.1.
+  const sessions = createSessions({ store, insecureLocalhost: true });
+  const server = createServer(
+    withSessions(sessions, async (req, res, session) => {
+      if (req.method === "GET" && req.url === "/me") {
+        const user = session.userId;
+        if (user === null) res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
+        else res.writeHead(200, JSON_TYPE).end(JSON.stringify({ user }));
+      } else if (req.method === "POST" && req.url === "/login") {
+        await session.signIn(USER_ID);
+        res.writeHead(204).end();
+      } else notFound(res);
+    }),
+  );
+  const port = await listen(server);
+  return {
+    port,
+    close: async () => {
+      await closeServer(server);
+      await store.close?.();
+      await release();
+    },
+  };
+}
+
+runServer({
+  limit,
+  "node-bare": bare,
+  "node-sj-redis": async (config) => {
+    const { redisStore } = await redis();
+    const client = await connectNodeRedis(config.redisUrl);
+    const store = redisStore({ client, prefix: config.prefix });
+    return withSessionjar(store, () => client.close());
+  },
+  "node-sj-ioredis": async (config) => {
+    const { redisStore } = await redis();
+    const { Redis } = await import("ioredis");
+    const client = new Redis(config.redisUrl);
+    client.on("error", (error: unknown) => process.stderr.write(`ioredis: ${String(error)}\n`));
+    await new Promise<void>((resolve, reject) => {
+      client.once("ready", () => resolve());
+      client.once("error", reject);
+    });
+    const store = redisStore({ client, prefix: config.prefix });
+    return withSessionjar(store, async () => {
+      await client.quit();
+    });
+  },
+  "node-sj-memory": () => withSessionjar(memoryStore(), async () => {}),
+});
