@@ -360,7 +360,35 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
    */
   async commit(): Promise<SessionResponseHeaders> {
     if (this.#committed !== undefined) return this.#committed;
-    await this.#flush(true);
+    if (this.#needsWrite()) await this.#flush(true);
+    this.#committed = this.#headers();
+    return this.#committed;
+  }
+
+  /**
+   * The response headers at once when committing needs no store write, as for most read-only
+   * requests; undefined when it does, and `commit()` must be awaited. Adapters use it to send
+   * such responses without waiting a turn of the event loop.
+   */
+  commitSync(): SessionResponseHeaders | undefined {
+    if (this.#committed !== undefined) return this.#committed;
+    if (this.#needsWrite()) return undefined;
+    this.#committed = this.#headers();
+    return this.#committed;
+  }
+
+  #needsWrite(): boolean {
+    if (this.#dirty) return true;
+    return this.#record !== undefined && this.#touchDue(this.#record, this.#o.now());
+  }
+
+  /** Whether the idle expiry is due to move: the last extension is a touch interval old. */
+  #touchDue(record: SessionRecord, now: number): boolean {
+    const idleExpiresAt = Math.min(now + this.#o.idleMs, record.absoluteExpiresAt);
+    return now - record.lastSeenAt >= this.#o.touchMs && idleExpiresAt > record.idleExpiresAt;
+  }
+
+  #headers(): SessionResponseHeaders {
     const setCookie: string[] = [];
     if (this.#record !== undefined && this.#token !== undefined && this.#cookieChanged) {
       setCookie.push(this.#cookie(this.#token, this.#record));
@@ -372,8 +400,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     else if (this.#read && this.#record !== undefined && this.#o.cachePrivate)
       cacheControl = "private";
     const vary = this.#read && this.#o.varyCookie ? "Cookie" : undefined;
-    this.#committed = { setCookie, cacheControl, vary };
-    return this.#committed;
+    return { setCookie, cacheControl, vary };
   }
 
   async #flush(touch: boolean): Promise<void> {
@@ -405,12 +432,16 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     }
     const record = this.#record;
     let patch: SessionPatch = this.#dirty ? this.#takePatch() : {};
-    // Extend the idle expiry only when the last extension is a touch interval old: most
-    // read-only requests then cost one store read and no write.
-    const idleExpiresAt = Math.min(now + this.#o.idleMs, record.absoluteExpiresAt);
-    const touchDue =
-      touch && now - record.lastSeenAt >= this.#o.touchMs && idleExpiresAt > record.idleExpiresAt;
-    if (touchDue) patch = { ...patch, lastSeenAt: now, idleExpiresAt };
+    // Extend the idle expiry only when it is due: most read-only requests then cost one store
+    // read and no write.
+    const touchDue = touch && this.#touchDue(record, now);
+    if (touchDue) {
+      patch = {
+        ...patch,
+        lastSeenAt: now,
+        idleExpiresAt: Math.min(now + this.#o.idleMs, record.absoluteExpiresAt),
+      };
+    }
     if (patch.set === undefined && patch.unset === undefined && !touchDue) return;
     const key = this.#key as string;
     const ok = await guarded(this.#events, "update", () => this.#o.store.update(key, patch));

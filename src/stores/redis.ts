@@ -586,7 +586,14 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   return {
     async get(key) {
       const sk = sessionKey(key);
-      const fields = await guard("get", async () => fieldsOf(await send(sk, ["HGETALL", sk])));
+      // The hot path: one command, and no wrapper promises around it.
+      let reply: unknown;
+      try {
+        reply = await conn(sk, ["HGETALL", sk]);
+      } catch (err) {
+        throw toStoreError("get", new ClientFailure(err));
+      }
+      const fields = fieldsOf(reply);
       if (fields.size === 0) return null;
       const record = decode(fields, sk);
       // Redis's TTL may lag our clock by a little (clock skew, the millisecond of expiry).

@@ -37,7 +37,7 @@ import type { TLSSocket } from "node:tls";
 import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
-import type { RequestSession } from "../../session/request-session.js";
+import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
 import { applyHeaders, errorAnswer } from "../core.js";
 import { withCors } from "./cors.js";
 import { guardNodeRequest } from "./csrf.js";
@@ -109,30 +109,34 @@ export function commitBeforeResponse(
   let state: "open" | "committing" | "done" = "open";
   const queue: (() => void)[] = [];
 
+  const release = (h: SessionResponseHeaders): void => {
+    if (!res.headersSent) {
+      applyHeaders(
+        h,
+        (n) => {
+          const v = res.getHeader(n);
+          return v === undefined ? undefined : String(v);
+        },
+        (n, v) => res.setHeader(n, v),
+        (c) => res.appendHeader("set-cookie", c),
+      );
+    }
+    restore();
+    for (const f of queue) f();
+  };
   const finish = (): void => {
     state = "committing";
-    session.commit().then(
-      (h) => {
-        if (!res.headersSent) {
-          applyHeaders(
-            h,
-            (n) => {
-              const v = res.getHeader(n);
-              return v === undefined ? undefined : String(v);
-            },
-            (n, v) => res.setHeader(n, v),
-            (c) => res.appendHeader("set-cookie", c),
-          );
-        }
-        restore();
-        for (const f of queue) f();
-      },
-      (error: unknown) => {
-        restore();
-        queue.length = 0;
-        sendSessionError(res, error);
-      },
-    );
+    // Most read-only requests write nothing: their response leaves at once.
+    const ready = session.commitSync();
+    if (ready !== undefined) {
+      release(ready);
+      return;
+    }
+    session.commit().then(release, (error: unknown) => {
+      restore();
+      queue.length = 0;
+      sendSessionError(res, error);
+    });
   };
   const restore = (): void => {
     state = "done";
