@@ -2,6 +2,7 @@ import { getPublicSuffix } from "tldts";
 import { type ParsedSetCookie, parseSetCookie, splitSetCookie } from "../cookie/index.js";
 import { isSameSite, originOf, siteOf } from "../site/origin.js";
 import { CorsError } from "./errors.js";
+import { FORBIDDEN_REQUEST_HEADERS } from "./policy.js";
 
 /** The request as the page's script makes it with `fetch`. */
 export interface ExplainRequest {
@@ -69,30 +70,6 @@ const SIMPLE_CONTENT_TYPES = new Set([
 const UNSAFE_BYTE = /[\x00-\x08\x0a-\x1f"():<>?@[\\\]{}\x7f]/;
 const LANGUAGE_VALUE = /^[0-9A-Za-z *,\-.;=]*$/;
 const SIMPLE_RANGE = /^bytes=[0-9]+-[0-9]*$/;
-/** Headers a script cannot set: fetch drops them, so they never cause a preflight. */
-const FORBIDDEN_REQUEST_HEADERS = new Set([
-  "accept-charset",
-  "accept-encoding",
-  "access-control-request-headers",
-  "access-control-request-method",
-  "connection",
-  "content-length",
-  "cookie",
-  "cookie2",
-  "date",
-  "dnt",
-  "expect",
-  "host",
-  "keep-alive",
-  "origin",
-  "referer",
-  "set-cookie",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "via",
-]);
 
 function bad(message: string): never {
   throw new CorsError("ERR_CORS_EXPLAIN_INPUT_INVALID", message);

@@ -121,8 +121,11 @@ export interface CorsPolicy {
 const DEFAULT_METHODS = Object.freeze(["GET", "HEAD", "POST"]);
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Request headers a script can never set (Fetch's forbidden request-header names). */
-const FORBIDDEN_REQUEST_HEADERS = new Set([
+/**
+ * @internal Request headers a script can never set (Fetch's forbidden request-header names): fetch
+ * drops them, so they never cause a preflight.
+ */
+export const FORBIDDEN_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   "accept-charset",
   "accept-encoding",
   "access-control-request-headers",

@@ -18,6 +18,17 @@ import { createHash } from "node:crypto";
 import type { Pool, PoolClient, QueryResultRow } from "pg";
 import { SessionjarError } from "../errors.js";
 import {
+  COLUMNS,
+  checkTableName,
+  type Decoded,
+  decodeRow,
+  liveRecords,
+  ms,
+  oldestFirst,
+  type SqlDialect,
+  type SqlRow,
+} from "./sql-record.js";
+import {
   type CreateOptions,
   type SessionPatch,
   type SessionRecord,
@@ -75,18 +86,9 @@ export interface PostgresSessionStore extends SessionStore {
   close(): Promise<void>;
 }
 
-const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 /** Refuses a table name that would need escaping: only plain identifiers are ever spliced in. */
 function checkTable(table: string | undefined): string {
-  const t = table ?? DEFAULT_TABLE;
-  if (typeof t !== "string" || !TABLE_NAME.test(t)) {
-    throw new StoreError(
-      "ERR_STORE_OPTIONS_INVALID",
-      `table must be a plain PostgreSQL identifier (lower-case letters, digits and "_", at most 63 characters, not starting with a digit), got ${JSON.stringify(t)}`,
-    );
-  }
-  return t;
+  return checkTableName(table ?? DEFAULT_TABLE, "PostgreSQL");
 }
 
 /**
@@ -149,90 +151,30 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
   }
 }
 
-interface Row extends QueryResultRow {
-  key: unknown;
-  id: unknown;
-  user_id: unknown;
-  data: unknown;
-  created_at: unknown;
-  last_seen_at: unknown;
-  idle_expires_at: unknown;
-  absolute_expires_at: unknown;
-  elevated_at: unknown;
-  user_agent: unknown;
-  expires_at: unknown;
-}
+type Row = SqlRow & QueryResultRow;
 
-const COLUMNS =
-  "key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent, expires_at";
-
-interface Decoded {
-  key: string;
-  record: SessionRecord;
-  expiresAt: number;
-}
-
-/**
- * Turns a row into a record, refusing anything a store of ours cannot have written. `pg`
- * returns bigint as a string (unless the application changed its type parsers): both are read.
- */
-function decode(row: Row, table: string): Decoded {
-  const corrupt = (what: string): StoreError =>
-    new StoreError(
-      "ERR_STORE_CORRUPT",
-      `PostgreSQL table "${table}" holds a row this store cannot read (${what}): was it written by something else?`,
-    );
-  const int = (column: string, v: unknown): number => {
-    const n =
-      typeof v === "number"
-        ? v
-        : typeof v === "string" && /^-?\d+$/.test(v)
+/** `pg` returns bigint as a string (unless the application changed its type parsers), jsonb parsed. */
+const POSTGRES: SqlDialect = {
+  name: "PostgreSQL",
+  int: (v) =>
+    typeof v === "number"
+      ? v
+      : typeof v === "string" && /^-?\d+$/.test(v)
+        ? Number(v)
+        : typeof v === "bigint"
           ? Number(v)
-          : typeof v === "bigint"
-            ? Number(v)
-            : Number.NaN;
-    if (!Number.isSafeInteger(n)) throw corrupt(`${column} is ${String(v)}`);
-    return n;
-  };
-  const text = (column: string, v: unknown, nullable: boolean): string | null => {
-    if (typeof v === "string" || (nullable && v === null)) return v;
-    throw corrupt(`${column} is ${typeof v}`);
-  };
-  let data = row.data;
-  if (typeof data === "string") {
+          : Number.NaN,
+  data(v, _text, corrupt) {
+    if (typeof v !== "string") return v;
     try {
-      data = JSON.parse(data);
+      return JSON.parse(v);
     } catch {
       throw corrupt("data is not JSON");
     }
-  }
-  if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw corrupt("data is not a JSON object");
-  }
-  return {
-    key: text("key", row.key, false) as string,
-    expiresAt: int("expires_at", row.expires_at),
-    record: {
-      id: text("id", row.id, false) as string,
-      userId: text("user_id", row.user_id, true),
-      data: data as Record<string, unknown>,
-      createdAt: int("created_at", row.created_at),
-      lastSeenAt: int("last_seen_at", row.last_seen_at),
-      idleExpiresAt: int("idle_expires_at", row.idle_expires_at),
-      absoluteExpiresAt: int("absolute_expires_at", row.absolute_expires_at),
-      elevatedAt: row.elevated_at === null ? null : int("elevated_at", row.elevated_at),
-      userAgent: text("user_agent", row.user_agent, true),
-    },
-  };
-}
+  },
+};
 
-/** A time for a bigint column: a fraction or a non-finite number would fail there anyway. */
-function ms(name: string, v: number): number {
-  if (!Number.isSafeInteger(v)) {
-    throw new TypeError(`${name} must be a whole number of milliseconds, got ${String(v)}`);
-  }
-  return v;
-}
+const decode = (row: Row, table: string): Decoded => decodeRow(POSTGRES, row, table);
 
 /** Node's network error codes that mean "the server cannot be reached". */
 const NETWORK_CODES = new Set([
@@ -352,8 +294,6 @@ function patchSql(patch: SessionPatch, params: unknown[]): string[] {
   }
   return sets;
 }
-
-const oldestFirst = (a: SessionRecord, b: SessionRecord): number => a.createdAt - b.createdAt;
 
 /**
  * A {@link SessionStore} on PostgreSQL, through the application's own `pg` pool. Create the
@@ -523,12 +463,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
     deleteByUser: (userId, deleteOptions) =>
       run("deleteByUser", async () => {
         const rows = await query(sql.deleteByUser, [userId, deleteOptions?.exceptKey ?? null]);
-        const t = now();
-        return rows
-          .map((r) => decode(r, table))
-          .filter((d) => d.expiresAt > t)
-          .map((d) => d.record)
-          .sort(oldestFirst);
+        return liveRecords(
+          rows.map((r) => decode(r, table)),
+          now(),
+        );
       }),
 
     sweep: (sweepOptions = {}) =>

@@ -1,4 +1,12 @@
-import { createHash } from "node:crypto";
+import {
+  ClientFailure,
+  connectRedis,
+  luaPrelude,
+  type RedisScript,
+  redisScript,
+  replyText,
+  storeErrorOf,
+} from "../lib/redis-client.js";
 import { shardFor } from "../session/tokens.js";
 import {
   type CreateOptions,
@@ -60,16 +68,7 @@ const KEY = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
 // ARGV[1] = now, ARGV[2] = the byte length of KEYS[1] after the store's prefix: what precedes it
 // is the client's own key prefix (ioredis and node-redis `keyPrefix`) plus ours, so that keys the
 // script derives from index members get the same prefix as the keys the client sent.
-const PRELUDE = `
-local NOW = tonumber(ARGV[1])
-local BASE = string.sub(KEYS[1], 1, #KEYS[1] - tonumber(ARGV[2]))
-local function bad(why) error({err = 'SJCORRUPT ' .. why}) end
-local function num(v, what)
-  local n = tonumber(v)
-  if n == nil then bad('a session has no valid ' .. what) end
-  return n
-end
-local function shard(m) return string.match(m, '^([^.]+)%.') end
+const PRELUDE = `${luaPrelude("a session")}local function shard(m) return string.match(m, '^([^.]+)%.') end
 local function skey(m)
   local s, h = string.match(m, '^([^.]+)%.(.+)$')
   return BASE .. 's:{' .. s .. '}:' .. h
@@ -210,101 +209,21 @@ return out
 `,
 } as const;
 
-interface Script {
-  readonly name: string;
-  readonly lua: string;
-  readonly sha: string;
-}
-
 const SCRIPTS = Object.fromEntries(
-  Object.entries(LUA).map(([name, body]) => {
-    const lua = `-- sessionjar redis store: ${name}\n${PRELUDE}${body}`;
-    return [name, { name, lua, sha: createHash("sha1").update(lua).digest("hex") }];
-  }),
-) as Record<keyof typeof LUA, Script>;
+  Object.entries(LUA).map(([name, body]) => [
+    name,
+    redisScript(`redis store: ${name}`, `${PRELUDE}${body}`),
+  ]),
+) as Record<keyof typeof LUA, RedisScript>;
 
-// ---------------------------------------------------------------------------------------------
-// The client abstraction: one call that sends one command, routed by its first key on a
-// cluster, through each client's own API.
-// ---------------------------------------------------------------------------------------------
-
-/** Sends one command; on a cluster, to the node of `key`. */
-type Send = (key: string, args: readonly string[]) => Promise<unknown>;
-
-type Fn = (...args: unknown[]) => unknown;
-
-/** What the client threw, tagged so that only the client's failures become StoreErrors. */
-class ClientFailure extends Error {
-  constructor(readonly error: unknown) {
-    super(messageOf(error));
-  }
-}
-
-function connect(client: RedisStoreClient): Send {
-  const c = client as unknown as Record<string, unknown>;
-  if (typeof c.evalsha === "function" && "status" in c && typeof c.call === "function") {
-    // ioredis, standalone or Cluster: `call` routes by the command's keys and applies the
-    // client's keyPrefix to them.
-    const ioCall = c.call as Fn;
-    return async (_key, [cmd, ...rest]) =>
-      ioCall.call(client, (cmd as string).toLowerCase(), ...rest);
-  }
-  if (typeof c.sendCommand === "function") {
-    const sendCommand = c.sendCommand as Fn;
-    // node-redis createCluster: sendCommand(firstKey, isReadonly, args). Reads go to masters
-    // too (isReadonly false): a revoked session must not live on in a lagging replica.
-    if ("masters" in c) {
-      return async (key, args) => sendCommand.call(client, key, false, [...args]);
-    }
-    return async (_key, args) => sendCommand.call(client, [...args]);
-  }
-  throw new TypeError(
-    "redisStore: `client` must be a node-redis client or cluster (createClient, createCluster) or an ioredis Redis or Cluster",
-  );
-}
-
-function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message === "" ? err.name : err.message;
-  return String(err);
-}
-
-/** A reply error from the server (node-redis ErrorReply, ioredis ReplyError). */
-function isReplyError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === "ReplyError") return true;
-  for (let p = Object.getPrototypeOf(err); p !== null; p = Object.getPrototypeOf(p)) {
-    if ((p as { constructor?: { name?: string } }).constructor?.name === "ErrorReply") return true;
-  }
-  return false;
-}
+// The client glue (one call that sends one command, routed by its first key on a cluster,
+// through each client's own API) is src/lib/redis-client.ts.
 
 function toStoreError(op: string, failure: ClientFailure): StoreError {
-  const err = failure.error;
-  const msg = messageOf(err);
-  if (isReplyError(err)) {
-    if (/SJCORRUPT|WRONGTYPE/.test(msg)) {
-      return new StoreError(
-        "ERR_STORE_CORRUPT",
-        `redis store: ${op}: Redis holds data under the store's keys that is not a session (${msg}); another program may be writing under the same prefix`,
-        { cause: err },
-      );
-    }
-    if (msg.startsWith("OOM")) {
-      return new StoreError(
-        "ERR_STORE_FULL",
-        `redis store: ${op}: Redis is out of memory (${msg}); raise maxmemory or use a volatile-* eviction policy`,
-        { cause: err },
-      );
-    }
-    return new StoreError("ERR_STORE_UNAVAILABLE", `redis store: ${op}: Redis answered ${msg}`, {
-      cause: err,
-    });
-  }
-  return new StoreError(
-    "ERR_STORE_UNAVAILABLE",
-    `redis store: ${op} failed, Redis is unreachable: ${msg}`,
-    { cause: err },
-  );
+  return storeErrorOf("redis store", op, failure.error, {
+    notOurs: "a session",
+    fullHint: "; raise maxmemory or use a volatile-* eviction policy",
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,10 +235,9 @@ function unexpected(what: string): StoreError {
 }
 
 function str(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (Buffer.isBuffer(v)) return v.toString("utf8");
-  if (typeof v === "number") return String(v);
-  throw unexpected(`${typeof v} where a string belongs`);
+  const s = replyText(v);
+  if (s === undefined) throw unexpected(`${typeof v} where a string belongs`);
+  return s;
 }
 
 /** HGETALL's reply, whichever shape the client gives it (flat array, object, Map). */
@@ -456,14 +374,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     );
   }
   const now = options.now ?? Date.now;
-  const conn = connect(options.client);
-  const send = async (key: string, args: readonly string[]): Promise<unknown> => {
-    try {
-      return await conn(key, args);
-    } catch (err) {
-      throw new ClientFailure(err);
-    }
-  };
+  const conn = connectRedis(
+    options.client,
+    () =>
+      new TypeError(
+        "redisStore: `client` must be a node-redis client or cluster (createClient, createCluster) or an ioredis Redis or Cluster",
+      ),
+  );
 
   const parseKey = (key: string): { shard: string; hash: string } => {
     const m = typeof key === "string" ? KEY.exec(key) : null;
@@ -488,21 +405,9 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       throw err instanceof ClientFailure ? toStoreError(op, err) : err;
     }
   };
-  const script = async (s: Script, keys: string[], args: string[]): Promise<unknown> => {
-    const first = keys[0] as string;
-    const tail = Buffer.byteLength(first) - Buffer.byteLength(prefix);
-    const argv = [String(keys.length), ...keys, String(now()), String(tail), ...args];
-    try {
-      return await send(first, ["EVALSHA", s.sha, ...argv]);
-    } catch (err) {
-      // A Redis that restarted or flushed its script cache; EVAL caches it again.
-      const noScript =
-        err instanceof ClientFailure &&
-        isReplyError(err.error) &&
-        messageOf(err.error).startsWith("NOSCRIPT");
-      if (!noScript) throw err;
-      return await send(first, ["EVAL", s.lua, ...argv]);
-    }
+  const script = async (s: RedisScript, keys: string[], args: string[]): Promise<unknown> => {
+    const tail = Buffer.byteLength(keys[0] as string) - Buffer.byteLength(prefix);
+    return await conn.script(s, keys, [String(now()), String(tail), ...args]);
   };
 
   const corrupt = (where: string, why: string): StoreError =>
@@ -589,7 +494,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       // The hot path: one command, and no wrapper promises around it.
       let reply: unknown;
       try {
-        reply = await conn(sk, ["HGETALL", sk]);
+        reply = await conn.raw(sk, ["HGETALL", sk]);
       } catch (err) {
         throw toStoreError("get", new ClientFailure(err));
       }

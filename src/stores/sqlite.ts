@@ -13,9 +13,19 @@
 import Database from "better-sqlite3";
 import { SessionjarError } from "../errors.js";
 import {
+  COLUMNS,
+  checkTableName,
+  type Decoded,
+  decodeRow,
+  liveRecords,
+  ms,
+  oldestFirst,
+  type SqlDialect,
+  type SqlRow,
+} from "./sql-record.js";
+import {
   type CreateOptions,
   type SessionPatch,
-  type SessionRecord,
   type SessionStore,
   type StoredSession,
   StoreError,
@@ -65,18 +75,9 @@ export interface SqliteSessionStore extends SessionStore {
   close(): Promise<void>;
 }
 
-const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 /** Refuses a table name that would need escaping: only plain identifiers are ever spliced in. */
 function checkTable(table: string | undefined): string {
-  const t = table ?? DEFAULT_TABLE;
-  if (typeof t !== "string" || !TABLE_NAME.test(t)) {
-    throw new StoreError(
-      "ERR_STORE_OPTIONS_INVALID",
-      `table must be a plain SQL identifier (lower-case letters, digits and "_", at most 63 characters, not starting with a digit), got ${JSON.stringify(t)}`,
-    );
-  }
-  return t;
+  return checkTableName(table ?? DEFAULT_TABLE, "SQL");
 }
 
 function schemaSql(table: string): string {
@@ -101,81 +102,23 @@ function schemaSql(table: string): string {
     CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${q} (expires_at);`;
 }
 
-interface Row {
-  key: unknown;
-  id: unknown;
-  user_id: unknown;
-  data: unknown;
-  created_at: unknown;
-  last_seen_at: unknown;
-  idle_expires_at: unknown;
-  absolute_expires_at: unknown;
-  elevated_at: unknown;
-  user_agent: unknown;
-  expires_at: unknown;
-}
+type Row = SqlRow;
 
-const COLUMNS =
-  "key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent, expires_at";
-
-interface Decoded {
-  key: string;
-  record: SessionRecord;
-  expiresAt: number;
-}
-
-/** Turns a row into a record, refusing anything a store of ours cannot have written. */
-function decode(row: Row, table: string): Decoded {
-  const corrupt = (what: string): StoreError =>
-    new StoreError(
-      "ERR_STORE_CORRUPT",
-      `SQLite table "${table}" holds a row this store cannot read (${what}): was it written by something else?`,
-    );
-  const int = (column: string, v: unknown): number => {
-    const n = typeof v === "bigint" ? Number(v) : v;
-    if (typeof n !== "number" || !Number.isSafeInteger(n)) {
-      throw corrupt(`${column} is ${String(v)}`);
+/** better-sqlite3 returns INTEGER as a number (a bigint in safeIntegers mode), the JSON as TEXT. */
+const SQLITE: SqlDialect = {
+  name: "SQLite",
+  int: (v) => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : Number.NaN),
+  data(v, text, corrupt) {
+    const json = text(v);
+    try {
+      return JSON.parse(json);
+    } catch {
+      throw corrupt("data is not JSON");
     }
-    return n;
-  };
-  const text = (column: string, v: unknown, nullable: boolean): string | null => {
-    if (typeof v === "string" || (nullable && v === null)) return v;
-    throw corrupt(`${column} is ${typeof v}`);
-  };
-  let data: unknown;
-  try {
-    data = JSON.parse(text("data", row.data, false) as string);
-  } catch (error) {
-    if (error instanceof StoreError) throw error;
-    throw corrupt("data is not JSON");
-  }
-  if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw corrupt("data is not a JSON object");
-  }
-  return {
-    key: text("key", row.key, false) as string,
-    expiresAt: int("expires_at", row.expires_at),
-    record: {
-      id: text("id", row.id, false) as string,
-      userId: text("user_id", row.user_id, true),
-      data: data as Record<string, unknown>,
-      createdAt: int("created_at", row.created_at),
-      lastSeenAt: int("last_seen_at", row.last_seen_at),
-      idleExpiresAt: int("idle_expires_at", row.idle_expires_at),
-      absoluteExpiresAt: int("absolute_expires_at", row.absolute_expires_at),
-      elevatedAt: row.elevated_at === null ? null : int("elevated_at", row.elevated_at),
-      userAgent: text("user_agent", row.user_agent, true),
-    },
-  };
-}
+  },
+};
 
-/** A time for an INTEGER column: the same rule as the PostgreSQL store's bigint columns. */
-function ms(name: string, v: number): number {
-  if (!Number.isSafeInteger(v)) {
-    throw new TypeError(`${name} must be a whole number of milliseconds, got ${String(v)}`);
-  }
-  return v;
-}
+const decode = (row: Row, table: string): Decoded => decodeRow(SQLITE, row, table);
 
 /** A StoreError for a failure of the database itself; other errors (bugs) as they are. */
 function mapError(error: unknown, operation: string): unknown {
@@ -231,8 +174,6 @@ function applyData(
   for (const k of patch.unset ?? []) delete out[k];
   return out;
 }
-
-const oldestFirst = (a: SessionRecord, b: SessionRecord): number => a.createdAt - b.createdAt;
 
 /**
  * A {@link SessionStore} on SQLite through `better-sqlite3`: one file, no server, for single
@@ -401,12 +342,10 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
     deleteByUser: (userId, deleteOptions) =>
       run("deleteByUser", () => {
         const rows = stmt.deleteByUser.all(userId, deleteOptions?.exceptKey ?? null) as Row[];
-        const t = now();
-        return rows
-          .map((r) => decode(r, table))
-          .filter((d) => d.expiresAt > t)
-          .map((d) => d.record)
-          .sort(oldestFirst);
+        return liveRecords(
+          rows.map((r) => decode(r, table)),
+          now(),
+        );
       }),
 
     async sweep(sweepOptions = {}) {

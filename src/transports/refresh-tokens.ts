@@ -1,16 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Emitter, type Listener } from "../lib/emitter.js";
+import { luaPrelude, redisCommands, redisScript, replyString } from "../lib/redis-client.js";
 import { isWellFormedToken, newToken, shardFor, storeKey } from "../session/tokens.js";
 import { StoreError } from "../stores/types.js";
 import type { JwtCodec } from "./jwt.js";
 import { TokenError } from "./jwt-errors.js";
-import {
-  type RedisTokenStoreOptions,
-  type RevocationStore,
-  redisCommands,
-  redisScript,
-  replyString,
-} from "./revocation.js";
+import type { RedisTokenStoreOptions, RevocationStore } from "./revocation.js";
 
 // ---------------------------------------------------------------------------------------------
 // The store.
@@ -237,16 +232,7 @@ const LABEL = "redis refresh store";
 // Every script: KEYS[1] is a key of the store; ARGV[1] now, ARGV[2] the byte length of KEYS[1]
 // after the store's prefix. What precedes it is the client's own key prefix (ioredis) plus ours,
 // so the family key a script derives from a token's `fam` field gets the same prefix.
-const PRELUDE = `
-local NOW = tonumber(ARGV[1])
-local BASE = string.sub(KEYS[1], 1, #KEYS[1] - tonumber(ARGV[2]))
-local function bad(why) error({err = 'SJCORRUPT ' .. why}) end
-local function num(v, what)
-  local n = tonumber(v)
-  if n == nil then bad('a refresh entry has no valid ' .. what) end
-  return n
-end
-local function fkey(fam)
+const PRELUDE = `${luaPrelude("a refresh entry")}local function fkey(fam)
   local s, r = string.match(fam, '^([^.]+)%.(.+)$')
   if not s then bad('a refresh token names no valid family') end
   return BASE .. 'rf:{' .. s .. '}:' .. r

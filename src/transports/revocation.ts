@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { redisCommands, redisScript, replyString } from "../lib/redis-client.js";
 import { shardFor } from "../session/tokens.js";
 import type { RedisStoreClient } from "../stores/redis.js";
 import { StoreError } from "../stores/types.js";
@@ -151,9 +151,8 @@ export function memoryRevocationStore(options: RevocationStoreOptions = {}): Rev
 }
 
 // ---------------------------------------------------------------------------------------------
-// Redis plumbing shared with the refresh-token store: one call that sends one command through
-// the user's client (node-redis or ioredis, standalone or cluster), and scripts by EVALSHA.
-// The same approach as sessionjar/stores/redis, whose helpers are private to it.
+// Redis. The client glue (src/lib/redis-client.ts) is shared with the refresh-token store and
+// sessionjar/stores/redis.
 // ---------------------------------------------------------------------------------------------
 
 /** Options of the Redis-backed stores of this module and of refresh-tokens. */
@@ -166,178 +165,6 @@ export interface RedisTokenStoreOptions {
   readonly client: RedisStoreClient;
   /** Prepended to every key (default `"sj:"`). It must not contain `{` or `}`. */
   readonly prefix?: string;
-}
-
-type Fn = (...args: unknown[]) => unknown;
-
-/** A Lua script, by name, body and SHA-1. */
-export interface RedisScript {
-  readonly name: string;
-  readonly lua: string;
-  readonly sha: string;
-}
-
-/** @internal Makes a {@link RedisScript}. */
-export function redisScript(name: string, lua: string): RedisScript {
-  const body = `-- sessionjar ${name}\n${lua}`;
-  return { name, lua: body, sha: createHash("sha1").update(body).digest("hex") };
-}
-
-/** @internal What the Redis-backed token stores use to talk to Redis. */
-export interface RedisCommands {
-  readonly prefix: string;
-  /** True for a cluster client: keys of one command must share a slot. */
-  readonly cluster: boolean;
-  /** Sends one command, routed by `key`; client failures become StoreErrors named by `op`. */
-  send(op: string, key: string, args: readonly string[]): Promise<unknown>;
-  /** Runs a script by EVALSHA (EVAL when Redis lost its script cache). */
-  script(
-    op: string,
-    s: RedisScript,
-    keys: readonly string[],
-    args: readonly string[],
-  ): Promise<unknown>;
-}
-
-class ClientFailure extends Error {
-  constructor(readonly error: unknown) {
-    super(messageOf(error));
-  }
-}
-
-function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message === "" ? err.name : err.message;
-  return String(err);
-}
-
-/** A reply error from the server (node-redis ErrorReply, ioredis ReplyError). */
-function isReplyError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === "ReplyError") return true;
-  for (let p = Object.getPrototypeOf(err); p !== null; p = Object.getPrototypeOf(p)) {
-    if ((p as { constructor?: { name?: string } }).constructor?.name === "ErrorReply") return true;
-  }
-  return false;
-}
-
-/** @internal The client abstraction of the Redis-backed token stores. */
-export function redisCommands(
-  label: string,
-  options: RedisTokenStoreOptions,
-  optionsError: (message: string) => Error,
-): RedisCommands {
-  if (typeof options !== "object" || options === null) throw optionsError("options are required");
-  const prefix = options.prefix ?? "sj:";
-  if (typeof prefix !== "string" || /[{}]/.test(prefix)) {
-    throw optionsError(
-      `${label}: prefix ${JSON.stringify(prefix)} must be a string without { or }, which would change the Redis Cluster hash slot of every key`,
-    );
-  }
-  const client = options.client;
-  const c = client as unknown as Record<string, unknown>;
-  let raw: (key: string, args: readonly string[]) => Promise<unknown>;
-  let cluster = false;
-  if (
-    typeof c === "object" &&
-    c !== null &&
-    typeof c.evalsha === "function" &&
-    "status" in c &&
-    typeof c.call === "function"
-  ) {
-    // ioredis, standalone or Cluster: `call` routes by the command's keys.
-    const ioCall = c.call as Fn;
-    cluster = c.isCluster === true;
-    raw = async (_key, [cmd, ...rest]) =>
-      ioCall.call(client, (cmd as string).toLowerCase(), ...rest);
-  } else if (typeof c === "object" && c !== null && typeof c.sendCommand === "function") {
-    const sendCommand = c.sendCommand as Fn;
-    if ("masters" in c) {
-      // node-redis createCluster: sendCommand(firstKey, isReadonly, args). Reads go to masters:
-      // a revocation must not be missed by reading a lagging replica.
-      cluster = true;
-      raw = async (key, args) => sendCommand.call(client, key, false, [...args]);
-    } else {
-      raw = async (_key, args) => sendCommand.call(client, [...args]);
-    }
-  } else {
-    throw optionsError(
-      `${label}: client must be a node-redis client or cluster (createClient, createCluster) or an ioredis Redis or Cluster`,
-    );
-  }
-
-  const failure = (op: string, err: unknown): StoreError => {
-    const msg = messageOf(err);
-    if (isReplyError(err)) {
-      if (msg.startsWith("OOM")) {
-        return new StoreError(
-          "ERR_STORE_FULL",
-          `${label}: ${op}: Redis is out of memory (${msg})`,
-          {
-            cause: err,
-          },
-        );
-      }
-      if (/WRONGTYPE|SJCORRUPT/.test(msg)) {
-        return new StoreError(
-          "ERR_STORE_CORRUPT",
-          `${label}: ${op}: Redis holds data under the store's keys that is not the store's (${msg}); another program may be writing under the same prefix`,
-          { cause: err },
-        );
-      }
-      return new StoreError("ERR_STORE_UNAVAILABLE", `${label}: ${op}: Redis answered ${msg}`, {
-        cause: err,
-      });
-    }
-    return new StoreError(
-      "ERR_STORE_UNAVAILABLE",
-      `${label}: ${op} failed, Redis is unreachable: ${msg}`,
-      { cause: err },
-    );
-  };
-
-  const attempt = async (key: string, args: readonly string[]): Promise<unknown> => {
-    try {
-      return await raw(key, args);
-    } catch (err) {
-      throw new ClientFailure(err);
-    }
-  };
-
-  return {
-    prefix,
-    cluster,
-    async send(op, key, args) {
-      try {
-        return await attempt(key, args);
-      } catch (err) {
-        throw failure(op, (err as ClientFailure).error);
-      }
-    },
-    async script(op, s, keys, args) {
-      const first = keys[0] as string;
-      const argv = [String(keys.length), ...keys, ...args];
-      try {
-        try {
-          return await attempt(first, ["EVALSHA", s.sha, ...argv]);
-        } catch (err) {
-          const e = (err as ClientFailure).error;
-          if (!(isReplyError(e) && messageOf(e).startsWith("NOSCRIPT"))) throw err;
-          return await attempt(first, ["EVAL", s.lua, ...argv]);
-        }
-      } catch (err) {
-        throw failure(op, (err as ClientFailure).error);
-      }
-    },
-  };
-}
-
-/** @internal A reply as a string, or null for nil. */
-export function replyString(label: string, v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "string") return v;
-  if (Buffer.isBuffer(v)) return v.toString("utf8");
-  if (typeof v === "number") return String(v);
-  throw new StoreError("ERR_STORE_CORRUPT", `${label}: unexpected reply from Redis: ${typeof v}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-import type { AddressInfo } from "node:net";
 import express from "express";
 import { testCorsAdapter } from "../../../test/cors/behaviour.js";
+import { closeServer, listening } from "../../../test/servers.js";
 import {
   corsMiddleware,
   csrfMiddleware,
@@ -13,11 +13,7 @@ import {
 testCorsAdapter("express", async (setup) => {
   const app = express();
   const server = app.listen(0, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve).once("error", reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = await listening(server);
   const { sessions, csrf, cors, app: corsApp } = setup(origin);
   app.use(corsMiddleware(cors));
   app.use(sessionMiddleware(sessions));
@@ -36,5 +32,5 @@ testCorsAdapter("express", async (setup) => {
     res.set(out.headers).status(out.status).json(out.body);
   });
   app.use(sessionErrorHandler());
-  return { origin, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { origin, close: () => closeServer(server) };
 });

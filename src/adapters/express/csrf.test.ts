@@ -1,6 +1,6 @@
-import type { AddressInfo } from "node:net";
 import express, { type Express } from "express";
 import { type CsrfSetup, testCsrfAdapter } from "../../../test/csrf/behaviour.js";
+import { closeServer, listening } from "../../../test/servers.js";
 import type { RunningServer } from "../../../test/sessions/behaviour.js";
 import {
   csrfMiddleware,
@@ -16,11 +16,7 @@ async function start(
 ): Promise<RunningServer> {
   const app = express();
   const server = app.listen(0, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve).once("error", reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = await listening(server);
   const { sessions, csrf, app: csrfApp } = setup(origin);
   app.use(sessionMiddleware(sessions));
   parsers(app);
@@ -39,7 +35,7 @@ async function start(
     res.status(out.status).json(out.body);
   });
   app.use(sessionErrorHandler());
-  return { origin, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { origin, close: () => closeServer(server) };
 }
 
 // The middleware reads forms itself.

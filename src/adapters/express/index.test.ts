@@ -1,5 +1,5 @@
-import type { AddressInfo } from "node:net";
 import express from "express";
+import { running } from "../../../test/servers.js";
 import { handle } from "../../../test/sessions/app.js";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
 import { getSession, sessionErrorHandler, sessionMiddleware } from "./index.js";
@@ -16,13 +16,5 @@ testAdapter("express", async (sessions) => {
     res.send(out.body === null ? "" : JSON.stringify(out.body));
   });
   app.use(sessionErrorHandler());
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve).once("error", reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  return running(app.listen(0, "127.0.0.1"));
 });

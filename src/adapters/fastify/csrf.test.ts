@@ -1,15 +1,13 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import fastify from "fastify";
 import { testCsrfAdapter } from "../../../test/csrf/behaviour.js";
+import { closeServer, listen } from "../../../test/servers.js";
 import { fastifySessions, getCsrfToken, getSession } from "./index.js";
 
 testCsrfAdapter("fastify", async (setup) => {
   // Listen first (the CSRF defence needs the origin), then let Fastify route the server's requests.
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = await listen(server);
   const { sessions, csrf, app: csrfApp } = setup(origin);
   const app = fastify({
     serverFactory: (handler) => {
@@ -37,7 +35,7 @@ testCsrfAdapter("fastify", async (setup) => {
     origin,
     close: async () => {
       await app.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await closeServer(server);
     },
   };
 });

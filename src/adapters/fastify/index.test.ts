@@ -1,5 +1,5 @@
-import type { AddressInfo } from "node:net";
 import fastify from "fastify";
+import { originOf } from "../../../test/servers.js";
 import { handle } from "../../../test/sessions/app.js";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
 import { fastifySessions, getSession } from "./index.js";
@@ -19,6 +19,5 @@ testAdapter("fastify", async (sessions) => {
       .send(out.body === null ? "" : JSON.stringify(out.body));
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
-  const { port } = app.server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, close: () => app.close() };
+  return { origin: originOf(app.server), close: () => app.close() };
 });

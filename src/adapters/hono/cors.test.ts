@@ -1,8 +1,7 @@
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { testCorsAdapter } from "../../../test/cors/behaviour.js";
+import { lateFetch, listening, running } from "../../../test/servers.js";
 import {
   type CsrfEnv,
   cors,
@@ -14,12 +13,9 @@ import {
 
 testCorsAdapter("hono", async (setup) => {
   // Listen first (the CSRF defence needs the origin), then build the app.
-  let fetch: (request: Request) => Response | Promise<Response> = () =>
-    new Response(null, { status: 503 });
-  const server = serve({ fetch: (request) => fetch(request), port: 0, hostname: "127.0.0.1" });
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const late = lateFetch();
+  const server = serve({ fetch: late.fetch, port: 0, hostname: "127.0.0.1" });
+  const origin = await listening(server);
   const { sessions: manager, csrf: defence, cors: policy, app: corsApp } = setup(origin);
   const app = new Hono<SessionEnv & CsrfEnv>();
   app.use(cors(policy));
@@ -39,9 +35,6 @@ testCorsAdapter("hono", async (setup) => {
     return c.json(out.body as object, out.status as 200, out.headers);
   });
   app.onError((err, c) => sessionErrorResponse(err) ?? c.text("Internal Server Error", 500));
-  fetch = app.fetch;
-  return {
-    origin,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  late.use(app.fetch);
+  return running(server);
 });

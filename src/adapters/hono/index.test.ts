@@ -1,7 +1,6 @@
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { running } from "../../../test/servers.js";
 import { handle } from "../../../test/sessions/app.js";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
 import { type SessionEnv, sessionErrorResponse, sessions } from "./index.js";
@@ -21,11 +20,5 @@ testAdapter("hono", async (manager) => {
     });
   });
   app.onError((err, c) => sessionErrorResponse(err) ?? c.text("Internal Server Error", 500));
-  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  return running(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }));
 });

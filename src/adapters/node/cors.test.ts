@@ -1,38 +1,36 @@
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { testCorsAdapter } from "../../../test/cors/behaviour.js";
+import { closeServer, earlyNodeServer, listen } from "../../../test/servers.js";
 import { createCorsPolicy } from "../../cors/index.js";
 import { csrfToken, withCors, withSessions } from "./index.js";
 
 testCorsAdapter("node http", async (setup) => {
-  let serve = (_req: IncomingMessage, res: ServerResponse): unknown => res.writeHead(503).end();
-  const server = createServer((req, res) => serve(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  const { sessions, csrf, cors, app } = setup(origin);
-  serve = withSessions(
-    sessions,
-    async (req, res, session) => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const out = await app.handle(
-        {
-          method: req.method ?? "GET",
-          path: url.pathname,
-          query: url.searchParams,
-          token: () => csrfToken(req),
-        },
-        session,
-      );
-      // The handler's own headers, Vary among them, given to writeHead.
-      res.writeHead(out.status, { "content-type": "application/json", ...out.headers });
-      res.end(JSON.stringify(out.body));
-    },
-    { csrf, cors },
+  const server = await earlyNodeServer();
+  const { sessions, csrf, cors, app } = setup(server.origin);
+  server.use(
+    withSessions(
+      sessions,
+      async (req, res, session) => {
+        const url = new URL(req.url ?? "/", "http://x");
+        const out = await app.handle(
+          {
+            method: req.method ?? "GET",
+            path: url.pathname,
+            query: url.searchParams,
+            token: () => csrfToken(req),
+          },
+          session,
+        );
+        // The handler's own headers, Vary among them, given to writeHead.
+        res.writeHead(out.status, { "content-type": "application/json", ...out.headers });
+        res.end(JSON.stringify(out.body));
+      },
+      { csrf, cors },
+    ),
   );
-  return { origin, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return server.running;
 });
 
 describe("node withCors, without sessions", () => {
@@ -57,10 +55,9 @@ describe("node withCors, without sessions", () => {
     ),
   );
   before(async () => {
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    origin = await listen(server);
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(() => closeServer(server));
 
   test("the handler's headers, however written, are kept, and Vary is merged", async () => {
     const cases: [string, number, string, string][] = [

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen, running } from "../../../test/servers.js";
 import { handle } from "../../../test/sessions/app.js";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
 import { withSessions } from "./index.js";
@@ -16,10 +16,6 @@ testAdapter("node http", async (sessions) => {
       res.end(out.body === null ? "" : JSON.stringify(out.body));
     }),
   );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  await listen(server);
+  return running(server);
 });

@@ -1,72 +1,34 @@
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
+import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { testCorsAdapter } from "../../../test/cors/behaviour.js";
+import { bridge, closeServer, earlyWebServer, listen } from "../../../test/servers.js";
 import { createCorsPolicy } from "../../cors/index.js";
 import { csrfToken, withCors, withSessions } from "./index.js";
 
-/**
- * A minimal node:http → fetch bridge. When the handler answers without reading the whole
- * request body (a form over the limit), the connection is closed, as a runtime would.
- */
-function bridge(fetch: (request: Request) => Promise<Response>) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const headers = new Headers();
-    for (let i = 0; i < req.rawHeaders.length; i += 2)
-      headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
-      method: req.method ?? "GET",
-      headers,
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
-    });
-    let response: Response;
-    try {
-      response = await fetch(request);
-    } catch (error) {
-      console.error(error);
-      res.writeHead(500).end();
-      return;
-    }
-    const out: [string, string][] = [];
-    response.headers.forEach((v, k) => {
-      if (k !== "set-cookie") out.push([k, v]);
-    });
-    for (const c of response.headers.getSetCookie()) out.push(["set-cookie", c]);
-    if (!req.complete) out.push(["connection", "close"]);
-    res.writeHead(response.status, out.flat());
-    res.end(Buffer.from(await response.arrayBuffer()));
-  };
-}
-
 testCorsAdapter("web (Request/Response)", async (setup) => {
-  let serve: (request: Request) => Promise<Response> = async () =>
-    new Response(null, { status: 503 });
-  const server = createServer(bridge((request) => serve(request)));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  const { sessions, csrf, cors, app } = setup(origin);
-  serve = withSessions(
-    sessions,
-    async (request, session) => {
-      const url = new URL(request.url);
-      const out = await app.handle(
-        {
-          method: request.method,
-          path: url.pathname,
-          query: url.searchParams,
-          token: () => csrfToken(request),
-        },
-        session,
-      );
-      return Response.json(out.body, { status: out.status, headers: out.headers });
-    },
-    { csrf, cors },
+  const server = await earlyWebServer();
+  const { sessions, csrf, cors, app } = setup(server.origin);
+  server.use(
+    withSessions(
+      sessions,
+      async (request, session) => {
+        const url = new URL(request.url);
+        const out = await app.handle(
+          {
+            method: request.method,
+            path: url.pathname,
+            query: url.searchParams,
+            token: () => csrfToken(request),
+          },
+          session,
+        );
+        return Response.json(out.body, { status: out.status, headers: out.headers });
+      },
+      { csrf, cors },
+    ),
   );
-  return { origin, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return server.running;
 });
 
 describe("web withCors, without sessions", () => {
@@ -85,13 +47,13 @@ describe("web withCors, without sessions", () => {
           return new Response("ok", { headers: { vary: "Accept-Encoding", "x-id": "1" } });
         },
       ),
+      { closeUnread: true },
     ),
   );
   before(async () => {
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    origin = await listen(server);
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(() => closeServer(server));
 
   test("the handler's Vary is merged; an immutable response gets its grant on a copy", async () => {
     const res = await fetch(`${origin}/`, { headers: { origin: PAGE } });
