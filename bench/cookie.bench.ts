@@ -7,20 +7,17 @@
 // function created at run time in a defineProperty call; that is not in the published code and
 // would bill ours for it. `--source` measures src/ through tsx anyway.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import { pathToFileURL } from "node:url";
 import {
   parseCookie as cookieParseCookie,
   parseSetCookie as cookieParseSetCookie,
   stringifySetCookie as cookieStringifySetCookie,
 } from "cookie";
 import { parseString as setCookieParserParseString } from "set-cookie-parser";
-import { Bench, type FnReturnedObject } from "tinybench";
 import {
   COOKIE_HEADERS,
   cookieHeaderOf,
@@ -28,35 +25,26 @@ import {
   SET_COOKIE_LINES,
   type SharedSetCookie,
 } from "./corpus.js";
+import {
+  BATCH_MS,
+  batchedSync,
+  formatOps,
+  formatRange,
+  measureTasks,
+  median,
+  methodLine,
+  packageVersion,
+  QUICK,
+  ROOT,
+  ratios,
+  SOURCE,
+  sink,
+  table,
+} from "./lib.js";
 
 type CookieModule = typeof import("../src/cookie/index.js");
 
-const QUICK = process.argv.includes("--quick");
-const SOURCE = process.argv.includes("--source");
-/** Measured time per task and round, in ms. */
-const TIME = QUICK ? 40 : 300;
-const WARMUP = QUICK ? 10 : 100;
-/** Each pair is measured this many times, alternating which side goes first. */
-const ROUNDS = QUICK ? 1 : 5;
-/** One sample times a batch of calls this long, so that timer overhead (tens of ns) vanishes. */
-const BATCH_MS = QUICK ? 0.2 : 1;
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
-
-// Results go here so that V8 cannot drop a call whose result is unused.
-const sink: { value: unknown } = { value: undefined };
-
-// A full GC before each task keeps one side's garbage from being collected on the other's time.
-const gc = ((): (() => void) | undefined => {
-  try {
-    setFlagsFromString("--expose-gc");
-    const f: unknown = runInNewContext("gc");
-    return typeof f === "function" ? (f as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
-})();
 
 // ---------------------------------------------------------------------------------------------
 // Our module
@@ -429,47 +417,9 @@ function batchSize(fn: () => void): number {
   return Math.max(1, Math.round((BATCH_MS * n) / elapsed));
 }
 
-/** A task that times `n` calls and reports the mean per call, with the batch's real cost. */
-function batched(fn: () => void, n: number): () => FnReturnedObject {
-  return (): FnReturnedObject => {
-    const start = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    const elapsed = performance.now() - start;
-    return { overriddenDuration: elapsed / n, overriddenIterationCost: elapsed };
-  };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
 /** Ops/s of each side, one entry per round. */
 async function measure(sides: readonly Side[]): Promise<number[][]> {
-  const tasks = sides.map((s) => batched(s.fn, batchSize(s.fn)));
-  const rounds: number[][] = sides.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) {
-    const bench = new Bench({
-      time: TIME,
-      warmupTime: WARMUP,
-      iterations: QUICK ? 4 : 16,
-      warmupIterations: QUICK ? 2 : 8,
-      throws: true,
-      ...(gc === undefined ? {} : { setup: (): void => gc() }),
-    });
-    // Alternate the order so that neither side always runs first after the collection.
-    const order = sides.map((_, i) => (r % 2 === 0 ? i : sides.length - 1 - i));
-    for (const i of order) bench.add(String(i), tasks[i] as () => FnReturnedObject);
-    await bench.run();
-    for (const task of bench.tasks) {
-      const result = task.result;
-      if (result.state !== "completed") throw new Error(`task ${task.name}: ${result.state}`);
-      // Mean latency rather than mean throughput: GC pauses are part of the cost.
-      rounds[Number(task.name)]?.push(1000 / result.latency.mean);
-    }
-  }
-  return rounds;
+  return measureTasks(sides.map((s) => batchedSync(s.fn, batchSize(s.fn))));
 }
 
 interface Row {
@@ -479,61 +429,13 @@ interface Row {
   extra: number[] | undefined;
 }
 
-/** Ours/peer per round: both ran moments apart, so load on the machine mostly cancels out. */
-function ratios(ours: readonly number[], peer: readonly number[]): number[] {
-  return ours.map((o, i) => o / (peer[i] ?? Number.NaN));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Report
-
-function packageVersion(name: string): string {
-  // set-cookie-parser's exports map hides its package.json: walk up from the entry point.
-  let dir = dirname(require.resolve(name));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === name) return pkg.version ?? "unknown";
-    } catch {
-      // no package.json at this level
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return "unknown";
-    dir = parent;
-  }
-}
-
-function formatOps(xs: readonly number[] | undefined): string {
-  if (xs === undefined) return "–";
-  const m = median(xs);
-  // Half the range over the rounds, relative to the median: how much to trust the figure.
-  const spread = ((Math.max(...xs) - Math.min(...xs)) / 2 / m) * 100;
-  return `${Math.round(m).toLocaleString("en-US")} ±${spread.toFixed(0)}%`;
-}
 
 function formatRatio(xs: readonly number[]): string {
   const m = median(xs);
   // Two decimals say nothing about a ratio far below one: add how many times slower.
   return m < 0.1 ? `${m.toFixed(2)}x (1/${Math.round(1 / m)})` : `${m.toFixed(2)}x`;
-}
-
-function formatRange(xs: readonly number[]): string {
-  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  const line = (r: string[]): string =>
-    `| ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  const [head, ...body] = rows;
-  return [
-    line(head ?? []),
-    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
-    ...body.map(line),
-  ].join("\n");
 }
 
 function report(rows: readonly Row[]): { text: string; met: number } {
@@ -588,9 +490,7 @@ async function main(): Promise<void> {
     console.log(
       "peers: cookie.parseCookie, set-cookie-parser.parseString (default options), cookie.stringifySetCookie; cookie.parseSetCookie for information",
     );
-    console.log(
-      `${ROUNDS} round(s) of ${TIME} ms per side after ${WARMUP} ms warmup, order alternating${gc === undefined ? "" : ", full GC before each side"}; medians over rounds, ± half their range`,
-    );
+    console.log(methodLine());
     console.log();
 
     let failed = false;

@@ -12,53 +12,42 @@
 // directory (tsx's keepNames wrappers are not in the published code; see bench/README.md).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import type { FastifyPluginCallback } from "fastify";
 import { sealData, unsealData } from "iron-session";
-import { Bench, type FnReturnedObject } from "tinybench";
+import type { FnReturnedObject } from "tinybench";
 import type { SessionPayload } from "../src/transports/payload.js";
+import {
+  BATCH_MS,
+  batchedSync,
+  formatOps,
+  formatRange,
+  measureTasks,
+  median,
+  methodLine,
+  packageVersion,
+  QUICK,
+  ROOT,
+  ratios,
+  SOURCE,
+  sink,
+  table,
+} from "./lib.js";
 
 type SignedModule = typeof import("../src/transports/signed-cookie.js");
 type EncryptedModule = typeof import("../src/transports/encrypted-cookie.js");
 
-const QUICK = process.argv.includes("--quick");
-const SOURCE = process.argv.includes("--source");
-/** Measured time per task and round, in ms. */
-const TIME = QUICK ? 40 : 300;
-const WARMUP = QUICK ? 10 : 100;
-/** Each case is measured this many times, alternating the order of its sides. */
-const ROUNDS = QUICK ? 1 : 5;
-/** One sample times a batch of calls this long, so that timer overhead vanishes. */
-const BATCH_MS = QUICK ? 0.2 : 1;
 /** Ours must open at least this many times faster than iron-session unseals (issue 5). */
 const OPEN_TARGET = 2;
 /** Calls kept pending at once for the `parallel` iron-session side. */
 const IN_FLIGHT = 64;
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
 const COOKIE_NAME = "__Host-session";
-
-// Results go here so that V8 cannot drop a call whose result is unused.
-const sink: { value: unknown } = { value: undefined };
-
-// A full GC before each task keeps one side's garbage from being collected on the other's time.
-const gc = ((): (() => void) | undefined => {
-  try {
-    setFlagsFromString("--expose-gc");
-    const f: unknown = runInNewContext("gc");
-    return typeof f === "function" ? (f as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
-})();
 
 // ---------------------------------------------------------------------------------------------
 // Our modules
@@ -404,12 +393,7 @@ function batched(s: Side, n: number): () => FnReturnedObject | Promise<FnReturne
   const fn = s.fn;
   if (s.mode === "sync") {
     // A loop of its own, so that the sync sides are timed without an await in the way.
-    return (): FnReturnedObject => {
-      const start = performance.now();
-      for (let i = 0; i < n; i++) fn();
-      const elapsed = performance.now() - start;
-      return { overriddenDuration: elapsed / n, overriddenIterationCost: elapsed };
-    };
+    return batchedSync(fn, n);
   }
   return async (): Promise<FnReturnedObject> => {
     const start = performance.now();
@@ -419,38 +403,11 @@ function batched(s: Side, n: number): () => FnReturnedObject | Promise<FnReturne
   };
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
 /** Ops/s of each side, one entry per round. */
 async function measure(sides: readonly Side[]): Promise<number[][]> {
   const tasks = [];
   for (const s of sides) tasks.push(batched(s, await batchSize(s)));
-  const rounds: number[][] = sides.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) {
-    const bench = new Bench({
-      time: TIME,
-      warmupTime: WARMUP,
-      iterations: QUICK ? 4 : 16,
-      warmupIterations: QUICK ? 2 : 8,
-      throws: true,
-      ...(gc === undefined ? {} : { setup: (): void => gc() }),
-    });
-    // Alternate the order so that neither side always runs first after the collection.
-    const order = sides.map((_, i) => (r % 2 === 0 ? i : sides.length - 1 - i));
-    for (const i of order) bench.add(String(i), tasks[i] as () => FnReturnedObject);
-    await bench.run();
-    for (const task of bench.tasks) {
-      const result = task.result;
-      if (result.state !== "completed") throw new Error(`task ${task.name}: ${result.state}`);
-      // Mean latency rather than mean throughput: GC pauses are part of the cost.
-      rounds[Number(task.name)]?.push(1000 / result.latency.mean);
-    }
-  }
-  return rounds;
+  return measureTasks(tasks);
 }
 
 interface Row {
@@ -466,44 +423,8 @@ function best(a: readonly number[], b: readonly number[]): number[] {
   return a.map((x, i) => Math.max(x, b[i] ?? 0));
 }
 
-/** Ours/peer per round: both ran moments apart, so load on the machine mostly cancels out. */
-function ratios(ours: readonly number[], peer: readonly number[]): number[] {
-  return ours.map((o, i) => o / (peer[i] ?? Number.NaN));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Report
-
-function packageVersion(name: string): string {
-  // Some exports maps hide package.json: walk up from the entry point.
-  let dir: string;
-  try {
-    dir = dirname(require.resolve(name));
-  } catch {
-    return "not installed";
-  }
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === name) return pkg.version ?? "unknown";
-    } catch {
-      // no package.json at this level
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return "unknown";
-    dir = parent;
-  }
-}
-
-function formatOps(xs: readonly number[] | undefined): string {
-  if (xs === undefined) return "–";
-  const m = median(xs);
-  const spread = ((Math.max(...xs) - Math.min(...xs)) / 2 / m) * 100;
-  return `${Math.round(m).toLocaleString("en-US")} ±${spread.toFixed(0)}%`;
-}
 
 function formatMicros(xs: readonly number[] | undefined): string {
   return xs === undefined ? "–" : `${(1e6 / median(xs)).toFixed(1)} µs`;
@@ -511,22 +432,6 @@ function formatMicros(xs: readonly number[] | undefined): string {
 
 function formatRatio(xs: readonly number[]): string {
   return `${median(xs).toFixed(2)}x`;
-}
-
-function formatRange(xs: readonly number[]): string {
-  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  const line = (r: string[]): string =>
-    `| ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  const [head, ...body] = rows;
-  return [
-    line(head ?? []),
-    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
-    ...body.map(line),
-  ].join("\n");
 }
 
 function report(rows: readonly Row[], extraLabel: string): { text: string; met: number } {
@@ -593,9 +498,7 @@ async function main(): Promise<void> {
     console.log(
       `iron-session: sealData / unsealData with a 32-character password and default options (ttl 14 days); async (Web Crypto), measured awaited one at a time and with ${IN_FLIGHT} calls in flight; ours/iron uses the faster of the two`,
     );
-    console.log(
-      `${ROUNDS} round(s) of ${TIME} ms per side after ${WARMUP} ms warmup, order alternating${gc === undefined ? "" : ", full GC before each side"}; medians over rounds, ± half their range`,
-    );
+    console.log(methodLine());
     console.log();
     for (const line of checks) console.log(line);
     if (problems.length > 0) {
