@@ -36,6 +36,18 @@ describe("CSRF tokens", () => {
     assert.equal(codec.verify("s", `${t}AA`), false);
   });
 
+  test("only the canonical base64url spelling is accepted (spare bits of the last character)", () => {
+    const codec = createTokenCodec([k1]);
+    for (let i = 0; i < 200; i++) {
+      const t = codec.issue("s");
+      const last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      for (const c of last) {
+        const variant = t.slice(0, -1) + c;
+        if (variant !== t) assert.equal(codec.verify("s", variant), false, variant);
+      }
+    }
+  });
+
   test("garbage is false, never a throw", () => {
     const codec = createTokenCodec([k1]);
     for (const bad of [

@@ -70,7 +70,11 @@ export function createTokenCodec(keys: readonly CsrfKey[]): TokenCodec {
       if (typeof token !== "string" || token.length > 512 || !/^[A-Za-z0-9_-]+$/.test(token))
         return false;
       const bytes = Buffer.from(token, "base64url");
-      if (bytes.length % 2 !== 0 || bytes.length === 0) return false;
+      // Only the canonical spelling: base64url leaves spare bits in a last character, and a
+      // token with other spare bits must not count as the same token.
+      if (bytes.length % 2 !== 0 || bytes.length === 0 || bytes.toString("base64url") !== token) {
+        return false;
+      }
       const half = bytes.length / 2;
       const raw = Buffer.alloc(half);
       for (let i = 0; i < half; i++) raw[i] = (bytes[i] as number) ^ (bytes[half + i] as number);
@@ -81,7 +85,11 @@ export function createTokenCodec(keys: readonly CsrfKey[]): TokenCodec {
       if (secret === undefined) return false;
       const expected = mac(secret, binding, random);
       const given = Buffer.from(sig, "base64url");
-      return given.length === expected.length && timingSafeEqual(given, expected);
+      return (
+        given.length === expected.length &&
+        given.toString("base64url") === sig &&
+        timingSafeEqual(given, expected)
+      );
     },
   };
 }
