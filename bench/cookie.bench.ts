@@ -6,11 +6,8 @@
 // directory. tsx (which runs this file) compiles with esbuild's keepNames, which wraps every
 // function created at run time in a defineProperty call; that is not in the published code and
 // would bill ours for it. `--source` measures src/ through tsx anyway.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { cpus, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { cpus } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   parseCookie as cookieParseCookie,
@@ -28,6 +25,7 @@ import {
 import {
   BATCH_MS,
   batchedSync,
+  compileToTemp,
   formatOps,
   formatRange,
   measureTasks,
@@ -35,7 +33,6 @@ import {
   methodLine,
   packageVersion,
   QUICK,
-  ROOT,
   ratios,
   SOURCE,
   sink,
@@ -43,8 +40,6 @@ import {
 } from "./lib.js";
 
 type CookieModule = typeof import("../src/cookie/index.js");
-
-const require = createRequire(import.meta.url);
 
 // ---------------------------------------------------------------------------------------------
 // Our module
@@ -55,47 +50,16 @@ interface Loaded {
   cleanup: () => void;
 }
 
-/** Compiles src/cookie with the options of tsconfig.build.json, outside the repository. */
+/** src/cookie compiled as `npm run build` ships it. */
 async function loadCompiled(): Promise<Loaded> {
-  const dir = mkdtempSync(join(tmpdir(), "sessionjar-bench-"));
-  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  const { out, cleanup } = compileToTemp(["cookie/index.ts"]);
   try {
-    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-    const config = {
-      extends: join(ROOT, "tsconfig.build.json"),
-      compilerOptions: {
-        rootDir: join(ROOT, "src"),
-        outDir: join(dir, "out"),
-        declaration: false,
-        declarationMap: false,
-        sourceMap: false,
-        // The cookie module is runtime-neutral; @types/node cannot be found from a temp dir.
-        types: [],
-      },
-      files: [join(ROOT, "src", "cookie", "index.ts")],
-      include: [],
-    };
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config, null, 2));
-    const tsc = join(dirname(require.resolve("typescript/package.json")), "bin", "tsc");
-    const r = spawnSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], {
-      encoding: "utf8",
-    });
-    const entry = join(dir, "out", "cookie", "index.js");
-    if (!existsSync(entry)) {
-      throw new Error(`tsc emitted nothing (try --source):\n${r.stdout}${r.stderr}`);
-    }
-    // Type errors are the type check's business; tsc emits regardless, and that is what runs.
-    if (r.status !== 0) {
-      const first = `${r.stdout}${r.stderr}`.split("\n")[0] ?? "";
-      process.stderr.write(
-        `warning: tsc reported errors, benchmarking its output anyway: ${first}\n`,
-      );
-    }
-    const module = (await import(pathToFileURL(entry).href)) as CookieModule;
-    const version = packageVersion("typescript");
+    const module = (await import(
+      pathToFileURL(join(out, "cookie", "index.js")).href
+    )) as CookieModule;
     return {
       module,
-      description: `src/cookie compiled by tsc ${version} with tsconfig.build.json (what npm run build ships)`,
+      description: `src/cookie compiled by tsc ${packageVersion("typescript")} with tsconfig.build.json (what npm run build ships)`,
       cleanup,
     };
   } catch (e) {

@@ -1,8 +1,10 @@
 // The measuring harness shared by bench/cookie.bench.ts and bench/transports.bench.ts: command-line
 // settings, the sink, the full GC before each task, batched tinybench tasks measured in rounds of
 // alternating order, medians and ratios over the rounds, and the table of the report.
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
@@ -143,4 +145,59 @@ export function table(rows: string[][]): string {
     `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
     ...body.map(line),
   ].join("\n");
+}
+
+/** Where {@link compileToTemp} wrote its output, and how to remove it. */
+export interface Compiled {
+  /** The output folder: src/x/y.ts is at `${out}/x/y.js`. */
+  out: string;
+  cleanup: () => void;
+}
+
+/**
+ * Compiles `files` (paths under src/) with the options of tsconfig.build.json into a temporary
+ * folder outside the repository: the code as `npm run build` ships it. Type errors are the type
+ * check's business: tsc emits regardless, and that output is what runs (with a warning).
+ */
+export function compileToTemp(files: readonly string[]): Compiled {
+  const dir = mkdtempSync(join(tmpdir(), "sessionjar-bench-"));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+    const config = {
+      extends: join(ROOT, "tsconfig.build.json"),
+      compilerOptions: {
+        rootDir: join(ROOT, "src"),
+        outDir: join(dir, "out"),
+        declaration: false,
+        declarationMap: false,
+        sourceMap: false,
+        typeRoots: [join(ROOT, "node_modules", "@types")],
+        types: ["node"],
+      },
+      files: files.map((f) => join(ROOT, "src", f)),
+      include: [],
+    };
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config, null, 2));
+    const tsc = join(dirname(require.resolve("typescript/package.json")), "bin", "tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], {
+      encoding: "utf8",
+    });
+    const out = join(dir, "out");
+    for (const f of files) {
+      if (!existsSync(join(out, f.replace(/\.ts$/, ".js")))) {
+        throw new Error(`tsc emitted nothing for ${f} (try --source):\n${r.stdout}${r.stderr}`);
+      }
+    }
+    if (r.status !== 0) {
+      const first = `${r.stdout}${r.stderr}`.split("\n")[0] ?? "";
+      process.stderr.write(
+        `warning: tsc reported errors, benchmarking its output anyway: ${first}\n`,
+      );
+    }
+    return { out, cleanup };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
 }

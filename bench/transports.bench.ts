@@ -10,12 +10,10 @@
 //
 // Ours is measured as `npm run build` ships it: the two codecs compiled by tsc into a temporary
 // directory (tsx's keepNames wrappers are not in the published code; see bench/README.md).
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import type { FastifyPluginCallback } from "fastify";
@@ -25,6 +23,7 @@ import type { SessionPayload } from "../src/transports/payload.js";
 import {
   BATCH_MS,
   batchedSync,
+  compileToTemp,
   formatOps,
   formatRange,
   measureTasks,
@@ -32,7 +31,6 @@ import {
   methodLine,
   packageVersion,
   QUICK,
-  ROOT,
   ratios,
   SOURCE,
   sink,
@@ -59,51 +57,19 @@ interface Loaded {
   cleanup: () => void;
 }
 
-/** Compiles the two codecs with the options of tsconfig.build.json, outside the repository. */
+/** The two codecs compiled as `npm run build` ships them. */
 async function loadCompiled(): Promise<Loaded> {
-  const dir = mkdtempSync(join(tmpdir(), "sessionjar-bench-"));
-  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  const { out, cleanup } = compileToTemp([
+    "transports/signed-cookie.ts",
+    "transports/encrypted-cookie.ts",
+  ]);
   try {
-    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-    const config = {
-      extends: join(ROOT, "tsconfig.build.json"),
-      compilerOptions: {
-        rootDir: join(ROOT, "src"),
-        outDir: join(dir, "out"),
-        declaration: false,
-        declarationMap: false,
-        sourceMap: false,
-        typeRoots: [join(ROOT, "node_modules", "@types")],
-        types: ["node"],
-      },
-      files: [
-        join(ROOT, "src", "transports", "signed-cookie.ts"),
-        join(ROOT, "src", "transports", "encrypted-cookie.ts"),
-      ],
-      include: [],
-    };
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config, null, 2));
-    const tsc = join(dirname(require.resolve("typescript/package.json")), "bin", "tsc");
-    const r = spawnSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], {
-      encoding: "utf8",
-    });
-    const out = join(dir, "out", "transports");
-    if (
-      !existsSync(join(out, "signed-cookie.js")) ||
-      !existsSync(join(out, "encrypted-cookie.js"))
-    ) {
-      throw new Error(`tsc emitted nothing (try --source):\n${r.stdout}${r.stderr}`);
-    }
-    if (r.status !== 0) {
-      const first = `${r.stdout}${r.stderr}`.split("\n")[0] ?? "";
-      process.stderr.write(
-        `warning: tsc reported errors, benchmarking its output anyway: ${first}\n`,
-      );
-    }
     return {
-      signed: (await import(pathToFileURL(join(out, "signed-cookie.js")).href)) as SignedModule,
+      signed: (await import(
+        pathToFileURL(join(out, "transports", "signed-cookie.js")).href
+      )) as SignedModule,
       encrypted: (await import(
-        pathToFileURL(join(out, "encrypted-cookie.js")).href
+        pathToFileURL(join(out, "transports", "encrypted-cookie.js")).href
       )) as EncryptedModule,
       description: `src/transports compiled by tsc ${packageVersion("typescript")} with tsconfig.build.json (what npm run build ships)`,
       cleanup,
