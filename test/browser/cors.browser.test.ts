@@ -15,6 +15,8 @@ import { memoryStore } from "../../src/stores/index.js";
 import {
   ACTION_TIMEOUT_MS,
   type BrowserHarness,
+  exactlyOne,
+  readBody,
   startBrowserHarness,
   withTimeout,
 } from "./harness.js";
@@ -122,24 +124,7 @@ function apiSaw(method: string, path: string): Exchange[] {
 }
 
 function onlyApi(method: string, path: string): Exchange {
-  const all = apiSaw(method, path);
-  assert.equal(
-    all.length,
-    1,
-    `expected exactly one ${method} ${path}, saw ${JSON.stringify(seen)}`,
-  );
-  return all[0] as Exchange;
-}
-
-async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new Error("body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return exactlyOne(apiSaw(method, path), `${method} ${path}`, seen);
 }
 
 // Headers go through setHeader, never writeHead's argument: the session wrapper merges its own

@@ -14,6 +14,8 @@ import { memoryStore } from "../../src/stores/index.js";
 import {
   ACTION_TIMEOUT_MS,
   type BrowserHarness,
+  exactlyOne,
+  readBody,
   startBrowserHarness,
   withTimeout,
 } from "./harness.js";
@@ -100,24 +102,7 @@ function seenAt(method: string, path: string): Seen[] {
 }
 
 function only(method: string, path: string): Seen {
-  const all = seenAt(method, path);
-  assert.equal(
-    all.length,
-    1,
-    `expected exactly one ${method} ${path}, saw ${JSON.stringify(seen)}`,
-  );
-  return all[0] as Seen;
-}
-
-async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new Error("body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return exactlyOne(seenAt(method, path), `${method} ${path}`, seen);
 }
 
 /** The urlencoded form of a request, or an empty one for any other body. */

@@ -5,6 +5,7 @@
 //
 // Chromium comes from the system (Debian's `chromium` package); playwright-core only drives it.
 // Never `npx playwright install`.
+import assert from "node:assert/strict";
 import { createHash, createPublicKey } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -218,4 +219,22 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
       return closing;
     },
   };
+}
+
+/** A request body as text, refused over `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error("body too large");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The one element of `all`, failing with what was seen when there are none or several. */
+export function exactlyOne<T>(all: readonly T[], what: string, seen: unknown): T {
+  assert.equal(all.length, 1, `expected exactly one ${what}, saw ${JSON.stringify(seen)}`);
+  return all[0] as T;
 }
