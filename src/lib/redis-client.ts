@@ -101,17 +101,18 @@ export function connectRedis(client: unknown, notAClient: () => Error): RedisCon
     // client's keyPrefix to them.
     const ioCall = c.call as Fn;
     cluster = c.isCluster === true;
-    raw = async (_key, [cmd, ...rest]) =>
-      ioCall.call(client, (cmd as string).toLowerCase(), ...rest);
+    raw = (_key, [cmd, ...rest]) =>
+      ioCall.call(client, (cmd as string).toLowerCase(), ...rest) as Promise<unknown>;
   } else if (typeof c === "object" && c !== null && typeof c.sendCommand === "function") {
     const sendCommand = c.sendCommand as Fn;
     if ("masters" in c) {
       // node-redis createCluster: sendCommand(firstKey, isReadonly, args). Reads go to masters
       // too (isReadonly false): a revocation must not be missed by reading a lagging replica.
       cluster = true;
-      raw = async (key, args) => sendCommand.call(client, key, false, [...args]);
+      raw = (key, args) => sendCommand.call(client, key, false, [...args]) as Promise<unknown>;
     } else {
-      raw = async (_key, args) => sendCommand.call(client, [...args]);
+      // The arguments are a fresh array per call: handed over as they are.
+      raw = (_key, args) => sendCommand.call(client, args) as Promise<unknown>;
     }
   } else {
     throw notAClient();

@@ -22,9 +22,22 @@ export interface MemoryStoreOptions {
 
 interface Entry {
   meta: Omit<SessionRecord, "data">;
-  // Values are kept as JSON text, as every other store keeps them: what comes back is a copy,
-  // and only JSON survives, whichever store the application runs on.
-  data: Map<string, string>;
+  // The data is kept as JSON text, as every other store keeps it: what comes back is a copy, and
+  // only JSON survives, whichever store the application runs on. One text for the whole object
+  // makes a read one JSON.parse.
+  data: string;
+}
+
+/** Sets a data key as an own property, so that even "__proto__" stays data. */
+function put(data: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(data, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else data[key] = value;
 }
 
 function expiresAt(m: Omit<SessionRecord, "data">): number {
@@ -70,19 +83,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     }
     keys.add(key);
   };
-  const toRecord = (e: Entry): SessionRecord => {
-    // fromEntries defines own properties, so even a "__proto__" key stays data.
-    const data = Object.fromEntries([...e.data].map(([k, v]) => [k, JSON.parse(v) as unknown]));
-    return { ...e.meta, data };
-  };
+  // JSON.parse defines own properties, so even a "__proto__" key stays data.
+  const toRecord = (e: Entry): SessionRecord => ({
+    ...e.meta,
+    data: JSON.parse(e.data) as Record<string, unknown>,
+  });
   const apply = (e: Entry, patch: SessionPatch): void => {
-    if (patch.set !== undefined) {
-      for (const [k, v] of Object.entries(patch.set)) {
-        if (v === undefined) e.data.delete(k);
-        else e.data.set(k, JSON.stringify(v));
-      }
+    if (patch.set !== undefined || patch.unset !== undefined) {
+      const data = JSON.parse(e.data) as Record<string, unknown>;
+      // A value without JSON (undefined) is left out by stringify: it unsets, as in every store.
+      for (const [k, v] of Object.entries(patch.set ?? {})) put(data, k, v);
+      for (const k of patch.unset ?? []) delete data[k];
+      e.data = JSON.stringify(data);
     }
-    for (const k of patch.unset ?? []) e.data.delete(k);
     // The named fields only, as the other stores do: the user (and the rest) never change.
     const { lastSeenAt, idleExpiresAt, elevatedAt } = patch;
     e.meta = {
@@ -125,10 +138,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
         }
       }
       const { data, ...meta } = record;
-      const e: Entry = { meta, data: new Map() };
-      for (const [k, v] of Object.entries(data)) {
-        if (v !== undefined) e.data.set(k, JSON.stringify(v));
-      }
+      const e: Entry = { meta, data: JSON.stringify(data) };
       const old = entries.get(key);
       if (old !== undefined) remove(key, old);
       entries.set(key, e);

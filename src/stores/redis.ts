@@ -240,19 +240,43 @@ function str(v: unknown): string {
   return s;
 }
 
-/** HGETALL's reply, whichever shape the client gives it (flat array, object, Map). */
-function fieldsOf(reply: unknown): Map<string, string> {
-  const out = new Map<string, string>();
+/** A session hash as field → value. */
+type Fields = Record<string, string>;
+
+/**
+ * HGETALL's reply as field → value, whichever shape the client gives it (flat array, object,
+ * Map), or null for an empty hash. The object node-redis (RESP3) and ioredis give is used as it
+ * is when every value is already a string: the hot path copies nothing.
+ */
+function fieldsOf(reply: unknown): Fields | null {
+  let out: Fields;
   if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) out.set(str(reply[i]), str(reply[i + 1]));
-  } else if (reply instanceof Map) {
-    for (const [k, v] of reply) out.set(str(k), str(v));
-  } else if (typeof reply === "object" && reply !== null) {
-    for (const [k, v] of Object.entries(reply)) out.set(k, str(v));
-  } else if (reply !== null && reply !== undefined) {
-    throw unexpected(`${typeof reply} for HGETALL`);
+    if (reply.length === 0) return null;
+    out = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) out[str(reply[i])] = str(reply[i + 1]);
+    return out;
   }
-  return out;
+  if (reply instanceof Map) {
+    if (reply.size === 0) return null;
+    out = {};
+    for (const [k, v] of reply) out[str(k)] = str(v);
+    return out;
+  }
+  if (typeof reply === "object" && reply !== null) {
+    const o = reply as Record<string, unknown>;
+    let empty = true;
+    for (const k in o) {
+      empty = false;
+      if (typeof o[k] !== "string") {
+        out = {};
+        for (const f of Object.keys(o)) out[f] = str(o[f]);
+        return out;
+      }
+    }
+    return empty ? null : (o as Fields);
+  }
+  if (reply !== null && reply !== undefined) throw unexpected(`${typeof reply} for HGETALL`);
+  return null;
 }
 
 function finite(name: string, v: unknown): string {
@@ -382,18 +406,18 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       ),
   );
 
-  const parseKey = (key: string): { shard: string; hash: string } => {
-    const m = typeof key === "string" ? KEY.exec(key) : null;
-    if (m === null) {
+  const checkKey = (key: string): number => {
+    if (typeof key !== "string" || !KEY.test(key)) {
       throw new TypeError(
         `redis store: ${JSON.stringify(key)} is not a store key (<shard>.<hash>, base64url)`,
       );
     }
-    return { shard: m[1] as string, hash: m[2] as string };
+    return key.indexOf(".");
   };
+  const shardOf = (key: string): string => key.slice(0, checkKey(key));
   const sessionKey = (key: string): string => {
-    const { shard, hash } = parseKey(key);
-    return `${prefix}s:{${shard}}:${hash}`;
+    const dot = checkKey(key);
+    return `${prefix}s:{${key.slice(0, dot)}}:${key.slice(dot + 1)}`;
   };
   const indexKey = (userId: string): string => `${prefix}u:{${shardFor(userId)}}:${userId}`;
 
@@ -413,45 +437,48 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   const corrupt = (where: string, why: string): StoreError =>
     new StoreError("ERR_STORE_CORRUPT", `redis store: the session at ${where} is corrupt: ${why}`);
 
-  const decode = (fields: Map<string, string>, where: string): SessionRecord => {
-    const need = (f: string): string => {
-      const v = fields.get(f);
-      if (v === undefined) throw corrupt(where, `it has no ${f} field`);
-      return v;
-    };
-    const number = (f: string): number => {
-      const n = Number(need(f));
-      if (!Number.isFinite(n)) throw corrupt(where, `${f} is not a number`);
-      return n;
-    };
+  const need = (fields: Fields, f: string, where: string): string => {
+    const v = fields[f];
+    if (v === undefined) throw corrupt(where, `it has no ${f} field`);
+    return v;
+  };
+  const number = (fields: Fields, f: string, where: string): number => {
+    const n = Number(need(fields, f, where));
+    if (!Number.isFinite(n)) throw corrupt(where, `${f} is not a number`);
+    return n;
+  };
+
+  const decode = (fields: Fields, where: string): SessionRecord => {
     const data: Record<string, unknown> = {};
-    for (const [f, v] of fields) {
+    for (const f in fields) {
       if (!f.startsWith(DATA)) continue;
       const k = f.slice(DATA.length);
       let value: unknown;
       try {
-        value = JSON.parse(v);
+        value = JSON.parse(fields[f] as string);
       } catch {
         throw corrupt(where, `data key ${JSON.stringify(k)} is not JSON`);
       }
       // "__proto__" as a data key must stay data.
-      Object.defineProperty(data, k, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      if (k === "__proto__")
+        Object.defineProperty(data, k, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else data[k] = value;
     }
     return {
-      id: need(F.id),
-      userId: fields.get(F.user) ?? null,
+      id: need(fields, F.id, where),
+      userId: fields[F.user] ?? null,
       data,
-      createdAt: number(F.created),
-      lastSeenAt: number(F.seen),
-      idleExpiresAt: number(F.idle),
-      absoluteExpiresAt: number(F.absolute),
-      elevatedAt: fields.has(F.elevated) ? number(F.elevated) : null,
-      userAgent: fields.get(F.userAgent) ?? null,
+      createdAt: number(fields, F.created, where),
+      lastSeenAt: number(fields, F.seen, where),
+      idleExpiresAt: number(fields, F.idle, where),
+      absoluteExpiresAt: number(fields, F.absolute, where),
+      elevatedAt: fields[F.elevated] === undefined ? null : number(fields, F.elevated, where),
+      userAgent: fields[F.userAgent] ?? null,
     };
   };
 
@@ -465,7 +492,10 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     list(reply, op).map((item) => {
       const [m, fields] = list(item, op);
       const key = str(m);
-      return { key, record: decode(fieldsOf(fields), sessionKey(key)) };
+      const where = sessionKey(key);
+      const decoded = fieldsOf(fields);
+      if (decoded === null) throw corrupt(where, "it has no fields");
+      return { key, record: decode(decoded, where) };
     });
 
   const create = async (
@@ -499,7 +529,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
         throw toStoreError("get", new ClientFailure(err));
       }
       const fields = fieldsOf(reply);
-      if (fields.size === 0) return null;
+      if (fields === null) return null;
       const record = decode(fields, sk);
       // Redis's TTL may lag our clock by a little (clock skew, the millisecond of expiry).
       return expiry(record) > now() ? record : null;
@@ -510,7 +540,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) {
         throw new TypeError(`redis store: maxPerUser must be a whole number ≥ 1, not ${cap}`);
       }
-      const { shard } = parseKey(key);
+      const shard = shardOf(key);
       if (record.userId !== null && shard !== shardFor(record.userId)) {
         throw new TypeError(
           `redis store: create: the key of a session with a user must have the shard shardFor(userId) (${JSON.stringify(shardFor(record.userId))}), not ${JSON.stringify(shard)}`,
@@ -528,8 +558,8 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     },
 
     async rename(oldKey, newKey, patch) {
-      const from = parseKey(oldKey).shard;
-      const to = parseKey(newKey).shard;
+      const from = shardOf(oldKey);
+      const to = shardOf(newKey);
       if (from !== to) {
         throw new TypeError(
           `redis store: rename must keep the shard: ${JSON.stringify(newKey)} has shard ${JSON.stringify(to)}, ${JSON.stringify(oldKey)} has ${JSON.stringify(from)}`,
@@ -544,7 +574,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       const sk = sessionKey(key);
       return guard("delete", async () => {
         const fields = fieldsOf(await script(SCRIPTS.delete, [sk], [key]));
-        if (fields.size === 0) return null;
+        if (fields === null) return null;
         const record = decode(fields, sk);
         // Deleted either way; one past our clock's expiry is reported as absent, as get would.
         return expiry(record) > now() ? record : null;

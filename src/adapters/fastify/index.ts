@@ -278,33 +278,51 @@ async function plugin(
   fastify.decorateRequest("session", null);
   if (options.cors !== undefined) addCors(fastify, options.cors);
 
-  fastify.addHook("onRequest", async (request, reply) => {
-    try {
-      (request as { session?: unknown }).session = await sessions.load(
-        nodeSessionRequest(request.raw),
-      );
-    } catch (error) {
-      const a = errorAnswer(error);
-      if (a === undefined) throw error;
-      return reply.code(a.status).headers(a.headers).send(a.body);
-    }
+  // Callback hooks, not async ones: a read-only request then commits without a promise turn.
+  fastify.addHook("onRequest", (request, reply, done) => {
+    sessions.load(nodeSessionRequest(request.raw)).then(
+      (session) => {
+        (request as { session?: unknown }).session = session;
+        done();
+      },
+      (error: unknown) => {
+        const a = errorAnswer(error);
+        if (a === undefined) done(error as Error);
+        else reply.code(a.status).headers(a.headers).send(a.body);
+      },
+    );
   });
 
-  fastify.addHook("onSend", async (request, reply, payload) => {
+  fastify.addHook("onSend", (request, reply, payload, done) => {
     const session = sessionOf(request);
-    if (session === null) return payload;
-    try {
-      mergeInto(reply, await session.commit());
-      return payload;
-    } catch (error) {
-      // The write failed: the answer becomes the session error, without the handler's cookies.
-      const a = errorAnswer(error);
-      if (a === undefined) throw error;
-      (payload as { destroy?: () => void } | null)?.destroy?.();
-      reply.removeHeader("set-cookie").removeHeader("content-length");
-      reply.code(a.status).headers(a.headers);
-      return a.body;
+    if (session === null) {
+      done(null, payload);
+      return;
     }
+    const ready = session.commitSync();
+    if (ready !== undefined) {
+      mergeInto(reply, ready);
+      done(null, payload);
+      return;
+    }
+    session.commit().then(
+      (h) => {
+        mergeInto(reply, h);
+        done(null, payload);
+      },
+      (error: unknown) => {
+        // The write failed: the answer becomes the session error, without the handler's cookies.
+        const a = errorAnswer(error);
+        if (a === undefined) {
+          done(error as Error);
+          return;
+        }
+        (payload as { destroy?: () => void } | null)?.destroy?.();
+        reply.removeHeader("set-cookie").removeHeader("content-length");
+        reply.code(a.status).headers(a.headers);
+        done(null, a.body);
+      },
+    );
   });
 
   if (options.csrf !== undefined) addCsrf(fastify, options, options.csrf);

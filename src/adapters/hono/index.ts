@@ -92,7 +92,7 @@ export function sessions<Data extends Record<string, unknown>>(
     await next();
     let h: SessionResponseHeaders;
     try {
-      h = await session.commit();
+      h = session.commitSync() ?? (await session.commit());
     } catch (error) {
       const answer = sessionErrorResponse(error);
       if (answer === undefined) throw error;

@@ -16,10 +16,10 @@ function responseHeader(res: ServerResponse, name: string): string | undefined {
   return Array.isArray(v) ? v.join(", ") : String(v);
 }
 
-type RawHeaders = OutgoingHttpHeaders | readonly (string | readonly string[])[];
+export type RawHeaders = OutgoingHttpHeaders | readonly (string | readonly string[])[];
 
 /** Moves the headers given to `writeHead` onto the response, with writeHead's precedence. */
-function adoptHeaders(res: ServerResponse, headers: RawHeaders): void {
+export function adoptHeaders(res: ServerResponse, headers: RawHeaders): void {
   if (!Array.isArray(headers)) {
     for (const [k, v] of Object.entries(headers as OutgoingHttpHeaders))
       if (v !== undefined) res.setHeader(k, v);

@@ -39,7 +39,7 @@ import type { Csrf } from "../../csrf/create-csrf.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
 import { applyHeaders, errorAnswer } from "../core.js";
-import { withCors } from "./cors.js";
+import { adoptHeaders, type RawHeaders, withCors } from "./cors.js";
 import { guardNodeRequest } from "./csrf.js";
 
 export type { FormFields, FormValue } from "../csrf-core.js";
@@ -94,6 +94,101 @@ export function sendSessionError(res: ServerResponse, error: unknown): void {
   else res.writeHead(a.status, a.headers).end(a.body);
 }
 
+type Method = (...a: unknown[]) => unknown;
+
+/** What {@link commitBeforeResponse} keeps on a response, under a symbol. */
+interface Hold {
+  session: RequestSession<never> | RequestSession<Record<string, unknown>>;
+  writeHead: Method;
+  write: Method;
+  end: Method;
+  /** 0 open, 1 committing (calls queued), 2 done (calls go straight through). */
+  state: 0 | 1 | 2;
+  queue: (() => void)[] | undefined;
+}
+
+const HOLD = Symbol("sessionjar.hold");
+type HeldResponse = ServerResponse & { [HOLD]?: Hold };
+
+function applySession(res: ServerResponse, h: SessionResponseHeaders): void {
+  if (res.headersSent) return;
+  applyHeaders(
+    h,
+    (n) => {
+      const v = res.getHeader(n);
+      return v === undefined ? undefined : String(v);
+    },
+    (n, v) => res.setHeader(n, v),
+    (c) => res.appendHeader("set-cookie", c),
+  );
+}
+
+/**
+ * Commits at the first `write` or `end`. Most read-only requests write nothing: their session
+ * headers are known at once (true), and the call goes straight through with nothing queued.
+ */
+function committedNow(res: HeldResponse, hold: Hold): boolean {
+  const ready = hold.session.commitSync();
+  if (ready === undefined) return false;
+  applySession(res, ready);
+  hold.state = 2;
+  return true;
+}
+
+/** Queues a call until the store write completes; the first one starts the commit. */
+function queueCall(res: HeldResponse, hold: Hold, call: () => void): void {
+  if (hold.state === 1) {
+    hold.queue?.push(call);
+    return;
+  }
+  hold.state = 1;
+  hold.queue = [call];
+  hold.session.commit().then(
+    (h) => {
+      applySession(res, h);
+      hold.state = 2;
+      for (const f of hold.queue ?? []) f();
+      hold.queue = undefined;
+    },
+    (error: unknown) => {
+      hold.state = 2;
+      hold.queue = undefined;
+      sendSessionError(res, error);
+    },
+  );
+}
+
+// The replacements are shared by every response (no closures per request); each finds its
+// response's hold under the symbol, and once the commit is done it only calls through.
+function heldWriteHead(this: HeldResponse, ...args: unknown[]): unknown {
+  const hold = this[HOLD] as Hold;
+  if (hold.state === 2) return hold.writeHead.apply(this, args);
+  // Keep the status and headers, but let the session's headers join them first.
+  this.statusCode = args[0] as number;
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === "string") this.statusMessage = a;
+    else if (typeof a === "object" && a !== null) adoptHeaders(this, a as RawHeaders);
+  }
+  return this;
+}
+
+function heldWrite(this: HeldResponse, ...args: unknown[]): unknown {
+  const hold = this[HOLD] as Hold;
+  if (hold.state === 2 || (hold.state === 0 && committedNow(this, hold)))
+    return hold.write.apply(this, args);
+  queueCall(this, hold, () => hold.write.apply(this, args));
+  return true;
+}
+
+function heldEnd(this: HeldResponse, ...args: unknown[]): unknown {
+  const hold = this[HOLD] as Hold;
+  if (hold.state === 2 || (hold.state === 0 && committedNow(this, hold)))
+    return hold.end.apply(this, args);
+  queueCall(this, hold, () => hold.end.apply(this, args));
+  return this;
+}
+
 /**
  * Holds the response until the session is committed: `writeHead`, `write` and `end` are
  * deferred until the store write has completed and the session's headers are set, so the
@@ -103,72 +198,18 @@ export function commitBeforeResponse(
   res: ServerResponse,
   session: RequestSession<never> | RequestSession<Record<string, unknown>>,
 ): void {
-  const writeHead = res.writeHead;
-  const write = res.write;
-  const end = res.end;
-  let state: "open" | "committing" | "done" = "open";
-  const queue: (() => void)[] = [];
-
-  const release = (h: SessionResponseHeaders): void => {
-    if (!res.headersSent) {
-      applyHeaders(
-        h,
-        (n) => {
-          const v = res.getHeader(n);
-          return v === undefined ? undefined : String(v);
-        },
-        (n, v) => res.setHeader(n, v),
-        (c) => res.appendHeader("set-cookie", c),
-      );
-    }
-    restore();
-    for (const f of queue) f();
+  const held = res as HeldResponse;
+  held[HOLD] = {
+    session,
+    writeHead: res.writeHead as Method,
+    write: res.write as Method,
+    end: res.end as Method,
+    state: 0,
+    queue: undefined,
   };
-  const finish = (): void => {
-    state = "committing";
-    // Most read-only requests write nothing: their response leaves at once.
-    const ready = session.commitSync();
-    if (ready !== undefined) {
-      release(ready);
-      return;
-    }
-    session.commit().then(release, (error: unknown) => {
-      restore();
-      queue.length = 0;
-      sendSessionError(res, error);
-    });
-  };
-  const restore = (): void => {
-    state = "done";
-    res.writeHead = writeHead;
-    res.write = write;
-    res.end = end;
-  };
-
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    if (state === "done")
-      return (writeHead as (...a: unknown[]) => ServerResponse).apply(res, args);
-    // Keep the status and headers, but let the session's headers join them first.
-    const [status, ...rest] = args;
-    const headers = rest.find((a) => typeof a === "object" && a !== null) as
-      | Record<string, string>
-      | undefined;
-    res.statusCode = status as number;
-    if (headers !== undefined) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    return res;
-  } as typeof res.writeHead;
-  res.write = function (this: ServerResponse, ...args: unknown[]) {
-    if (state === "done") return (write as (...a: unknown[]) => boolean).apply(res, args);
-    queue.push(() => (write as (...a: unknown[]) => boolean).apply(res, args));
-    if (state === "open") finish();
-    return true;
-  } as typeof res.write;
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    if (state === "done") return (end as (...a: unknown[]) => ServerResponse).apply(res, args);
-    queue.push(() => (end as (...a: unknown[]) => ServerResponse).apply(res, args));
-    if (state === "open") finish();
-    return res;
-  } as typeof res.end;
+  res.writeHead = heldWriteHead as typeof res.writeHead;
+  res.write = heldWrite as typeof res.write;
+  res.end = heldEnd as typeof res.end;
 }
 
 /** A Node request handler that receives the request's session as a third argument. */

@@ -313,7 +313,7 @@ export function withSessions<Data extends Record<string, unknown>, Args extends 
     if (csrfState !== undefined) response = withCsrfHeaders(response, request, csrfState);
     let h: SessionResponseHeaders;
     try {
-      h = await session.commit();
+      h = session.commitSync() ?? (await session.commit());
     } catch (error) {
       const answer = sessionErrorResponse(error);
       if (answer === undefined) throw error;
