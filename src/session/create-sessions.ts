@@ -117,23 +117,25 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
       } else {
         const key = storeKey(token);
         const record = await guarded(events, "get", () => o.store.get(key));
-        await adopt(state, token, key, record);
+        const pending = adopt(state, token, key, record);
+        if (pending !== undefined) await pending;
       }
     }
     return new RequestSession<Data>(o, events, state);
   }
 
-  async function adopt(
+  /** Takes a loaded record into the request's state: synchronous unless it must be deleted or validated. */
+  function adopt(
     state: LoadedState,
     token: string,
     key: string,
     record: SessionRecord | null,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     if (record === null) {
       events.emit({ type: "suspicious", reason: "unknown-token" });
       state.problem = "unknown-token";
       state.clearCookie = true;
-      return;
+      return undefined;
     }
     const now = o.now();
     // Enforced from the server's clock, whatever the store's own expiry did or did not do yet.
@@ -145,30 +147,42 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
           : undefined;
     if (reason !== undefined) {
       events.emit({ type: "expired", sessionId: record.id, userId: record.userId, reason });
-      await guarded(events, "delete", () => o.store.delete(key));
-      state.problem = "expired";
-      state.clearCookie = true;
-      return;
+      return end(state, key);
     }
-    if (o.schema !== undefined) {
-      const result = await o.schema["~standard"].validate(record.data);
-      if (result.issues !== undefined) {
-        events.emit({
-          type: "revoked",
-          sessionId: record.id,
-          userId: record.userId,
-          reason: "invalid-data",
-        });
-        await guarded(events, "delete", () => o.store.delete(key));
-        state.problem = "expired";
-        state.clearCookie = true;
-        return;
-      }
-      record = { ...record, data: result.value as Record<string, unknown> };
-    }
+    if (o.schema !== undefined) return validated(state, token, key, record, o.schema);
     state.token = token;
     state.key = key;
     state.record = record;
+    return undefined;
+  }
+
+  /** Deletes a session the request may no longer use, and clears its cookie. */
+  async function end(state: LoadedState, key: string): Promise<void> {
+    await guarded(events, "delete", () => o.store.delete(key));
+    state.problem = "expired";
+    state.clearCookie = true;
+  }
+
+  async function validated(
+    state: LoadedState,
+    token: string,
+    key: string,
+    record: SessionRecord,
+    schema: NonNullable<typeof o.schema>,
+  ): Promise<void> {
+    const result = await schema["~standard"].validate(record.data);
+    if (result.issues !== undefined) {
+      events.emit({
+        type: "revoked",
+        sessionId: record.id,
+        userId: record.userId,
+        reason: "invalid-data",
+      });
+      return end(state, key);
+    }
+    state.token = token;
+    state.key = key;
+    state.record = { ...record, data: result.value as Record<string, unknown> };
   }
 
   return {

@@ -96,7 +96,7 @@ export function sendSessionError(res: ServerResponse, error: unknown): void {
 
 type Method = (...a: unknown[]) => unknown;
 
-/** What {@link commitBeforeResponse} keeps on a response, under a symbol. */
+/** What {@link commitBeforeResponse} keeps for a response. */
 interface Hold {
   session: RequestSession<never> | RequestSession<Record<string, unknown>>;
   writeHead: Method;
@@ -107,8 +107,9 @@ interface Hold {
   queue: (() => void)[] | undefined;
 }
 
-const HOLD = Symbol("sessionjar.hold");
-type HeldResponse = ServerResponse & { [HOLD]?: Hold };
+// Kept beside the response rather than on it: a property added to an object whose prototype
+// was swapped (Express swaps it on every request) takes V8's slow path, several µs each.
+const holds = new WeakMap<ServerResponse, Hold>();
 
 function applySession(res: ServerResponse, h: SessionResponseHeaders): void {
   if (res.headersSent) return;
@@ -127,7 +128,7 @@ function applySession(res: ServerResponse, h: SessionResponseHeaders): void {
  * Commits at the first `write` or `end`. Most read-only requests write nothing: their session
  * headers are known at once (true), and the call goes straight through with nothing queued.
  */
-function committedNow(res: HeldResponse, hold: Hold): boolean {
+function committedNow(res: ServerResponse, hold: Hold): boolean {
   const ready = hold.session.commitSync();
   if (ready === undefined) return false;
   applySession(res, ready);
@@ -136,7 +137,7 @@ function committedNow(res: HeldResponse, hold: Hold): boolean {
 }
 
 /** Queues a call until the store write completes; the first one starts the commit. */
-function queueCall(res: HeldResponse, hold: Hold, call: () => void): void {
+function queueCall(res: ServerResponse, hold: Hold, call: () => void): void {
   if (hold.state === 1) {
     hold.queue?.push(call);
     return;
@@ -159,9 +160,9 @@ function queueCall(res: HeldResponse, hold: Hold, call: () => void): void {
 }
 
 // The replacements are shared by every response (no closures per request); each finds its
-// response's hold under the symbol, and once the commit is done it only calls through.
-function heldWriteHead(this: HeldResponse, ...args: unknown[]): unknown {
-  const hold = this[HOLD] as Hold;
+// response's hold, and once the commit is done it only calls through.
+function heldWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
+  const hold = holds.get(this) as Hold;
   if (hold.state === 2) return hold.writeHead.apply(this, args);
   // Keep the status and headers, but let the session's headers join them first.
   this.statusCode = args[0] as number;
@@ -173,16 +174,16 @@ function heldWriteHead(this: HeldResponse, ...args: unknown[]): unknown {
   return this;
 }
 
-function heldWrite(this: HeldResponse, ...args: unknown[]): unknown {
-  const hold = this[HOLD] as Hold;
+function heldWrite(this: ServerResponse, ...args: unknown[]): unknown {
+  const hold = holds.get(this) as Hold;
   if (hold.state === 2 || (hold.state === 0 && committedNow(this, hold)))
     return hold.write.apply(this, args);
   queueCall(this, hold, () => hold.write.apply(this, args));
   return true;
 }
 
-function heldEnd(this: HeldResponse, ...args: unknown[]): unknown {
-  const hold = this[HOLD] as Hold;
+function heldEnd(this: ServerResponse, ...args: unknown[]): unknown {
+  const hold = holds.get(this) as Hold;
   if (hold.state === 2 || (hold.state === 0 && committedNow(this, hold)))
     return hold.end.apply(this, args);
   queueCall(this, hold, () => hold.end.apply(this, args));
@@ -198,15 +199,16 @@ export function commitBeforeResponse(
   res: ServerResponse,
   session: RequestSession<never> | RequestSession<Record<string, unknown>>,
 ): void {
-  const held = res as HeldResponse;
-  held[HOLD] = {
+  if (holds.has(res))
+    throw new TypeError("this response already holds a session: load one session per request");
+  holds.set(res, {
     session,
     writeHead: res.writeHead as Method,
     write: res.write as Method,
     end: res.end as Method,
     state: 0,
     queue: undefined,
-  };
+  });
   res.writeHead = heldWriteHead as typeof res.writeHead;
   res.write = heldWrite as typeof res.write;
   res.end = heldEnd as typeof res.end;
