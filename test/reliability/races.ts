@@ -2,15 +2,12 @@
 // requests, revoke-all racing with sign-ins, the per-user cap under parallel sign-ins. The
 // counts grow with SESSIONJAR_SOAK=1 (`npm run soak`). Each test prints what it saw.
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { withSessions } from "../../src/adapters/node/index.js";
 import { createSessions, type Sessions } from "../../src/session/index.js";
 import { storeKey } from "../../src/session/tokens.js";
 import type { SessionStore } from "../../src/stores/index.js";
-import { closeServer, listen } from "../servers.js";
-import { handle } from "../sessions/app.js";
 import { Browser } from "../sessions/behaviour.js";
+import { startNode } from "../sessions/servers.js";
 import { SOAK } from "./soak.js";
 
 /** A store for one suite, and how to be rid of it. */
@@ -28,25 +25,6 @@ function cookieValues(setCookies: readonly string[], name: string): string[] {
     .map((c) => c.slice(name.length + 1, c.indexOf(";") === -1 ? undefined : c.indexOf(";")));
 }
 
-/** Serves the behavioural suite's app (test/sessions/app.ts) through the node adapter. */
-async function serve(
-  sessions: Sessions<Record<string, unknown>>,
-): Promise<{ origin: string; close(): Promise<void> }> {
-  const server = createServer(
-    withSessions(sessions, async (req, res, session) => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const out = await handle(
-        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams },
-        session,
-      );
-      res.writeHead(out.status, { "content-type": "application/json", ...(out.headers ?? {}) });
-      res.end(out.body === null ? "" : JSON.stringify(out.body));
-    }),
-  );
-  const origin = await listen(server);
-  return { origin, close: () => closeServer(server) };
-}
-
 export function testRaces(name: string, open: () => Promise<RaceStore>): void {
   describe(`races over real HTTP: ${name}`, () => {
     let rs: RaceStore;
@@ -58,8 +36,8 @@ export function testRaces(name: string, open: () => Promise<RaceStore>): void {
     before(async () => {
       rs = await open();
       sessions = createSessions({ store: rs.store, insecureLocalhost: true });
-      const plain = await serve(sessions);
-      const capped = await serve(
+      const plain = await startNode(sessions);
+      const capped = await startNode(
         createSessions({ store: rs.store, insecureLocalhost: true, maxSessionsPerUser: 3 }),
       );
       servers.push(plain, capped);

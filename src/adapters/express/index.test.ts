@@ -1,20 +1,5 @@
-import express from "express";
-import { running } from "../../../test/servers.js";
-import { handle } from "../../../test/sessions/app.js";
+// The behavioural suite over real HTTP, through this adapter (the server is in test/sessions/servers.ts).
 import { testAdapter } from "../../../test/sessions/behaviour.js";
-import { getSession, sessionErrorHandler, sessionMiddleware } from "./index.js";
+import { startExpress } from "../../../test/sessions/servers.js";
 
-testAdapter("express", async (sessions) => {
-  const app = express();
-  app.use(sessionMiddleware(sessions));
-  app.use(async (req, res) => {
-    const out = await handle(
-      { method: req.method, path: req.path, query: new URL(req.url, "http://x").searchParams },
-      getSession(req),
-    );
-    res.status(out.status).set({ "content-type": "application/json", ...(out.headers ?? {}) });
-    res.send(out.body === null ? "" : JSON.stringify(out.body));
-  });
-  app.use(sessionErrorHandler());
-  return running(app.listen(0, "127.0.0.1"));
-});
+testAdapter("express", startExpress);

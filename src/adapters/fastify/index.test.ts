@@ -1,23 +1,5 @@
-import fastify from "fastify";
-import { originOf } from "../../../test/servers.js";
-import { handle } from "../../../test/sessions/app.js";
+// The behavioural suite over real HTTP, through this adapter (the server is in test/sessions/servers.ts).
 import { testAdapter } from "../../../test/sessions/behaviour.js";
-import { fastifySessions, getSession } from "./index.js";
+import { startFastify } from "../../../test/sessions/servers.js";
 
-testAdapter("fastify", async (sessions) => {
-  const app = fastify();
-  await app.register(fastifySessions, { sessions });
-  app.all("*", async (request, reply) => {
-    const url = new URL(request.url, "http://x");
-    const out = await handle(
-      { method: request.method, path: url.pathname, query: url.searchParams },
-      getSession(request),
-    );
-    return reply
-      .code(out.status)
-      .headers({ "content-type": "application/json", ...(out.headers ?? {}) })
-      .send(out.body === null ? "" : JSON.stringify(out.body));
-  });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  return { origin: originOf(app.server), close: () => app.close() };
-});
+testAdapter("fastify", startFastify);

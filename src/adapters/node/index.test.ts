@@ -1,28 +1,14 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { describe, it } from "node:test";
-import { closeServer, listen, running } from "../../../test/servers.js";
-import { handle } from "../../../test/sessions/app.js";
+import { closeServer, listen } from "../../../test/servers.js";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
+import { startNode } from "../../../test/sessions/servers.js";
 import { createSessions } from "../../session/index.js";
 import { memoryStore } from "../../stores/index.js";
 import { commitBeforeResponse, nodeSessionRequest, withSessions } from "./index.js";
 
-testAdapter("node http", async (sessions) => {
-  const server = createServer(
-    withSessions(sessions, async (req, res, session) => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const out = await handle(
-        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams },
-        session,
-      );
-      res.writeHead(out.status, { "content-type": "application/json", ...(out.headers ?? {}) });
-      res.end(out.body === null ? "" : JSON.stringify(out.body));
-    }),
-  );
-  await listen(server);
-  return running(server);
-});
+testAdapter("node http", startNode);
 
 describe("the response hold", () => {
   const sessions = createSessions({ store: memoryStore(), insecureLocalhost: true });

@@ -1,25 +1,5 @@
-import { createServer } from "node:http";
-import { bridge, listen, running } from "../../../test/servers.js";
-import { handle } from "../../../test/sessions/app.js";
+// The behavioural suite over real HTTP, through this adapter (the server is in test/sessions/servers.ts).
 import { testAdapter } from "../../../test/sessions/behaviour.js";
-import { withSessions } from "./index.js";
+import { startWeb } from "../../../test/sessions/servers.js";
 
-testAdapter("web (Request/Response)", async (sessions) => {
-  const server = createServer(
-    bridge(
-      withSessions(sessions, async (request, session) => {
-        const url = new URL(request.url);
-        const out = await handle(
-          { method: request.method, path: url.pathname, query: url.searchParams },
-          session,
-        );
-        return new Response(out.body === null ? null : JSON.stringify(out.body), {
-          status: out.status,
-          headers: { "content-type": "application/json", ...(out.headers ?? {}) },
-        });
-      }),
-    ),
-  );
-  await listen(server);
-  return running(server);
-});
+testAdapter("web (Request/Response)", startWeb);

@@ -1,0 +1,116 @@
+// The behavioural suite's app (app.ts) served through each adapter, over real HTTP on a port of
+// its own. The adapters' tests, the races and the hostile-input suites all start servers here.
+import { createServer } from "node:http";
+import { serve } from "@hono/node-server";
+import express from "express";
+import fastify from "fastify";
+import { Hono } from "hono";
+import * as expressAdapter from "../../src/adapters/express/index.js";
+import * as fastifyAdapter from "../../src/adapters/fastify/index.js";
+import * as honoAdapter from "../../src/adapters/hono/index.js";
+import * as nodeAdapter from "../../src/adapters/node/index.js";
+import * as webAdapter from "../../src/adapters/web/index.js";
+import { bridge, listen, originOf, running } from "../servers.js";
+import { type AppResponse, handle } from "./app.js";
+import type { StartServer } from "./behaviour.js";
+
+const body = (out: AppResponse): string => (out.body === null ? "" : JSON.stringify(out.body));
+const headers = (out: AppResponse): Record<string, string> => ({
+  "content-type": "application/json",
+  ...(out.headers ?? {}),
+});
+
+export const startNode: StartServer = async (sessions) => {
+  const server = createServer(
+    nodeAdapter.withSessions(sessions, async (req, res, session) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      const out = await handle(
+        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams },
+        session,
+      );
+      res.writeHead(out.status, headers(out));
+      res.end(body(out));
+    }),
+  );
+  await listen(server);
+  return running(server);
+};
+
+export const startExpress: StartServer = async (sessions) => {
+  const app = express();
+  app.use(expressAdapter.sessionMiddleware(sessions));
+  app.use(async (req, res) => {
+    const out = await handle(
+      { method: req.method, path: req.path, query: new URL(req.url, "http://x").searchParams },
+      expressAdapter.getSession(req),
+    );
+    res.status(out.status).set(headers(out));
+    res.send(body(out));
+  });
+  app.use(expressAdapter.sessionErrorHandler());
+  return running(app.listen(0, "127.0.0.1"));
+};
+
+export const startFastify: StartServer = async (sessions) => {
+  const app = fastify();
+  await app.register(fastifyAdapter.fastifySessions, { sessions });
+  app.all("*", async (request, reply) => {
+    const url = new URL(request.url, "http://x");
+    const out = await handle(
+      { method: request.method, path: url.pathname, query: url.searchParams },
+      fastifyAdapter.getSession(request),
+    );
+    return reply.code(out.status).headers(headers(out)).send(body(out));
+  });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  return { origin: originOf(app.server), close: () => app.close() };
+};
+
+export const startHono: StartServer = async (manager) => {
+  const app = new Hono<honoAdapter.SessionEnv>();
+  app.use(honoAdapter.sessions(manager));
+  app.all("*", async (c) => {
+    const url = new URL(c.req.url);
+    const out = await handle(
+      { method: c.req.method, path: url.pathname, query: url.searchParams },
+      c.get("session"),
+    );
+    return new Response(out.body === null ? null : body(out), {
+      status: out.status,
+      headers: headers(out),
+    });
+  });
+  app.onError(
+    (err, c) => honoAdapter.sessionErrorResponse(err) ?? c.text("Internal Server Error", 500),
+  );
+  return running(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }));
+};
+
+export const startWeb: StartServer = async (sessions) => {
+  const server = createServer(
+    bridge(
+      webAdapter.withSessions(sessions, async (request, session) => {
+        const url = new URL(request.url);
+        const out = await handle(
+          { method: request.method, path: url.pathname, query: url.searchParams },
+          session,
+        );
+        return new Response(out.body === null ? null : body(out), {
+          status: out.status,
+          headers: headers(out),
+        });
+      }),
+    ),
+  );
+  await listen(server);
+  return running(server);
+};
+
+/** Every adapter, by the name its suites print. */
+export const ADAPTERS: Readonly<Record<string, StartServer>> = {
+  "node http": startNode,
+  express: startExpress,
+  fastify: startFastify,
+  hono: startHono,
+  "web (Request/Response)": startWeb,
+};
