@@ -1,7 +1,7 @@
 // The behavioural suite's app (app.ts) served through each adapter, over real HTTP on a port of
 // its own. The adapters' tests, the races and the hostile-input suites all start servers here.
 import { createServer } from "node:http";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import express from "express";
 import fastify from "fastify";
 import { Hono } from "hono";
@@ -32,6 +32,7 @@ export const startNode: StartServer = async (sessions) => {
       res.end(body(out));
     }),
   );
+  server.on("clientError", nodeAdapter.answerClientError);
   await listen(server);
   return running(server);
 };
@@ -48,11 +49,13 @@ export const startExpress: StartServer = async (sessions) => {
     res.send(body(out));
   });
   app.use(expressAdapter.sessionErrorHandler());
-  return running(app.listen(0, "127.0.0.1"));
+  const server = app.listen(0, "127.0.0.1");
+  server.on("clientError", nodeAdapter.answerClientError);
+  return running(server);
 };
 
 export const startFastify: StartServer = async (sessions) => {
-  const app = fastify();
+  const app = fastify({ clientErrorHandler: nodeAdapter.answerClientError });
   await app.register(fastifyAdapter.fastifySessions, { sessions });
   app.all("*", async (request, reply) => {
     const url = new URL(request.url, "http://x");
@@ -83,7 +86,12 @@ export const startHono: StartServer = async (manager) => {
   app.onError(
     (err, c) => honoAdapter.sessionErrorResponse(err) ?? c.text("Internal Server Error", 500),
   );
-  return running(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }));
+  const server = createServer(
+    getRequestListener(app.fetch, { errorHandler: honoAdapter.requestErrorResponse }),
+  );
+  server.on("clientError", nodeAdapter.answerClientError);
+  await listen(server);
+  return running(server);
 };
 
 export const startWeb: StartServer = async (sessions) => {
@@ -102,6 +110,7 @@ export const startWeb: StartServer = async (sessions) => {
       }),
     ),
   );
+  server.on("clientError", nodeAdapter.answerClientError);
   await listen(server);
   return running(server);
 };

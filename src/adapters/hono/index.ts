@@ -54,6 +54,7 @@ import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
   corsWebRequest,
   guardWebRequest,
+  requestErrorResponse,
   sessionErrorResponse,
   webSessionRequest,
   withCorsHeaders,
@@ -61,7 +62,7 @@ import {
   withSessionHeaders,
 } from "../web/index.js";
 
-export { sessionErrorResponse };
+export { requestErrorResponse, sessionErrorResponse };
 
 /**
  * The Hono environment the middleware provides: `c.get("session")`. Combine it with your own,

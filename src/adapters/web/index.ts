@@ -80,6 +80,27 @@ export function sessionErrorResponse(error: unknown): Response | undefined {
 }
 
 /**
+ * The 400 JSON answer `bad_request` for a request that Node's parser accepted but that cannot
+ * become a Web `Request` (an invalid Host, a backslash in the path). For the server glue, e.g.
+ * `getRequestListener(app.fetch, { errorHandler: requestErrorResponse })` of @hono/node-server,
+ * whose own answer is an empty 400.
+ */
+export function requestErrorResponse(_error: unknown): Response {
+  return new Response(
+    JSON.stringify({
+      error: { code: "bad_request", message: "the request's URL or Host header is not valid" },
+    }),
+    {
+      status: 400,
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "cache-control": "no-store",
+      },
+    },
+  );
+}
+
+/**
  * A copy of `response` with the session's headers added: `Set-Cookie` lines appended, and
  * `Cache-Control` / `Vary` merged with the response's own. The response itself is returned
  * when there is nothing to add, or when its status (1xx) cannot be constructed anew.
