@@ -16,8 +16,13 @@ const DIR_TAG = "sessionjar-redis-cluster-";
 
 /** A running cluster: its master ports, and how to stop it. */
 export interface RedisCluster {
+  /** The ports of the masters it started with. */
   readonly ports: readonly number[];
+  /** Every node's port, masters first, then their replicas. */
+  readonly allPorts: readonly number[];
   readonly dir: string;
+  /** Kills one node with SIGKILL, as a crash would (no shutdown, nothing saved). */
+  kill(port: number): Promise<void>;
   /** Shuts every instance down and removes the directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -28,6 +33,10 @@ export interface StartRedisClusterOptions {
   basePort?: number;
   /** How many masters (default 3, the fewest Redis Cluster accepts). */
   masters?: number;
+  /** Replicas per master (default 0); with them, a master that dies fails over. */
+  replicas?: number;
+  /** `cluster-node-timeout` in ms (default 5000): how soon a dead master fails over. */
+  nodeTimeoutMs?: number;
 }
 
 async function cli(port: number, args: string[], timeoutMs = 3_000): Promise<string> {
@@ -105,7 +114,7 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
 }
 
 /**
- * Starts a Redis Cluster of `masters` masters and no replicas on 127.0.0.1, waits until every
+ * Starts a Redis Cluster of `masters` masters (and `replicas` replicas of each) on 127.0.0.1, waits until every
  * node reports `cluster_state:ok`, and returns it. Throws with a clear message when it cannot
  * (no redis-server on PATH, no free ports, the cluster does not form).
  */
@@ -113,6 +122,7 @@ export async function startRedisCluster(
   options: StartRedisClusterOptions = {},
 ): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
+  const nodes = masters * (1 + (options.replicas ?? 0));
   try {
     await run("redis-server", ["--version"]);
     await run("redis-cli", ["--version"]);
@@ -126,7 +136,7 @@ export async function startRedisCluster(
   let ports: number[] | undefined;
   for (let block = 0; block < 20 && ports === undefined; block++) {
     const base = (options.basePort ?? 17311) + block * 10;
-    const candidate = Array.from({ length: masters }, (_, i) => base + i);
+    const candidate = Array.from({ length: nodes }, (_, i) => base + i);
     const states = await Promise.all(candidate.map(reclaim));
     if (states.every((s) => s === "free")) ports = candidate;
   }
@@ -136,9 +146,19 @@ export async function startRedisCluster(
 
   const dir = await mkdtemp(join(tmpdir(), `${DIR_TAG}${process.pid}-`));
   let stopped = false;
+  const all = ports;
+  let masterPorts = all.slice(0, masters);
   const cluster: RedisCluster = {
-    ports,
+    get ports() {
+      return masterPorts;
+    },
+    allPorts: all,
     dir,
+    async kill(port) {
+      const pid = Number((await readFile(join(dir, `redis-${port}.pid`), "utf8")).trim());
+      process.kill(pid, "SIGKILL");
+      for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -154,7 +174,7 @@ export async function startRedisCluster(
         "--bind", "127.0.0.1",
         "--cluster-enabled", "yes",
         "--cluster-config-file", join(dir, `nodes-${port}.conf`),
-        "--cluster-node-timeout", "5000",
+        "--cluster-node-timeout", String(options.nodeTimeoutMs ?? 5000),
         "--save", "",
         "--appendonly", "no",
         "--daemonize", "yes",
@@ -175,7 +195,7 @@ export async function startRedisCluster(
         "create",
         ...ports.map((p) => `127.0.0.1:${p}`),
         "--cluster-replicas",
-        "0",
+        String(options.replicas ?? 0),
         "--cluster-yes",
       ],
       { timeout: 30_000 },
@@ -185,6 +205,19 @@ export async function startRedisCluster(
         const info = await cli(port, ["cluster", "info"]);
         return info.includes("cluster_state:ok") && info.includes("cluster_slots_ok:16384");
       });
+    }
+    // redis-cli chose which nodes are masters: read it back.
+    masterPorts = (await cli(all[0] as number, ["cluster", "nodes"]))
+      .split("\n")
+      .filter((line) => (line.split(" ")[2] ?? "").split(",").includes("master"))
+      .map((line) => Number(/:(\d+)@/.exec(line)?.[1]))
+      .filter((port) => all.includes(port))
+      .sort((a, b) => a - b);
+    // A replica that has not synced yet cannot take over: wait until each one has.
+    for (const port of all.filter((p) => !masterPorts.includes(p))) {
+      await waitFor(`the replica on port ${port} to sync`, 20_000, async () =>
+        (await cli(port, ["info", "replication"])).includes("master_link_status:up"),
+      );
     }
     return cluster;
   } catch (e) {
