@@ -40,7 +40,6 @@ export {
   type JwtKey,
   type VerifyResult,
 } from "./jwt.js";
-export { TokenError, type TokenErrorCode } from "./jwt-errors.js";
 export { MAX_COOKIE_BYTES, type TransportKey } from "./keys.js";
 export {
   newSessionId,
