@@ -24,6 +24,7 @@ export function errorAnswer(error: unknown): ErrorAnswer | undefined {
     "cache-control": "no-store",
   };
   if (error.status === 503) headers["retry-after"] = "5";
+  if (error.wwwAuthenticate !== undefined) headers["www-authenticate"] = error.wwwAuthenticate;
   return { status: error.status, body, headers };
 }
 
@@ -40,6 +41,7 @@ export function applyHeaders(
   appendSetCookie: (value: string) => void,
 ): void {
   for (const c of h.setCookie) appendSetCookie(c);
+  if (h.headers !== undefined) for (const [n, v] of Object.entries(h.headers)) set(n, v);
   if (h.cacheControl !== undefined) {
     const existing = get("cache-control");
     // An explicit no-store from the handler already covers everything; otherwise add ours.

@@ -129,7 +129,15 @@ export type VerifyResult =
       /** The `kid` of the key that verified the token, or null for a one-key ring without one. */
       readonly kid: string | null;
     }
-  | { readonly ok: false; readonly reason: JwtFailure };
+  | {
+      readonly ok: false;
+      readonly reason: JwtFailure;
+      /**
+       * With `expired` only: the claims of the token, whose signature, `iss`, `aud` and `typ`
+       * did verify (jose checks them before the times), to say whose token expired.
+       */
+      readonly claims?: JwtClaims;
+    };
 
 /** A JWT codec: signs and verifies compact JWS tokens with pinned keys and checked claims. */
 export interface JwtCodec {
@@ -540,6 +548,8 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
       return { ok: true, claims: payload, kid: usedKid };
     } catch (err) {
       if (err instanceof TransportError) throw err;
+      if (err instanceof errors.JWTExpired)
+        return { ok: false, reason: "expired", claims: err.payload };
       return fail(failureOf(err));
     }
   };
@@ -549,7 +559,6 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
 
 function failureOf(err: unknown): JwtFailure {
   if (err instanceof errors.JWSSignatureVerificationFailed) return "bad-signature";
-  if (err instanceof errors.JWTExpired) return "expired";
   if (err instanceof errors.JWTClaimValidationFailed) {
     return err.claim === "nbf" ? "not-yet-valid" : "claims";
   }
