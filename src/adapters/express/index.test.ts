@@ -6,7 +6,7 @@ import { getSession, sessionErrorHandler, sessionMiddleware } from "./index.js";
 
 testAdapter("express", async (sessions) => {
   const app = express();
-  app.use(sessionMiddleware(sessions));
+  app.use(sessionMiddleware(sessions, { csrf: false }));
   app.use(async (req, res) => {
     const out = await handle(
       { method: req.method, path: req.path, query: new URL(req.url, "http://x").searchParams },

@@ -7,7 +7,7 @@ import { type SessionEnv, sessionErrorResponse, sessions } from "./index.js";
 
 testAdapter("hono", async (manager) => {
   const app = new Hono<SessionEnv>();
-  app.use(sessions(manager));
+  app.use(sessions(manager, { csrf: false }));
   app.all("*", async (c) => {
     const url = new URL(c.req.url);
     const out = await handle(
