@@ -64,7 +64,7 @@ async function sessionjar(config: ServerConfig): Promise<Running> {
     insecureLocalhost: true,
   });
   const app = fastify();
-  await app.register(fastifySessions, { sessions });
+  await app.register(fastifySessions, { sessions, csrf: false });
   app.get("/me", async (request, reply) => {
     const user = getSession(request).userId;
     if (user === null) return reply.code(401).send({ error: "sign in" });

@@ -105,16 +105,20 @@ async function withSessionjar(store: SessionStore, release: () => Promise<void>)
   // insecureLocalhost: the benchmark speaks plain HTTP to 127.0.0.1.
   const sessions = createSessions({ store, insecureLocalhost: true });
   const server = createServer(
-    withSessions(sessions, async (req, res, session) => {
-      if (req.method === "GET" && req.url === "/me") {
-        const user = session.userId;
-        if (user === null) res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
-        else res.writeHead(200, JSON_TYPE).end(JSON.stringify({ user }));
-      } else if (req.method === "POST" && req.url === "/login") {
-        await session.signIn(USER_ID);
-        res.writeHead(204).end();
-      } else notFound(res);
-    }),
+    withSessions(
+      sessions,
+      async (req, res, session) => {
+        if (req.method === "GET" && req.url === "/me") {
+          const user = session.userId;
+          if (user === null) res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
+          else res.writeHead(200, JSON_TYPE).end(JSON.stringify({ user }));
+        } else if (req.method === "POST" && req.url === "/login") {
+          await session.signIn(USER_ID);
+          res.writeHead(204).end();
+        } else notFound(res);
+      },
+      { csrf: false },
+    ),
   );
   const port = await listen(server);
   return {

@@ -1,6 +1,8 @@
 // What every adapter shares: turning session errors into HTTP answers, and session headers into
 // response headers. Adapters only translate; the logic stays here and in sessionjar/session.
+import type { Csrf } from "../csrf/create-csrf.js";
 import type { SessionjarError } from "../errors.js";
+import type { Sessions } from "../session/create-sessions.js";
 import { SessionError } from "../session/errors.js";
 import type { SessionResponseHeaders } from "../session/request-session.js";
 
@@ -24,6 +26,7 @@ export function errorAnswer(error: unknown): ErrorAnswer | undefined {
     "cache-control": "no-store",
   };
   if (error.status === 503) headers["retry-after"] = "5";
+  if (error.wwwAuthenticate !== undefined) headers["www-authenticate"] = error.wwwAuthenticate;
   return { status: error.status, body, headers };
 }
 
@@ -40,6 +43,7 @@ export function applyHeaders(
   appendSetCookie: (value: string) => void,
 ): void {
   for (const c of h.setCookie) appendSetCookie(c);
+  if (h.headers !== undefined) for (const [n, v] of Object.entries(h.headers)) set(n, v);
   if (h.cacheControl !== undefined) {
     const existing = get("cache-control");
     // An explicit no-store from the handler already covers everything; otherwise add ours.
@@ -62,4 +66,34 @@ export function applyHeaders(
       set("vary", `${existing}, ${h.vary}`);
     }
   }
+}
+
+/**
+ * The CSRF guard an adapter runs, checked when the adapter is made. A cookie is an ambient
+ * credential (browsers attach it to requests other sites make), so a cookie transport without
+ * the guard is refused with `ERR_SESSION_CSRF_REQUIRED`, unless the application says
+ * `csrf: false` (unsafe requests are guarded some other way). A bearer token is sent only by
+ * code: a guard there would refuse API clients, so it is refused too.
+ */
+export function csrfFor(
+  sessions: Pick<Sessions<never>, "capabilities">,
+  csrf: Csrf | false | undefined,
+  where: string,
+): Csrf | undefined {
+  const { ambient, name } = sessions.capabilities;
+  if (ambient && csrf === undefined) {
+    throw new SessionError(
+      "ERR_SESSION_CSRF_REQUIRED",
+      500,
+      `the ${name} transport is a cookie, which browsers attach to requests made by other sites: give ${where} { csrf: createCsrf(…) } so that unsafe requests are checked, or { csrf: false } to say they are guarded some other way`,
+    );
+  }
+  if (!ambient && csrf !== undefined && csrf !== false) {
+    throw new SessionError(
+      "ERR_SESSION_OPTIONS_INVALID",
+      500,
+      `the ${name} transport is not ambient (only code sends a bearer token), so it needs no CSRF guard, which would refuse API clients: leave csrf out of ${where}`,
+    );
+  }
+  return csrf === false ? undefined : csrf;
 }

@@ -1,6 +1,12 @@
 import { parseCookie, serializeSetCookie } from "../cookie/index.js";
 import { Emitter } from "../lib/emitter.js";
 import type { SessionRecord } from "../stores/types.js";
+import { readBearerToken } from "../transports/bearer.js";
+import {
+  OPAQUE_COOKIE_CAPABILITIES,
+  type TransportCapabilities,
+} from "../transports/capabilities.js";
+import { bearerError, OpaqueBearerSession } from "./bearer-session.js";
 import { SessionError } from "./errors.js";
 import type { RevokeReason, SessionEvent } from "./events.js";
 import { resolveOptions, type SessionsOptions } from "./options.js";
@@ -11,6 +17,7 @@ import {
   type SessionInfo,
   toInfo,
 } from "./request-session.js";
+import { statelessSessions } from "./stateless-sessions.js";
 import { isWellFormedToken, storeKey } from "./tokens.js";
 
 /** The little an adapter tells the session layer about a request. */
@@ -26,15 +33,26 @@ export interface Sessions<Data extends Record<string, unknown>> {
   /** The cookie name in use. */
   readonly cookieName: string;
   /**
+   * What the transport can do: where state lives, how fast revocation is, whether the
+   * credential is ambient (a cookie: unsafe requests then need the CSRF guard).
+   */
+  readonly capabilities: TransportCapabilities;
+  /**
    * Finds the request's session: at most one store read, none for a missing or malformed
    * cookie. Throws a 503 {@link SessionError} when the request carries a session cookie and
    * the store is down (fail closed; nothing is changed, the cookie is kept).
    */
   load(request: SessionRequest): Promise<RequestSession<Data>>;
-  /** A user's live sessions, oldest first (admin views). */
+  /**
+   * A user's live sessions, oldest first (admin views). Stateless transports keep no such list:
+   * a 501 {@link SessionError} `ERR_SESSION_UNSUPPORTED`.
+   */
   list(userId: string): Promise<SessionInfo[]>;
-  /** Ends every session of a user (admin forced sign-out, password change). Returns how many. */
-  revokeUser(userId: string, reason?: RevokeReason): Promise<number>;
+  /**
+   * Ends every session of a user (admin forced sign-out, password change). Returns how many, or
+   * null for a stateless transport, which sets the user's not-before time and cannot count.
+   */
+  revokeUser(userId: string, reason?: RevokeReason): Promise<number | null>;
   /** Subscribes to events; returns a function that unsubscribes. */
   on: Emitter<SessionEvent>["on"];
 }
@@ -79,6 +97,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
     );
   }
   const events = new Emitter<SessionEvent>();
+  const transport = options.transport;
 
   const isSecure = (req: SessionRequest): boolean => {
     if (req.encrypted) return true;
@@ -92,6 +111,11 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
     return o.insecureLocalhost && LOCALHOST.test(req.header("host") ?? "");
   };
 
+  if (transport?.stateless !== undefined) {
+    return statelessSessions(o, events, transport, transport.stateless, isSecure);
+  }
+  const bearer = transport?.carrier === "bearer";
+
   async function load(req: SessionRequest): Promise<RequestSession<Data>> {
     const state: LoadedState = {
       token: undefined,
@@ -102,6 +126,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
       secure: isSecure(req),
       userAgent: req.header("user-agent")?.slice(0, 512) ?? null,
     };
+    if (bearer) return loadBearer(req, state);
     const header = req.header("cookie");
     const values = header === undefined ? [] : parseCookie(header).getAll(o.cookieName);
     if (values.length > 1) {
@@ -122,6 +147,27 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
       }
     }
     return new RequestSession<Data>(o, events, state);
+  }
+
+  async function loadBearer(
+    req: SessionRequest,
+    state: LoadedState,
+  ): Promise<RequestSession<Data>> {
+    const header = readBearerToken(req.header("authorization"));
+    if (!header.ok) {
+      if (header.reason === "missing") return new OpaqueBearerSession<Data>(o, events, state);
+      throw bearerError(header.reason);
+    }
+    if (!isWellFormedToken(header.token)) {
+      events.emit({ type: "suspicious", reason: "malformed-token" });
+      throw bearerError("malformed");
+    }
+    const key = storeKey(header.token);
+    const record = await guarded(events, "get", () => o.store.get(key));
+    await adopt(state, header.token, key, record);
+    if (state.problem !== undefined)
+      throw bearerError(state.problem === "expired" ? "expired" : "unknown");
+    return new OpaqueBearerSession<Data>(o, events, state);
   }
 
   /** Takes a loaded record into the request's state: synchronous unless it must be deleted or validated. */
@@ -187,6 +233,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
 
   return {
     cookieName: o.cookieName,
+    capabilities: transport?.capabilities ?? OPAQUE_COOKIE_CAPABILITIES,
     load,
     async list(userId) {
       const all = await guarded(events, "listByUser", () => o.store.listByUser(userId));

@@ -27,9 +27,16 @@ export type SessionEvent =
        * `unknown-token`: a well-formed token that no live session has (never issued, or
        * revoked or expired on the server). `duplicate-cookie`: the request carried the session
        * cookie's name more than once (cookie tossing). `malformed-token`: a value that is not a
-       * token at all.
+       * token at all. Stateless transports: `tampered-token`, a value of the format that is not
+       * authentic (changed, another key, another algorithm); `revoked-token`, an authentic value
+       * on the denylist or issued before its user's not-before time (a replay).
        */
-      reason: "unknown-token" | "duplicate-cookie" | "malformed-token";
+      reason:
+        | "unknown-token"
+        | "duplicate-cookie"
+        | "malformed-token"
+        | "tampered-token"
+        | "revoked-token";
     };
 
 export type SessionEventType = SessionEvent["type"];

@@ -2,11 +2,22 @@ import type { SameSite } from "../cookie/index.js";
 import type { StandardSchemaV1 } from "../lib/standard-schema.js";
 import type { SessionStore } from "../stores/types.js";
 import { SessionError } from "./errors.js";
+import type { SessionTransport } from "./transport.js";
 
 /** Options of `createSessions`. Every default is the safe one; each is explained in docs/sessions.md. */
 export interface SessionsOptions<Data> {
-  /** Where sessions live: `memoryStore()`, `redisStore(…)`, `postgresStore(…)`, `sqliteStore(…)`. */
-  store: SessionStore;
+  /**
+   * Where sessions live: `memoryStore()`, `redisStore(…)`, `postgresStore(…)`, `sqliteStore(…)`.
+   * Required but with a stateless transport (signed, encrypted or JWT cookie, bearer JWT).
+   */
+  store?: SessionStore;
+  /**
+   * How the credential travels and where the session lives, from `sessionjar/transports`:
+   * `opaqueCookie()` (the default), `signedCookie(…)`, `encryptedCookie(…)`, `jwtCookie(…)`,
+   * `bearerJwt(…)`, `opaqueBearer()`. Handlers are the same whichever it is. Cookie transports
+   * need the CSRF guard in the adapter (see docs/transports.md).
+   */
+  transport?: SessionTransport;
   cookie?: {
     /**
      * Default `__Host-session`: the prefix makes browsers refuse the cookie unless it is Secure,
@@ -56,6 +67,18 @@ export interface SessionsOptions<Data> {
   now?: () => number;
 }
 
+// Stateless transports never reach the store; this says so should one ever try.
+const NO_STORE: SessionStore = new Proxy({} as SessionStore, {
+  get: (_target, name) => () =>
+    Promise.reject(
+      new SessionError(
+        "ERR_SESSION_UNSUPPORTED",
+        501,
+        `a stateless transport has no store (${String(name)})`,
+      ),
+    ),
+});
+
 export interface ResolvedOptions<Data> {
   store: SessionStore;
   cookieName: string;
@@ -86,9 +109,16 @@ function seconds(name: string, value: number | undefined, fallback: number): num
 }
 
 export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<Data> {
-  if (o === null || typeof o !== "object" || o.store === undefined) {
+  if (o === null || typeof o !== "object") invalid("createSessions needs options: { store }");
+  const stateless = o.transport?.stateless !== undefined;
+  if (!stateless && o.store === undefined) {
     invalid(
       "createSessions needs a store: pass { store: memoryStore() } or a Redis / PostgreSQL store",
+    );
+  }
+  if (stateless && o.maxSessionsPerUser !== undefined) {
+    invalid(
+      "maxSessionsPerUser needs a store that knows a user's sessions; stateless transports keep none",
     );
   }
   const cookieName = o.cookie?.name ?? "__Host-session";
@@ -110,7 +140,7 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
   if (max !== undefined && !(Number.isSafeInteger(max) && max >= 1))
     invalid("maxSessionsPerUser must be a whole number of at least 1");
   return {
-    store: o.store,
+    store: o.store ?? NO_STORE,
     cookieName,
     sameSite,
     domain: o.cookie?.domain,

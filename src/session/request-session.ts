@@ -1,6 +1,6 @@
-import { serializeSetCookie } from "../cookie/index.js";
 import type { Emitter } from "../lib/emitter.js";
 import { type SessionPatch, type SessionRecord, StoreError } from "../stores/types.js";
+import { insecureTransport, sessionCookie } from "./cookie-header.js";
 import { SessionError } from "./errors.js";
 import type { RevokeReason, SessionEvent } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
@@ -27,8 +27,10 @@ export interface SessionResponseHeaders {
   readonly setCookie: readonly string[];
   /** `no-store` when a cookie is set; `private` when the session was read; else undefined. */
   readonly cacheControl: string | undefined;
-  /** `Cookie` when the response depends on the session cookie. */
+  /** `Cookie` when the response depends on the session cookie (`Authorization` for bearer transports). */
   readonly vary: string | undefined;
+  /** Other headers to set: a bearer transport's `Set-Auth-Token`. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The state a request starts from, found by the manager's `load`. */
@@ -39,7 +41,14 @@ export interface LoadedState {
   /** The request carried a session cookie that must be cleared (unknown, expired, duplicated). */
   clearCookie: boolean;
   /** Why the request has no session although it carried a cookie, for 401 bodies. */
-  problem: "duplicate-cookie" | "unknown-token" | "malformed-token" | "expired" | undefined;
+  problem:
+    | "duplicate-cookie"
+    | "unknown-token"
+    | "malformed-token"
+    | "expired"
+    | "tampered-token"
+    | "revoked"
+    | undefined;
   secure: boolean;
   userAgent: string | null;
 }
@@ -307,8 +316,11 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     return all.map((s) => toInfo(s.record, s.key === this.#key));
   }
 
-  /** Ends every other session of this user ("sign out other devices"). Returns how many. */
-  async revokeOthers(): Promise<number> {
+  /**
+   * Ends every other session of this user ("sign out other devices"). Returns how many, or null
+   * for a stateless transport, which cannot count them.
+   */
+  async revokeOthers(): Promise<number | null> {
     const record = this.#requireUser("revoke other sessions");
     const key = this.#key as string;
     const removed = await guarded(this.#events, "deleteByUser", () =>
@@ -318,8 +330,11 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     return removed.length;
   }
 
-  /** Ends every session of this user, this one included ("log out all devices"). */
-  async revokeAll(): Promise<number> {
+  /**
+   * Ends every session of this user, this one included ("log out all devices"). Returns how
+   * many, or null for a stateless transport, which cannot count them.
+   */
+  async revokeAll(): Promise<number | null> {
     const record = this.#requireUser("revoke all sessions");
     const removed = await guarded(this.#events, "deleteByUser", () =>
       this.#o.store.deleteByUser(record.userId as string),
@@ -456,24 +471,11 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   }
 
   #cookie(value: string, record: SessionRecord | undefined): string {
-    const now = this.#o.now();
-    const maxAge =
-      record === undefined
-        ? 0
-        : Math.max(
-            1,
-            Math.ceil((Math.min(record.idleExpiresAt, record.absoluteExpiresAt) - now) / 1000),
-          );
-    return serializeSetCookie({
-      name: this.#o.cookieName,
+    return sessionCookie(
+      this.#o,
       value,
-      path: this.#o.path,
-      ...(this.#o.domain === undefined ? {} : { domain: this.#o.domain }),
-      secure: true,
-      httpOnly: true,
-      sameSite: this.#o.sameSite,
-      maxAge,
-    });
+      record === undefined ? undefined : Math.min(record.idleExpiresAt, record.absoluteExpiresAt),
+    );
   }
 
   #currentData(): Record<string, unknown> {
@@ -550,13 +552,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   }
 
   #assertSecure(): void {
-    if (!this.#secure) {
-      throw new SessionError(
-        "ERR_SESSION_INSECURE_TRANSPORT",
-        400,
-        "this request came over plain http://, where browsers refuse to store a Secure session cookie: serve the app over HTTPS, set trustProxy: true behind a proxy that terminates TLS, or set insecureLocalhost: true for http://localhost during development",
-      );
-    }
+    if (!this.#secure) throw insecureTransport();
   }
 }
 

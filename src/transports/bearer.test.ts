@@ -10,8 +10,8 @@ import {
   bearerStatus,
   readBearerToken,
 } from "./bearer.js";
+import { TransportError } from "./errors.js";
 import { createJwtCodec, JWT_TYP_ACCESS_TOKEN } from "./jwt.js";
-import { TokenError } from "./jwt-errors.js";
 import { memoryRevocationStore } from "./revocation.js";
 
 describe("readBearerToken (RFC 6750 2.1)", () => {
@@ -135,7 +135,7 @@ describe("bearerChallenge (RFC 6750 3)", () => {
 
   test("values RFC 6750 does not allow are refused with a typed error", () => {
     const refused = (e: unknown): boolean =>
-      e instanceof TokenError && e.code === "ERR_BEARER_CHALLENGE_INVALID";
+      e instanceof TransportError && e.code === "ERR_BEARER_CHALLENGE_INVALID";
     for (const options of [
       { realm: 'a"b' },
       { realm: "a\\b" },

@@ -1,5 +1,5 @@
+import { TransportError } from "./errors.js";
 import type { JwtFailure } from "./jwt.js";
-import { TokenError } from "./jwt-errors.js";
 
 /** The error codes of RFC 6750 section 3.1. */
 export type BearerErrorCode = "invalid_request" | "invalid_token" | "insufficient_scope";
@@ -101,15 +101,15 @@ const ERRORS: ReadonlySet<string> = new Set([
   "insufficient_scope",
 ]);
 
-function challengeError(message: string): TokenError {
-  return new TokenError("ERR_BEARER_CHALLENGE_INVALID", `bearerChallenge: ${message}`);
+function challengeError(message: string): TransportError {
+  return new TransportError("ERR_BEARER_CHALLENGE_INVALID", `bearerChallenge: ${message}`);
 }
 
 /**
  * The value of a `WWW-Authenticate` header for a bearer-protected resource, such as
  * `Bearer realm="shop", error="invalid_token", error_description="The access token expired"`.
  * Without an error, it is the bare challenge RFC 6750 3.1 asks for when a request had no
- * credentials. Throws {@link TokenError} `ERR_BEARER_CHALLENGE_INVALID` for a value RFC 6750 does
+ * credentials. Throws {@link TransportError} `ERR_BEARER_CHALLENGE_INVALID` for a value RFC 6750 does
  * not allow (a `"` or `\`, a control character, non-ASCII).
  */
 export function bearerChallenge(options: BearerChallengeOptions = {}): string {

@@ -30,7 +30,30 @@ export interface TransportCapabilities {
   readonly notes: string;
 }
 
-/** The signed cookie of `createSignedCodec`. */
+/** The default: an opaque random token in a `__Host-` cookie, the session in a store. */
+export const OPAQUE_COOKIE_CAPABILITIES: TransportCapabilities = Object.freeze({
+  name: "opaque-cookie",
+  state: "server",
+  revocation: "instant",
+  crossDomain: false,
+  sizeLimit: null,
+  ambient: true,
+  notes:
+    "256 random bits, stored only as their SHA-256. One store read per request; the session can hold any amount of data, and a device list and per-user caps come with it.",
+});
+
+/** The opaque token of the store, carried in `Authorization: Bearer` (`opaqueBearer`). */
+export const OPAQUE_BEARER_CAPABILITIES: TransportCapabilities = Object.freeze({
+  name: "opaque-bearer",
+  state: "server",
+  revocation: "instant",
+  crossDomain: true,
+  sizeLimit: null,
+  ambient: false,
+  notes:
+    "The store's lifecycle (timeouts, rotation, devices), the OAuth 2 access-token shape. The client keeps the token (Set-Auth-Token) and sends it; script-readable storage makes XSS able to steal it.",
+});
+
 export const SIGNED_COOKIE_CAPABILITIES: TransportCapabilities = Object.freeze({
   name: "signed-cookie",
   state: "client",
@@ -39,7 +62,7 @@ export const SIGNED_COOKIE_CAPABILITIES: TransportCapabilities = Object.freeze({
   sizeLimit: MAX_COOKIE_BYTES,
   ambient: true,
   notes:
-    "HMAC-SHA256 with a key ring. The client can read the payload (signed, not encrypted): keep secrets out of it. A value over 4096 bytes is refused when sealed.",
+    "HMAC-SHA256 with a key ring. No store read but the denylist check. The client can read the payload (signed, not encrypted): keep secrets out of it. A value over 4096 bytes is refused when sealed.",
 });
 
 /** The encrypted cookie of `createEncryptedCodec`. */
@@ -53,6 +76,40 @@ export const ENCRYPTED_COOKIE_CAPABILITIES: TransportCapabilities = Object.freez
   notes:
     "AES-256-GCM, keys derived by HKDF from a key ring, bound to the cookie name. The client can neither read nor change the payload. A value over 4096 bytes is refused when sealed, not split into chunks.",
 });
+
+/** A JWT session cookie of `jwtCookie` (typ `session+jwt`). */
+export const JWT_COOKIE_CAPABILITIES: TransportCapabilities = Object.freeze({
+  name: "jwt-cookie",
+  state: "client",
+  revocation: "denylist",
+  crossDomain: false,
+  sizeLimit: MAX_COOKIE_BYTES,
+  ambient: true,
+  notes:
+    "A JWS (HS256, ES256 or EdDSA, pinned per key) that other services can verify with the public key. Readable by the client, like the signed cookie, and larger.",
+});
+
+/** A JWT access token in `Authorization: Bearer`, with refresh tokens (`bearerJwt`). */
+export const BEARER_JWT_CAPABILITIES: TransportCapabilities = Object.freeze({
+  name: "bearer-jwt",
+  state: "client",
+  revocation: "denylist",
+  crossDomain: true,
+  sizeLimit: null,
+  ambient: false,
+  notes:
+    "Access tokens (typ at+jwt) live 5 minutes; the refresh token is stored, rotated on every use, and a reuse revokes its family. For APIs and other origins; a change of session data writes the refresh family.",
+});
+
+/** Every transport, in the order of the docs' variants table. */
+export const ALL_CAPABILITIES: readonly TransportCapabilities[] = Object.freeze([
+  OPAQUE_COOKIE_CAPABILITIES,
+  SIGNED_COOKIE_CAPABILITIES,
+  ENCRYPTED_COOKIE_CAPABILITIES,
+  JWT_COOKIE_CAPABILITIES,
+  BEARER_JWT_CAPABILITIES,
+  OPAQUE_BEARER_CAPABILITIES,
+]);
 
 const STATE: Readonly<Record<TransportCapabilities["state"], string>> = {
   server: "server (a store)",

@@ -47,7 +47,7 @@ export function openedPayload(
   const t = now();
   // An expiry is the first instant at which the session is gone.
   if (!(t < check.payload.idleExp && t < check.payload.absExp)) {
-    return FAIL.expired;
+    return { ok: false, reason: "expired", payload: check.payload };
   }
   return { ok: true, payload: check.payload, kid };
 }
@@ -65,11 +65,12 @@ export function refuseTooLarge(what: string, nameLength: number, valueLength: nu
 }
 
 /** Failure results, allocated once. */
-export const FAIL: { readonly [R in OpenFailure]: { readonly ok: false; readonly reason: R } } = {
+export const FAIL: {
+  readonly [R in Exclude<OpenFailure, "expired">]: { readonly ok: false; readonly reason: R };
+} = {
   malformed: Object.freeze({ ok: false, reason: "malformed" }),
   "unknown-key": Object.freeze({ ok: false, reason: "unknown-key" }),
   "bad-signature": Object.freeze({ ok: false, reason: "bad-signature" }),
   "bad-ciphertext": Object.freeze({ ok: false, reason: "bad-ciphertext" }),
-  expired: Object.freeze({ ok: false, reason: "expired" }),
   "invalid-payload": Object.freeze({ ok: false, reason: "invalid-payload" }),
 };

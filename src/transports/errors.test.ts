@@ -12,3 +12,17 @@ test("TransportError is a SessionjarError with a stable code", () => {
   assert.equal(e.message, "too large");
   assert.equal(e.cause, 1);
 });
+
+test("the JWT, bearer, refresh and revocation blocks throw the same class, codes unchanged", async () => {
+  const { createJwtCodec } = await import("./jwt.js");
+  const { bearerChallenge } = await import("./bearer.js");
+  for (const f of [
+    () => createJwtCodec({ keys: [], issuer: "i", audience: "a" }),
+    () => bearerChallenge({ realm: '"' }),
+  ]) {
+    assert.throws(
+      f,
+      (e: unknown) => e instanceof TransportError && /^ERR_(JWT|BEARER)_/.test(e.code),
+    );
+  }
+});

@@ -1,7 +1,8 @@
 /**
- * sessionjar/transports: how a session credential travels. This module holds the stateless
- * cookie codecs (signed and encrypted), the session payload they carry, and the capability
- * declarations the docs' variants table is generated from.
+ * sessionjar/transports: how a session credential travels. The transports `createSessions`
+ * takes (`opaqueCookie`, `signedCookie`, `encryptedCookie`, `jwtCookie`, `bearerJwt`,
+ * `opaqueBearer`), the codecs under them, bearer parsing and challenges, refresh tokens,
+ * revocation, and the capability declarations the docs' variants table is generated from.
  *
  * @module
  */
@@ -16,7 +17,12 @@ export {
   readBearerToken,
 } from "./bearer.js";
 export {
+  ALL_CAPABILITIES,
+  BEARER_JWT_CAPABILITIES,
   ENCRYPTED_COOKIE_CAPABILITIES,
+  JWT_COOKIE_CAPABILITIES,
+  OPAQUE_BEARER_CAPABILITIES,
+  OPAQUE_COOKIE_CAPABILITIES,
   SIGNED_COOKIE_CAPABILITIES,
   type TransportCapabilities,
   variantsTable,
@@ -40,7 +46,6 @@ export {
   type JwtKey,
   type VerifyResult,
 } from "./jwt.js";
-export { TokenError, type TokenErrorCode } from "./jwt-errors.js";
 export { MAX_COOKIE_BYTES, type TransportKey } from "./keys.js";
 export {
   newSessionId,
@@ -65,6 +70,18 @@ export {
   type RevocationStore,
   redisRevocationStore,
 } from "./revocation.js";
+export {
+  type BearerJwtOptions,
+  bearerJwt,
+  type CookieCodecTransportOptions,
+  encryptedCookie,
+  type JwtTransportOptions,
+  jwtCookie,
+  opaqueBearer,
+  opaqueCookie,
+  type RevocationOption,
+  signedCookie,
+} from "./session-transports.js";
 export {
   createSignedCodec,
   type SignedCodec,

@@ -12,7 +12,7 @@ import {
   SignJWT,
 } from "jose";
 import { shardFor } from "../session/tokens.js";
-import { TokenError } from "./jwt-errors.js";
+import { TransportError } from "./errors.js";
 
 /** The algorithms a JWT codec accepts. Each key is pinned to exactly one of them. */
 export type JwtAlgorithm = "HS256" | "ES256" | "EdDSA";
@@ -129,7 +129,15 @@ export type VerifyResult =
       /** The `kid` of the key that verified the token, or null for a one-key ring without one. */
       readonly kid: string | null;
     }
-  | { readonly ok: false; readonly reason: JwtFailure };
+  | {
+      readonly ok: false;
+      readonly reason: JwtFailure;
+      /**
+       * With `expired` only: the claims of the token, whose signature, `iss`, `aud` and `typ`
+       * did verify (jose checks them before the times), to say whose token expired.
+       */
+      readonly claims?: JwtClaims;
+    };
 
 /** A JWT codec: signs and verifies compact JWS tokens with pinned keys and checked claims. */
 export interface JwtCodec {
@@ -137,14 +145,14 @@ export interface JwtCodec {
   readonly typ: string;
   /**
    * A signed token: `claims`, plus `iss`, `aud`, `iat`, `exp` (now + `ttlSeconds`) and a `jti`
-   * unless given; the header names the key (`kid`) and the `typ`. Throws {@link TokenError}
+   * unless given; the header names the key (`kid`) and the `typ`. Throws {@link TransportError}
    * `ERR_JWT_CLAIMS_INVALID` for reserved or non-JSON claims, `ERR_JWT_NO_SIGNING_KEY` when the
    * codec has no private or secret key.
    */
   sign(claims: JwtSignClaims, options?: { readonly ttlSeconds?: number }): Promise<string>;
   /**
    * The claims of `token` when it is authentic and valid now, or why it is not. Never throws on
-   * bad input; throws {@link TokenError} `ERR_JWT_JWKS_UNAVAILABLE` only when a remote JWKS
+   * bad input; throws {@link TransportError} `ERR_JWT_JWKS_UNAVAILABLE` only when a remote JWKS
    * cannot be fetched (answer 503).
    */
   verify(token: unknown): Promise<VerifyResult>;
@@ -175,16 +183,16 @@ interface RingKey {
   readonly sign: (() => Promise<KeyObject | webcrypto.CryptoKey>) | null;
 }
 
-function keyError(message: string, cause?: unknown): TokenError {
-  return new TokenError(
+function keyError(message: string, cause?: unknown): TransportError {
+  return new TransportError(
     "ERR_JWT_KEY_INVALID",
     `createJwtCodec: ${message}`,
     cause === undefined ? undefined : { cause },
   );
 }
 
-function optionsError(message: string): TokenError {
-  return new TokenError("ERR_JWT_OPTIONS_INVALID", `createJwtCodec: ${message}`);
+function optionsError(message: string): TransportError {
+  return new TransportError("ERR_JWT_OPTIONS_INVALID", `createJwtCodec: ${message}`);
 }
 
 function isCryptoKey(k: unknown): k is webcrypto.CryptoKey {
@@ -223,7 +231,7 @@ function ringKey(k: JwtKey, where: string): RingKey {
       );
     }
   } catch (err) {
-    if (err instanceof TokenError) throw err;
+    if (err instanceof TransportError) throw err;
     throw keyError(`key ${JSON.stringify(kid)} cannot be read: ${String(err)}`, err);
   }
   const named = `key ${JSON.stringify(kid)} (${alg})`;
@@ -409,7 +417,7 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
         ) {
           throw err;
         }
-        throw new TokenError(
+        throw new TransportError(
           "ERR_JWT_JWKS_UNAVAILABLE",
           `jwt: the JSON Web Key Set at ${(options.jwks as URL).href} cannot be fetched or read (${String(err)}); answer 503`,
           { cause: err },
@@ -428,36 +436,39 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
   // --- sign --------------------------------------------------------------------------------
   const sign: JwtCodec["sign"] = async (claims, signOptions) => {
     if (signer === null) {
-      throw new TokenError(
+      throw new TransportError(
         "ERR_JWT_NO_SIGNING_KEY",
         "jwt: this codec holds no private or secret key, it can only verify; add one to keys (or signWith)",
       );
     }
     if (typeof claims !== "object" || claims === null || Array.isArray(claims)) {
-      throw new TokenError("ERR_JWT_CLAIMS_INVALID", "jwt: sign(claims): claims must be an object");
+      throw new TransportError(
+        "ERR_JWT_CLAIMS_INVALID",
+        "jwt: sign(claims): claims must be an object",
+      );
     }
     for (const r of RESERVED) {
       if (Object.hasOwn(claims, r)) {
-        throw new TokenError(
+        throw new TransportError(
           "ERR_JWT_CLAIMS_INVALID",
           `jwt: sign(claims): ${r} is set by the codec (issuer, audience, ttlSeconds), leave it out`,
         );
       }
     }
     if (claims.sub !== undefined && typeof claims.sub !== "string") {
-      throw new TokenError("ERR_JWT_CLAIMS_INVALID", "jwt: sign(claims): sub must be a string");
+      throw new TransportError("ERR_JWT_CLAIMS_INVALID", "jwt: sign(claims): sub must be a string");
     }
     if (
       claims.nbf !== undefined &&
       (typeof claims.nbf !== "number" || !Number.isFinite(claims.nbf))
     ) {
-      throw new TokenError(
+      throw new TransportError(
         "ERR_JWT_CLAIMS_INVALID",
         "jwt: sign(claims): nbf must be a number (seconds)",
       );
     }
     if (claims.jti !== undefined && (typeof claims.jti !== "string" || claims.jti === "")) {
-      throw new TokenError("ERR_JWT_CLAIMS_INVALID", "jwt: sign(claims): jti must be a string");
+      throw new TransportError("ERR_JWT_CLAIMS_INVALID", "jwt: sign(claims): jti must be a string");
     }
     const life =
       signOptions?.ttlSeconds === undefined
@@ -467,7 +478,7 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
     try {
       payload = JSON.parse(JSON.stringify(claims)) as JWTPayload;
     } catch (err) {
-      throw new TokenError(
+      throw new TransportError(
         "ERR_JWT_CLAIMS_INVALID",
         `jwt: sign(claims): claims must be JSON (${String(err)})`,
         { cause: err },
@@ -536,7 +547,9 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
       });
       return { ok: true, claims: payload, kid: usedKid };
     } catch (err) {
-      if (err instanceof TokenError) throw err;
+      if (err instanceof TransportError) throw err;
+      if (err instanceof errors.JWTExpired)
+        return { ok: false, reason: "expired", claims: err.payload };
       return fail(failureOf(err));
     }
   };
@@ -546,7 +559,6 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
 
 function failureOf(err: unknown): JwtFailure {
   if (err instanceof errors.JWSSignatureVerificationFailed) return "bad-signature";
-  if (err instanceof errors.JWTExpired) return "expired";
   if (err instanceof errors.JWTClaimValidationFailed) {
     return err.claim === "nbf" ? "not-yet-valid" : "claims";
   }

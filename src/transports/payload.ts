@@ -12,8 +12,9 @@ export interface SessionPayload {
   /** The format version: always 1. */
   readonly v: 1;
   /**
-   * The session id: random (see {@link newSessionId}), safe to log, and the id a denylist
-   * revokes. It stays the same for the life of the session.
+   * The id of this credential: random (see {@link newSessionId}), safe to log, and the id a
+   * denylist revokes. Sessions give it a new one when they rotate, so that denying the old id
+   * ends the old value alone.
    */
   readonly sid: string;
   /** The signed-in user, or null for an anonymous session. */
@@ -35,8 +36,12 @@ export type PayloadCheck =
   | { readonly ok: true; readonly payload: SessionPayload }
   | { readonly ok: false; readonly problem: string };
 
-/** 128 to 384 random bits in base64url. {@link newSessionId} makes 128. */
-const SID = /^[A-Za-z0-9_-]{22,64}$/;
+/**
+ * 128 to 384 random bits in base64url, optionally after a 4-character shard and a dot (the shape
+ * of `newTokenId`, which keeps a denylist entry in its user's Redis Cluster slot).
+ * {@link newSessionId} makes 128 bits.
+ */
+const SID = /^(?:[A-Za-z0-9_-]{4}\.)?[A-Za-z0-9_-]{22,64}$/;
 
 /** Deeper `data` than this is refused: no session needs it, and walking it costs stack. */
 const MAX_DEPTH = 32;
@@ -151,7 +156,7 @@ function payloadProblem(x: unknown): string | undefined {
     return `v is ${v}, not ${PAYLOAD_VERSION}`;
   }
   if (typeof x.sid !== "string" || !SID.test(x.sid))
-    return "sid must be 22 to 64 base64url characters (newSessionId())";
+    return "sid must be 22 to 64 base64url characters (newSessionId()), optionally after a shard and a dot";
   if (x.sub !== null && (typeof x.sub !== "string" || x.sub.length === 0))
     return "sub must be a non-empty string, or null for an anonymous session";
   if (!isPlainObject(x.data)) return "data must be a plain object";

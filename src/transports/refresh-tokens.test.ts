@@ -19,8 +19,8 @@ import { type RedisCluster, startRedisCluster } from "../../test/redis-cluster.j
 import { shardFor, storeKey } from "../session/tokens.js";
 import type { RedisStoreClient } from "../stores/redis.js";
 import { StoreError } from "../stores/types.js";
+import { TransportError } from "./errors.js";
 import { createJwtCodec, JWT_TYP_ACCESS_TOKEN, type JwtCodec } from "./jwt.js";
-import { TokenError } from "./jwt-errors.js";
 import {
   createRefreshTokens,
   memoryRefreshStore,
@@ -268,7 +268,7 @@ function refreshSuite(name: string, makeStore: MakeStore): void {
       for (const claims of [{ sub: "x" }, { sid: "x" }, { exp: 1 }, { jti: "x" }, { n: 1n }]) {
         await assert.rejects(
           tokens.issue("u", { claims: claims as never }),
-          (e: unknown) => e instanceof TokenError && e.code === "ERR_JWT_CLAIMS_INVALID",
+          (e: unknown) => e instanceof TransportError && e.code === "ERR_JWT_CLAIMS_INVALID",
         );
       }
       await assert.rejects(tokens.issue(""), TypeError);
@@ -306,7 +306,7 @@ test("createRefreshTokens: options are checked", () => {
   const codec = accessCodec(Date.now);
   const store = memoryRefreshStore();
   const refused = (e: unknown): boolean =>
-    e instanceof TokenError && e.code === "ERR_REFRESH_OPTIONS_INVALID";
+    e instanceof TransportError && e.code === "ERR_REFRESH_OPTIONS_INVALID";
   assert.throws(() => createRefreshTokens({ store } as never), refused);
   assert.throws(() => createRefreshTokens({ codec } as never), refused);
   assert.throws(() => createRefreshTokens({ codec, store: {} as RefreshStore }), refused);
@@ -458,7 +458,7 @@ describe("redis refresh store, standalone", () => {
 
   test("options are checked", () => {
     const refused = (e: unknown): boolean =>
-      e instanceof TokenError && e.code === "ERR_REFRESH_OPTIONS_INVALID";
+      e instanceof TransportError && e.code === "ERR_REFRESH_OPTIONS_INVALID";
     assert.throws(() => redisRefreshStore({ client: nr, prefix: "{x}" }), refused);
     assert.throws(() => redisRefreshStore({ client: {} as RedisStoreClient }), refused);
   });

@@ -3,8 +3,8 @@ import { Emitter, type Listener } from "../lib/emitter.js";
 import { luaPrelude, redisCommands, redisScript, replyString } from "../lib/redis-client.js";
 import { isWellFormedToken, newToken, shardFor, storeKey } from "../session/tokens.js";
 import { StoreError } from "../stores/types.js";
+import { TransportError } from "./errors.js";
 import type { JwtCodec } from "./jwt.js";
-import { TokenError } from "./jwt-errors.js";
 import type { RedisTokenStoreOptions, RevocationStore } from "./revocation.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -329,7 +329,7 @@ export function redisRefreshStore(options: RedisTokenStoreOptions): RefreshStore
   const redis = redisCommands(
     LABEL,
     options,
-    (m) => new TokenError("ERR_REFRESH_OPTIONS_INVALID", m),
+    (m) => new TransportError("ERR_REFRESH_OPTIONS_INVALID", m),
   );
   const { prefix } = redis;
   const tokenKey = (key: string): string => {
@@ -558,7 +558,7 @@ const RESERVED_CLAIMS = ["sub", "sid", "iss", "aud", "iat", "exp", "jti"];
 function ttlOption(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
-    throw new TokenError(
+    throw new TransportError(
       "ERR_REFRESH_OPTIONS_INVALID",
       `createRefreshTokens: ${name} must be a whole number of seconds above 0, not ${String(v)}`,
     );
@@ -589,8 +589,8 @@ function ttlOption(name: string, v: unknown, fallback: number): number {
  * ```
  */
 export function createRefreshTokens(options: RefreshTokensOptions): RefreshTokens {
-  const bad = (m: string): TokenError =>
-    new TokenError("ERR_REFRESH_OPTIONS_INVALID", `createRefreshTokens: ${m}`);
+  const bad = (m: string): TransportError =>
+    new TransportError("ERR_REFRESH_OPTIONS_INVALID", `createRefreshTokens: ${m}`);
   if (typeof options !== "object" || options === null) throw bad("options are required");
   const { codec, store, revocation } = options;
   if (typeof codec?.sign !== "function") throw bad("codec must be a JWT codec (createJwtCodec)");
@@ -632,14 +632,14 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       }
       const claims = issueOptions?.claims ?? {};
       if (typeof claims !== "object" || claims === null || Array.isArray(claims)) {
-        throw new TokenError(
+        throw new TransportError(
           "ERR_JWT_CLAIMS_INVALID",
           "refresh tokens: issue: claims must be an object",
         );
       }
       for (const r of RESERVED_CLAIMS) {
         if (Object.hasOwn(claims, r)) {
-          throw new TokenError(
+          throw new TransportError(
             "ERR_JWT_CLAIMS_INVALID",
             `refresh tokens: issue: the claim ${r} is set by the issuer, leave it out`,
           );
@@ -649,7 +649,7 @@ export function createRefreshTokens(options: RefreshTokensOptions): RefreshToken
       try {
         json = JSON.parse(JSON.stringify(claims)) as Record<string, unknown>;
       } catch (err) {
-        throw new TokenError(
+        throw new TransportError(
           "ERR_JWT_CLAIMS_INVALID",
           `refresh tokens: issue: claims must be JSON (${String(err)})`,
           {

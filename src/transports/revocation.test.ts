@@ -22,8 +22,8 @@ import { type RedisCluster, startRedisCluster } from "../../test/redis-cluster.j
 import { shardFor } from "../session/tokens.js";
 import type { RedisStoreClient } from "../stores/redis.js";
 import { StoreError } from "../stores/types.js";
+import { TransportError } from "./errors.js";
 import { createJwtCodec, newTokenId } from "./jwt.js";
-import { TokenError } from "./jwt-errors.js";
 import {
   memoryRevocationStore,
   type RevocationStore,
@@ -191,7 +191,7 @@ test("memory revocation store: options are checked", () => {
   for (const bad of [0, -1, 1.5, "1"]) {
     assert.throws(
       () => memoryRevocationStore({ notBeforeRetentionMs: bad as never }),
-      (e: unknown) => e instanceof TokenError && e.code === "ERR_REVOCATION_OPTIONS_INVALID",
+      (e: unknown) => e instanceof TransportError && e.code === "ERR_REVOCATION_OPTIONS_INVALID",
     );
   }
 });
@@ -322,7 +322,7 @@ describe("redis revocation store, standalone", () => {
 
   test("options are checked", () => {
     const refused = (e: unknown): boolean =>
-      e instanceof TokenError && e.code === "ERR_REVOCATION_OPTIONS_INVALID";
+      e instanceof TransportError && e.code === "ERR_REVOCATION_OPTIONS_INVALID";
     assert.throws(() => redisRevocationStore({ client: nr, prefix: "a{b}" }), refused);
     assert.throws(() => redisRevocationStore({ client: {} as RedisStoreClient }), refused);
     assert.throws(() => redisRevocationStore({ client: nr, notBeforeRetentionMs: 0 }), refused);

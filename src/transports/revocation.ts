@@ -2,7 +2,7 @@ import { redisCommands, redisScript, replyString } from "../lib/redis-client.js"
 import { shardFor } from "../session/tokens.js";
 import type { RedisStoreClient } from "../stores/redis.js";
 import { StoreError } from "../stores/types.js";
-import { TokenError } from "./jwt-errors.js";
+import { TransportError } from "./errors.js";
 
 /**
  * Revocation for the stateless transports (JWT cookie, bearer JWT): a signed token stays valid
@@ -73,7 +73,7 @@ function retentionOf(options: RevocationStoreOptions): number | null {
   const r = options.notBeforeRetentionMs;
   if (r === undefined) return null;
   if (typeof r !== "number" || !Number.isSafeInteger(r) || r <= 0) {
-    throw new TokenError(
+    throw new TransportError(
       "ERR_REVOCATION_OPTIONS_INVALID",
       `revocation store: notBeforeRetentionMs must be a whole number of milliseconds above 0, not ${String(r)}`,
     );
@@ -223,7 +223,7 @@ export function redisRevocationStore(
   const redis = redisCommands(
     LABEL,
     options,
-    (m) => new TokenError("ERR_REVOCATION_OPTIONS_INVALID", m),
+    (m) => new TransportError("ERR_REVOCATION_OPTIONS_INVALID", m),
   );
   const now = options.now ?? Date.now;
   const retention = retentionOf(options);

@@ -29,7 +29,15 @@ export type OpenResult<Reason extends OpenFailure = OpenFailure> =
        */
       readonly kid: string;
     }
-  | { readonly ok: false; readonly reason: Reason };
+  | {
+      readonly ok: false;
+      readonly reason: Reason;
+      /**
+       * With `expired` only: the authentic payload that expired, so that the session layer can
+       * say whose session ended and why (idle or absolute).
+       */
+      readonly payload?: SessionPayload;
+    };
 
 /** A stateless session codec: the payload in, a cookie value out, and back. */
 export interface SessionCodec<Reason extends OpenFailure = OpenFailure> {

@@ -176,36 +176,40 @@ function api(getPolicy: () => CorsPolicy) {
     store: memoryStore(),
     cookie: { name: API_COOKIE },
   });
-  const routes = withSessions(sessions, async (req, res, session) => {
-    const route = `${req.method ?? "GET"} ${new URL(req.url ?? "/", "https://x").pathname}`;
-    switch (route) {
-      case "GET /session/start":
-        await session.signIn("alice", { data: { cart: [{ sku: "tea", qty: 2 }] } });
-        send(res, 200, "text/html; charset=utf-8", '<p id="started">api session started</p>');
-        return;
-      case `GET ${SUMMARY}`: {
-        const cart = session.get("cart") ?? [];
-        json(res, 200, {
-          user: session.userId,
-          items: cart.reduce((n, i) => n + i.qty, 0),
-        });
-        return;
-      }
-      case `POST ${ITEMS}`: {
-        const item = JSON.parse(await readBody(req)) as CartItem;
-        if (session.userId === null) {
-          json(res, 401, { error: { code: "session_required" } });
+  const routes = withSessions(
+    sessions,
+    async (req, res, session) => {
+      const route = `${req.method ?? "GET"} ${new URL(req.url ?? "/", "https://x").pathname}`;
+      switch (route) {
+        case "GET /session/start":
+          await session.signIn("alice", { data: { cart: [{ sku: "tea", qty: 2 }] } });
+          send(res, 200, "text/html; charset=utf-8", '<p id="started">api session started</p>');
+          return;
+        case `GET ${SUMMARY}`: {
+          const cart = session.get("cart") ?? [];
+          json(res, 200, {
+            user: session.userId,
+            items: cart.reduce((n, i) => n + i.qty, 0),
+          });
           return;
         }
-        const cart = [...(session.get("cart") ?? []), item];
-        session.set("cart", cart);
-        json(res, 201, { user: session.userId, lines: cart.length });
-        return;
+        case `POST ${ITEMS}`: {
+          const item = JSON.parse(await readBody(req)) as CartItem;
+          if (session.userId === null) {
+            json(res, 401, { error: { code: "session_required" } });
+            return;
+          }
+          const cart = [...(session.get("cart") ?? []), item];
+          session.set("cart", cart);
+          json(res, 201, { user: session.userId, lines: cart.length });
+          return;
+        }
+        default:
+          json(res, 404, { error: { code: "not_found" } });
       }
-      default:
-        json(res, 404, { error: { code: "not_found" } });
-    }
-  });
+    },
+    { csrf: false },
+  );
   return (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
     const decision = getPolicy().decide({
       method: req.method ?? "GET",

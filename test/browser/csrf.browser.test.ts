@@ -156,43 +156,45 @@ function shop(getCsrf: () => Csrf) {
     return false;
   };
 
-  return withSessions(sessions, async (req, res, session) => {
-    const path = new URL(req.url ?? "/", "https://x").pathname;
-    const route = `${req.method ?? "GET"} ${path}`;
-    switch (route) {
-      case "GET /login": {
-        // No session yet: the token is bound to the __Host-csrf pre-session cookie.
-        const issued = getCsrf().issue(guardRequest(req), session.binding);
-        if (issued.setCookie !== undefined) res.appendHeader("set-cookie", issued.setCookie);
-        html(
-          res,
-          200,
-          `<form id="login" method="POST" action="/login">
+  return withSessions(
+    sessions,
+    async (req, res, session) => {
+      const path = new URL(req.url ?? "/", "https://x").pathname;
+      const route = `${req.method ?? "GET"} ${path}`;
+      switch (route) {
+        case "GET /login": {
+          // No session yet: the token is bound to the __Host-csrf pre-session cookie.
+          const issued = getCsrf().issue(guardRequest(req), session.binding);
+          if (issued.setCookie !== undefined) res.appendHeader("set-cookie", issued.setCookie);
+          html(
+            res,
+            200,
+            `<form id="login" method="POST" action="/login">
             <input type="hidden" name="csrf_token" value="${escapeHtml(issued.token)}">
             <input name="user" autocomplete="off">
             <button type="submit" id="sign-in">Sign in</button>
           </form>`,
-        );
-        return;
-      }
-      case "POST /login": {
-        const form = await readForm(req);
-        if (!checked(req, res, session, form.get("csrf_token") ?? undefined)) return;
-        await session.signIn(form.get("user") || "alice");
-        res.writeHead(303, { location: "/checkout" }).end();
-        return;
-      }
-      case "GET /checkout": {
-        if (session.userId === null) {
-          html(res, 200, `<p id="who">not signed in</p><a href="/login">sign in</a>`);
+          );
           return;
         }
-        const { token } = getCsrf().issue(guardRequest(req), session.binding);
-        const t = escapeHtml(token);
-        html(
-          res,
-          200,
-          `<meta name="csrf-token" content="${t}">
+        case "POST /login": {
+          const form = await readForm(req);
+          if (!checked(req, res, session, form.get("csrf_token") ?? undefined)) return;
+          await session.signIn(form.get("user") || "alice");
+          res.writeHead(303, { location: "/checkout" }).end();
+          return;
+        }
+        case "GET /checkout": {
+          if (session.userId === null) {
+            html(res, 200, `<p id="who">not signed in</p><a href="/login">sign in</a>`);
+            return;
+          }
+          const { token } = getCsrf().issue(guardRequest(req), session.binding);
+          const t = escapeHtml(token);
+          html(
+            res,
+            200,
+            `<meta name="csrf-token" content="${t}">
           <p>Signed in as <span id="who">${escapeHtml(session.userId)}</span></p>
           <p>Order 842: <span id="status">${order.status}</span></p>
           <form id="cancel-form" method="POST" action="${CANCEL}">
@@ -214,28 +216,30 @@ function shop(getCsrf: () => Csrf) {
             document.getElementById("cancel-fetch-no-token").onclick = () =>
               show(fetch("${CANCEL}", { method: "POST" }));
           </script>`,
-        );
-        return;
-      }
-      case `POST ${CANCEL}`: {
-        const form = await readForm(req);
-        const token = header(req, "x-csrf-token") ?? form.get("csrf_token") ?? undefined;
-        if (!checked(req, res, session, token)) return;
-        if (session.userId === null) {
-          json(res, 401, { error: { code: "session_required" } });
+          );
           return;
         }
-        order = { ...order, status: "cancelled", cancelledBy: session.userId };
-        json(res, 200, { order });
-        return;
+        case `POST ${CANCEL}`: {
+          const form = await readForm(req);
+          const token = header(req, "x-csrf-token") ?? form.get("csrf_token") ?? undefined;
+          if (!checked(req, res, session, token)) return;
+          if (session.userId === null) {
+            json(res, 401, { error: { code: "session_required" } });
+            return;
+          }
+          order = { ...order, status: "cancelled", cancelledBy: session.userId };
+          json(res, 200, { order });
+          return;
+        }
+        case "GET /orders/842":
+          json(res, 200, { order });
+          return;
+        default:
+          json(res, 404, { error: { code: "not_found" } });
       }
-      case "GET /orders/842":
-        json(res, 200, { order });
-        return;
-      default:
-        json(res, 404, { error: { code: "not_found" } });
-    }
-  });
+    },
+    { csrf: false },
+  );
 }
 
 /** The sibling on api.shop.test: a form that posts to www, carrying whatever token it is given. */

@@ -14,6 +14,9 @@ import { bridge, listen, originOf, running } from "../servers.js";
 import { type AppResponse, handle } from "./app.js";
 import type { StartServer } from "./behaviour.js";
 
+// The suite's app is not a CSRF target: it says so, as a cookie transport requires.
+const NO_CSRF = { csrf: false } as const;
+
 const body = (out: AppResponse): string => (out.body === null ? "" : JSON.stringify(out.body));
 const headers = (out: AppResponse): Record<string, string> => ({
   "content-type": "application/json",
@@ -22,15 +25,19 @@ const headers = (out: AppResponse): Record<string, string> => ({
 
 export const startNode: StartServer = async (sessions) => {
   const server = createServer(
-    nodeAdapter.withSessions(sessions, async (req, res, session) => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const out = await handle(
-        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams },
-        session,
-      );
-      res.writeHead(out.status, headers(out));
-      res.end(body(out));
-    }),
+    nodeAdapter.withSessions(
+      sessions,
+      async (req, res, session) => {
+        const url = new URL(req.url ?? "/", "http://x");
+        const out = await handle(
+          { method: req.method ?? "GET", path: url.pathname, query: url.searchParams },
+          session,
+        );
+        res.writeHead(out.status, headers(out));
+        res.end(body(out));
+      },
+      NO_CSRF,
+    ),
   );
   server.on("clientError", nodeAdapter.answerClientError);
   await listen(server);
@@ -39,7 +46,7 @@ export const startNode: StartServer = async (sessions) => {
 
 export const startExpress: StartServer = async (sessions) => {
   const app = express();
-  app.use(expressAdapter.sessionMiddleware(sessions));
+  app.use(expressAdapter.sessionMiddleware(sessions, NO_CSRF));
   app.use(async (req, res) => {
     const out = await handle(
       { method: req.method, path: req.path, query: new URL(req.url, "http://x").searchParams },
@@ -56,7 +63,7 @@ export const startExpress: StartServer = async (sessions) => {
 
 export const startFastify: StartServer = async (sessions) => {
   const app = fastify({ clientErrorHandler: nodeAdapter.answerClientError });
-  await app.register(fastifyAdapter.fastifySessions, { sessions });
+  await app.register(fastifyAdapter.fastifySessions, { sessions, ...NO_CSRF });
   app.all("*", async (request, reply) => {
     const url = new URL(request.url, "http://x");
     const out = await handle(
@@ -71,7 +78,7 @@ export const startFastify: StartServer = async (sessions) => {
 
 export const startHono: StartServer = async (manager) => {
   const app = new Hono<honoAdapter.SessionEnv>();
-  app.use(honoAdapter.sessions(manager));
+  app.use(honoAdapter.sessions(manager, NO_CSRF));
   app.all("*", async (c) => {
     const url = new URL(c.req.url);
     const out = await handle(
@@ -97,17 +104,21 @@ export const startHono: StartServer = async (manager) => {
 export const startWeb: StartServer = async (sessions) => {
   const server = createServer(
     bridge(
-      webAdapter.withSessions(sessions, async (request, session) => {
-        const url = new URL(request.url);
-        const out = await handle(
-          { method: request.method, path: url.pathname, query: url.searchParams },
-          session,
-        );
-        return new Response(out.body === null ? null : body(out), {
-          status: out.status,
-          headers: headers(out),
-        });
-      }),
+      webAdapter.withSessions(
+        sessions,
+        async (request, session) => {
+          const url = new URL(request.url);
+          const out = await handle(
+            { method: request.method, path: url.pathname, query: url.searchParams },
+            session,
+          );
+          return new Response(out.body === null ? null : body(out), {
+            status: out.status,
+            headers: headers(out),
+          });
+        },
+        NO_CSRF,
+      ),
     ),
   );
   server.on("clientError", nodeAdapter.answerClientError);

@@ -18,7 +18,7 @@ async function start(
   const server = app.listen(0, "127.0.0.1");
   const origin = await listening(server);
   const { sessions, csrf, app: csrfApp } = setup(origin);
-  app.use(sessionMiddleware(sessions));
+  app.use(sessionMiddleware(sessions, { csrf: false }));
   parsers(app);
   app.use(csrfMiddleware(csrf));
   app.use(async (req, res) => {

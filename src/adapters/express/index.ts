@@ -53,7 +53,7 @@ import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession } from "../../session/request-session.js";
-import { errorAnswer } from "../core.js";
+import { csrfFor, errorAnswer } from "../core.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
   applyNodeCors,
@@ -66,6 +66,17 @@ import {
 
 export type { FormFields, FormValue } from "../csrf-core.js";
 
+/** Options of {@link sessionMiddleware}. */
+export interface SessionMiddlewareOptions extends CsrfGlueOptions {
+  /**
+   * The CSRF defence from `createCsrf`, run right after the session loads (as
+   * {@link csrfMiddleware} would). Required with a cookie transport (`ERR_SESSION_CSRF_REQUIRED`
+   * otherwise), unless `false`: unsafe requests are guarded some other way, for instance by
+   * `csrfMiddleware(csrf)` placed after a body parser of yours. Refused with a bearer transport.
+   */
+  csrf?: Csrf | false;
+}
+
 /**
  * Loads the request's session into `req.session`, then holds the response until the session is
  * committed: the store write completes before the client sees anything, a redirect included. A
@@ -73,13 +84,17 @@ export type { FormFields, FormValue } from "../csrf-core.js";
  */
 export function sessionMiddleware<Data extends Record<string, unknown>>(
   sessions: Sessions<Data>,
+  options: SessionMiddlewareOptions = {},
 ): RequestHandler {
+  const csrf = csrfFor(sessions, options.csrf, "sessionMiddleware");
+  const guard = csrf === undefined ? undefined : csrfMiddleware(csrf, options);
   return (req, res, next) => {
     sessions.load(nodeSessionRequest(req)).then(
       (session) => {
         (req as { session?: unknown }).session = session;
         commitBeforeResponse(res, session as RequestSession<Record<string, unknown>>);
-        next();
+        if (guard === undefined) next();
+        else guard(req, res, next);
       },
       (error: unknown) => {
         if (errorAnswer(error) === undefined) next(error);

@@ -59,7 +59,7 @@ import type { Csrf } from "../../csrf/create-csrf.js";
 import { isSafeMethod } from "../../csrf/origin-guard.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession, type SessionResponseHeaders } from "../../session/request-session.js";
-import { applyHeaders, type ErrorAnswer, errorAnswer } from "../core.js";
+import { applyHeaders, csrfFor, type ErrorAnswer, errorAnswer } from "../core.js";
 import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
   bodyTooLargeAnswer,
@@ -97,9 +97,11 @@ export interface FastifySessionsOptions<
   cors?: CorsPolicy;
   /**
    * The CSRF defence from `createCsrf`: unsafe requests are checked in a `preHandler` hook and
-   * refused with 403 JSON; {@link getCsrfToken} issues tokens for pages.
+   * refused with 403 JSON; {@link getCsrfToken} issues tokens for pages. Required with a cookie
+   * transport (`ERR_SESSION_CSRF_REQUIRED` when registering otherwise), unless `false`: unsafe
+   * requests are guarded some other way. Refused with a bearer transport.
    */
-  csrf?: Csrf;
+  csrf?: Csrf | false;
   /**
    * The largest form body the plugin's own form parsers read, in bytes (default 1 MiB); a
    * larger one is answered 413 `csrf_body_too_large`. Only with `csrf`.
@@ -325,7 +327,8 @@ async function plugin(
     );
   });
 
-  if (options.csrf !== undefined) addCsrf(fastify, options, options.csrf);
+  const csrf = csrfFor(sessions, options.csrf, "fastifySessions");
+  if (csrf !== undefined) addCsrf(fastify, options, csrf);
   if (options.errorHandler !== false) fastify.setErrorHandler(sessionErrorHandler);
 }
 

@@ -50,6 +50,7 @@ import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
+import { csrfFor } from "../core.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
   corsWebRequest,
@@ -73,13 +74,31 @@ export interface SessionEnv<Data extends Record<string, unknown> = Record<string
   Variables: { session: RequestSession<Data> };
 }
 
+/** Options of {@link sessions}. */
+export interface SessionsMiddlewareOptions extends CsrfGlueOptions {
+  /**
+   * The CSRF defence from `createCsrf`, run right after the session loads (as {@link csrf}
+   * would, `c.get("csrfToken")` included). Required with a cookie transport
+   * (`ERR_SESSION_CSRF_REQUIRED` otherwise), unless `false`: unsafe requests are guarded some
+   * other way, for instance by `app.use(csrf(defence))` of its own. Refused with a bearer
+   * transport.
+   */
+  csrf?: Csrf | false;
+}
+
 /**
  * The middleware: `app.use(sessions(manager))`. Loads the request's session before the rest of
  * the chain runs and commits it after, before the response leaves.
  */
 export function sessions<Data extends Record<string, unknown>>(
   manager: Sessions<Data>,
+  options: SessionsMiddlewareOptions = {},
 ): MiddlewareHandler<SessionEnv<Data>> {
+  const defence = csrfFor(manager, options.csrf, "sessions(manager)");
+  const guard =
+    defence === undefined
+      ? undefined
+      : (csrf(defence, options) as unknown as MiddlewareHandler<SessionEnv<Data>>);
   return async (c, next) => {
     let session: RequestSession<Data>;
     try {
@@ -90,7 +109,11 @@ export function sessions<Data extends Record<string, unknown>>(
       return answer;
     }
     c.set("session", session);
-    await next();
+    if (guard === undefined) await next();
+    else {
+      const refusal = await guard(c, next);
+      if (refusal instanceof Response) c.res = refusal;
+    }
     let h: SessionResponseHeaders;
     try {
       h = session.commitSync() ?? (await session.commit());

@@ -38,7 +38,7 @@ import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
-import { applyHeaders, errorAnswer } from "../core.js";
+import { applyHeaders, csrfFor, errorAnswer } from "../core.js";
 import { adoptHeaders, type RawHeaders, withCors } from "./cors.js";
 import { guardNodeRequest } from "./csrf.js";
 
@@ -232,9 +232,11 @@ export interface WithSessionsOptions {
   cors?: CorsPolicy;
   /**
    * The CSRF defence from `createCsrf`: unsafe requests are checked before the handler runs
-   * and refused with 403 JSON; {@link csrfToken} issues tokens for pages.
+   * and refused with 403 JSON; {@link csrfToken} issues tokens for pages. Required with a
+   * cookie transport (`ERR_SESSION_CSRF_REQUIRED` otherwise), unless `false`: unsafe requests
+   * are guarded some other way. Refused with a bearer transport.
    */
-  csrf?: Csrf;
+  csrf?: Csrf | false;
   /**
    * The largest form body read to find the `csrf_token` field, in bytes (default 1 MiB); a
    * larger one is answered 413 `csrf_body_too_large`. Only with `csrf`.
@@ -260,7 +262,8 @@ export function withSessions<Data extends Record<string, unknown>>(
   handler: SessionHandler<Data>,
   options: WithSessionsOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const { csrf, formLimit, cors } = options;
+  const { formLimit, cors } = options;
+  const csrf = csrfFor(sessions, options.csrf, "withSessions");
   const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let session: RequestSession<Data>;
     try {

@@ -48,7 +48,7 @@ import type { Csrf } from "../../csrf/create-csrf.js";
 import { type GuardRequest, isSafeMethod } from "../../csrf/origin-guard.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
-import { applyHeaders, type ErrorAnswer, errorAnswer } from "../core.js";
+import { applyHeaders, csrfFor, type ErrorAnswer, errorAnswer } from "../core.js";
 import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
   CSRF_VARY,
@@ -292,9 +292,11 @@ export interface WithSessionsOptions extends CsrfGlueOptions {
   cors?: CorsPolicy;
   /**
    * The CSRF defence from `createCsrf`: unsafe requests are checked before the handler runs
-   * and refused with 403 JSON; {@link csrfToken} issues tokens for pages.
+   * and refused with 403 JSON; {@link csrfToken} issues tokens for pages. Required with a
+   * cookie transport (`ERR_SESSION_CSRF_REQUIRED` otherwise), unless `false`: unsafe requests
+   * are guarded some other way. Refused with a bearer transport.
    */
-  csrf?: Csrf;
+  csrf?: Csrf | false;
 }
 
 /**
@@ -309,7 +311,8 @@ export function withSessions<Data extends Record<string, unknown>, Args extends 
   handler: WebSessionHandler<Data, Args>,
   options: WithSessionsOptions = {},
 ): (request: Request, ...args: Args) => Promise<Response> {
-  const { csrf, cors } = options;
+  const { cors } = options;
+  const csrf = csrfFor(sessions, options.csrf, "withSessions");
   const run = async (request: Request, ...args: Args): Promise<Response> => {
     let session: RequestSession<Data>;
     try {

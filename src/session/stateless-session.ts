@@ -1,0 +1,465 @@
+import type { Emitter } from "../lib/emitter.js";
+import { TransportError } from "../transports/errors.js";
+import { newSessionId, type SessionPayload } from "../transports/payload.js";
+import type { RevocationStore } from "../transports/revocation.js";
+import { insecureTransport, sessionCookie } from "./cookie-header.js";
+import { SessionError } from "./errors.js";
+import type { RevokeReason, SessionEvent } from "./events.js";
+import type { ResolvedOptions } from "./options.js";
+import {
+  guarded,
+  type LoadedState,
+  RequestSession,
+  type SessionInfo,
+  type SessionResponseHeaders,
+} from "./request-session.js";
+import { shardFor } from "./tokens.js";
+import type { Carrier, StatelessCodec } from "./transport.js";
+
+/** What a stateless session needs besides the sessions' options. */
+export interface StatelessSetup {
+  readonly codec: StatelessCodec;
+  readonly revocation: RevocationStore | null;
+  readonly carrier: Carrier;
+  /** The transport's name, for messages. */
+  readonly name: string;
+}
+
+/** The response header that hands a bearer client its new token (empty: discard it). */
+export const SET_AUTH_TOKEN = "set-auth-token";
+
+/** A new credential id for `userId`'s session: its shard, a dot, 128 random bits. */
+function newSid(userId: string | null): string {
+  return `${shardFor(userId)}.${newSessionId()}`;
+}
+
+function unsupported(name: string, what: string): SessionError {
+  return new SessionError(
+    "ERR_SESSION_UNSUPPORTED",
+    501,
+    `the ${name} transport keeps sessions in the credential, so no server knows a user's sessions: it cannot ${what}. Use revokeAll() ("log out all devices"), or server sessions (the opaque cookie) for a devices page`,
+  );
+}
+
+/**
+ * The session of a stateless transport (signed, encrypted or JWT cookie, bearer JWT): the same
+ * API as the store's sessions, with the session in the credential itself. Changes are sealed
+ * into a new credential on commit; ending a session puts its id on the denylist, and "log out
+ * all devices" sets its user's not-before time. A user's sessions cannot be listed.
+ */
+export class StatelessSession<
+  Data extends Record<string, unknown> = Record<string, unknown>,
+> extends RequestSession<Data> {
+  readonly #o: ResolvedOptions<Data>;
+  readonly #events: Emitter<SessionEvent>;
+  readonly #s: StatelessSetup;
+  readonly #secure: boolean;
+  #payload: SessionPayload | undefined;
+  /** The credential to send, once sealed. */
+  #value: string | undefined;
+  #set: Record<string, unknown> = {};
+  #unset = new Set<string>();
+  #dirty = false;
+  /** The payload changed since it was sealed: a new credential is owed. */
+  #reseal = false;
+  #clear: boolean;
+  #read = false;
+  #committed: SessionResponseHeaders | undefined;
+
+  constructor(
+    o: ResolvedOptions<Data>,
+    events: Emitter<SessionEvent>,
+    setup: StatelessSetup,
+    state: {
+      payload: SessionPayload | undefined;
+      value: string | undefined;
+      clear: boolean;
+      problem: LoadedState["problem"];
+      secure: boolean;
+    },
+  ) {
+    super(o, events, {
+      token: undefined,
+      key: undefined,
+      record: undefined,
+      clearCookie: false,
+      problem: state.problem,
+      secure: state.secure,
+      userAgent: null,
+    });
+    this.#o = o;
+    this.#events = events;
+    this.#s = setup;
+    this.#payload = state.payload;
+    this.#value = state.value;
+    this.#clear = state.clear;
+    this.#secure = state.secure;
+  }
+
+  override get active(): boolean {
+    this.#read = true;
+    return this.#payload !== undefined;
+  }
+
+  override get userId(): string | null {
+    this.#read = true;
+    return this.#payload?.sub ?? null;
+  }
+
+  /** The credential's id: it changes at sign-in and rotation. Bind CSRF tokens to it. */
+  override get binding(): string | null {
+    return this.#payload?.sid ?? null;
+  }
+
+  override get info(): SessionInfo | null {
+    this.#read = true;
+    const p = this.#payload;
+    if (p === undefined) return null;
+    return {
+      id: p.sid,
+      userId: p.sub,
+      createdAt: new Date(p.iat),
+      lastSeenAt: new Date(Math.max(p.iat, p.idleExp - this.#o.idleMs)),
+      idleExpiresAt: new Date(p.idleExp),
+      absoluteExpiresAt: new Date(p.absExp),
+      elevatedAt: p.elv === null ? null : new Date(p.elv),
+      userAgent: null,
+      current: true,
+    };
+  }
+
+  override get<K extends keyof Data & string>(key: K): Data[K] | undefined {
+    this.#read = true;
+    if (this.#unset.has(key)) return undefined;
+    if (Object.hasOwn(this.#set, key)) return this.#set[key] as Data[K];
+    return this.#payload?.data[key] as Data[K] | undefined;
+  }
+
+  override set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+    this.#assertOpen();
+    if (key === "__proto__")
+      throw new SessionError(
+        "ERR_SESSION_DATA_INVALID",
+        500,
+        'a session key cannot be "__proto__"',
+      );
+    this.#unset.delete(key);
+    this.#set[key] = value;
+    this.#dirty = true;
+  }
+
+  override unset<K extends keyof Data & string>(key: K): void {
+    this.#assertOpen();
+    delete this.#set[key];
+    this.#unset.add(key);
+    this.#dirty = true;
+  }
+
+  override async signIn(userId: string, options: { data?: Partial<Data> } = {}): Promise<void> {
+    this.#assertOpen();
+    this.#assertSecure();
+    if (typeof userId !== "string" || userId === "") {
+      throw new SessionError(
+        "ERR_SESSION_DATA_INVALID",
+        500,
+        "signIn needs a non-empty user id string",
+      );
+    }
+    const now = this.#o.now();
+    const previous = this.#payload;
+    const carried = previous?.sub === null ? this.#currentData() : {};
+    if (previous !== undefined) await this.#deny(previous, "sign-in");
+    this.#set = {};
+    this.#unset.clear();
+    this.#dirty = false;
+    this.#payload = {
+      v: 1,
+      sid: newSid(userId),
+      sub: userId,
+      data: { ...carried, ...(options.data ?? {}) },
+      iat: now,
+      idleExp: Math.min(now + this.#o.idleMs, now + this.#o.absoluteMs),
+      absExp: now + this.#o.absoluteMs,
+      elv: null,
+    };
+    this.#reseal = true;
+    this.#clear = false;
+    this.#read = true;
+    this.#events.emit({ type: "created", sessionId: this.#payload.sid, userId });
+  }
+
+  override async rotate(options: { elevate?: boolean } = {}): Promise<void> {
+    this.#assertOpen();
+    this.#assertSecure();
+    const p = this.#require("rotate");
+    // The old value must stop working now: deny its id, and seal the session under a new one.
+    await this.#denyId(p.sid, p);
+    const now = this.#o.now();
+    this.#payload = {
+      ...p,
+      sid: newSid(p.sub),
+      ...(options.elevate === true ? { elv: now } : {}),
+    };
+    this.#reseal = true;
+    this.#events.emit({
+      type: "rotated",
+      sessionId: this.#payload.sid,
+      userId: p.sub,
+      reason: options.elevate === true ? "elevate" : "rotate",
+    });
+  }
+
+  override async signOut(): Promise<void> {
+    this.#assertOpen();
+    const p = this.#payload;
+    if (p !== undefined) await this.#deny(p, "sign-out");
+    this.#forget();
+  }
+
+  override async list(): Promise<SessionInfo[]> {
+    this.#requireUser("list sessions");
+    throw unsupported(this.#s.name, "list a user's sessions");
+  }
+
+  /**
+   * Ends every other session of this user: their not-before time moves to now, and this
+   * session is sealed anew, issued now. Returns null: how many ended is not known.
+   */
+  override async revokeOthers(): Promise<number | null> {
+    const p = this.#requireUser("revoke other sessions");
+    this.#assertOpen();
+    const now = this.#o.now();
+    await this.#notBefore(p.sub as string, now);
+    await this.#denyId(p.sid, p);
+    this.#payload = { ...p, sid: newSid(p.sub), iat: now };
+    this.#reseal = true;
+    return null;
+  }
+
+  /**
+   * "Log out all devices": every session of this user issued until now ends at its next
+   * request (the not-before time), this one included. Returns null: how many is not known.
+   */
+  override async revokeAll(): Promise<number | null> {
+    const p = this.#requireUser("revoke all sessions");
+    this.#assertOpen();
+    await this.#notBefore(p.sub as string, this.#o.now() + 1);
+    this.#emitRevoked(p, "revoke-all");
+    this.#forget();
+    return null;
+  }
+
+  /**
+   * Ends one of this user's sessions by its id (`info.id`): the id goes on the denylist. False
+   * for an id that cannot be one of this user's.
+   */
+  override async revoke(sessionId: string): Promise<boolean> {
+    const p = this.#requireUser("revoke a session");
+    if (sessionId === p.sid) {
+      await this.signOut();
+      return true;
+    }
+    if (typeof sessionId !== "string" || !sessionId.startsWith(`${shardFor(p.sub)}.`)) return false;
+    const r = this.#revocation("revoke a session");
+    await guarded(this.#events, "deny", () =>
+      r.deny(sessionId, this.#o.now() + this.#o.absoluteMs),
+    );
+    this.#events.emit({ type: "revoked", sessionId, userId: p.sub, reason: "revoke-one" });
+    return true;
+  }
+
+  override async save(): Promise<void> {
+    this.#assertOpen();
+    await this.#flush(false);
+  }
+
+  override async commit(): Promise<SessionResponseHeaders> {
+    if (this.#committed !== undefined) return this.#committed;
+    if (this.#needsWrite()) await this.#flush(true);
+    this.#committed = this.#headers();
+    return this.#committed;
+  }
+
+  override commitSync(): SessionResponseHeaders | undefined {
+    if (this.#committed !== undefined) return this.#committed;
+    if (this.#needsWrite()) return undefined;
+    this.#committed = this.#headers();
+    return this.#committed;
+  }
+
+  #needsWrite(): boolean {
+    return (
+      this.#dirty ||
+      this.#reseal ||
+      (this.#payload !== undefined && this.#touchDue(this.#payload, this.#o.now()))
+    );
+  }
+
+  #touchDue(p: SessionPayload, now: number): boolean {
+    const idleExp = Math.min(now + this.#o.idleMs, p.absExp);
+    return now - (p.idleExp - this.#o.idleMs) >= this.#o.touchMs && idleExp > p.idleExp;
+  }
+
+  async #flush(touch: boolean): Promise<void> {
+    const now = this.#o.now();
+    let p = this.#payload;
+    if (p === undefined) {
+      if (!this.#dirty) return;
+      // Data without a session: an anonymous session (a cart before sign-in).
+      this.#assertSecure();
+      p = {
+        v: 1,
+        sid: newSid(null),
+        sub: null,
+        data: {},
+        iat: now,
+        idleExp: now + this.#o.idleMs,
+        absExp: now + this.#o.absoluteMs,
+        elv: null,
+      };
+      this.#events.emit({ type: "created", sessionId: p.sid, userId: null });
+    }
+    if (this.#dirty) p = { ...p, data: this.#currentData() };
+    if (touch && this.#touchDue(p, now))
+      p = { ...p, idleExp: Math.min(now + this.#o.idleMs, p.absExp) };
+    if (p === this.#payload && !this.#reseal) return;
+    let value: string;
+    try {
+      value = await this.#s.codec.seal(p);
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      // Too large for a cookie, or not JSON: the data the handler set, not the request.
+      throw new SessionError(
+        "ERR_SESSION_DATA_INVALID",
+        error.code === "ERR_TRANSPORT_TOO_LARGE" ? 400 : 500,
+        `the session cannot be sealed: ${error.message}`,
+        { cause: error },
+      );
+    }
+    this.#payload = p;
+    this.#value = value;
+    this.#set = {};
+    this.#unset.clear();
+    this.#dirty = false;
+    this.#reseal = false;
+    this.#sent = false;
+    this.#clear = false;
+  }
+
+  /** The sealed value has not been sent yet. */
+  #sent = true;
+
+  #headers(): SessionResponseHeaders {
+    const p = this.#payload;
+    const fresh = p !== undefined && this.#value !== undefined && !this.#sent;
+    this.#sent = true;
+    if (this.#s.carrier === "bearer") {
+      const headers: Record<string, string> = {};
+      if (fresh) headers[SET_AUTH_TOKEN] = this.#value as string;
+      else if (this.#clear) headers[SET_AUTH_TOKEN] = "";
+      const changed = Object.keys(headers).length > 0;
+      return {
+        setCookie: [],
+        cacheControl: changed ? "no-store" : this.#read && p !== undefined ? "private" : undefined,
+        vary: this.#read ? "Authorization" : undefined,
+        ...(changed ? { headers } : {}),
+      };
+    }
+    const setCookie: string[] = [];
+    if (fresh)
+      setCookie.push(sessionCookie(this.#o, this.#value as string, Math.min(p.idleExp, p.absExp)));
+    else if (this.#clear) setCookie.push(sessionCookie(this.#o, "", undefined));
+    let cacheControl: string | undefined;
+    if (setCookie.length > 0) cacheControl = "no-store";
+    else if (this.#read && p !== undefined && this.#o.cachePrivate) cacheControl = "private";
+    return {
+      setCookie,
+      cacheControl,
+      vary: this.#read && this.#o.varyCookie ? "Cookie" : undefined,
+    };
+  }
+
+  #currentData(): Record<string, unknown> {
+    const data: Record<string, unknown> = { ...(this.#payload?.data ?? {}), ...this.#set };
+    for (const k of this.#unset) delete data[k];
+    return data;
+  }
+
+  #revocation(action: string): RevocationStore {
+    if (this.#s.revocation === null) {
+      throw new SessionError(
+        "ERR_SESSION_UNSUPPORTED",
+        501,
+        `the ${this.#s.name} transport was made with revocation: false, so it cannot ${action}: give it a revocation store`,
+      );
+    }
+    return this.#s.revocation;
+  }
+
+  /** Puts `sid` on the denylist until the value that carries it would have expired anyway. */
+  async #denyId(sid: string, p: SessionPayload): Promise<void> {
+    const r = this.#s.revocation;
+    if (r === null) return;
+    await guarded(this.#events, "deny", () => r.deny(sid, Math.min(p.idleExp, p.absExp)));
+  }
+
+  async #deny(p: SessionPayload, reason: RevokeReason): Promise<void> {
+    await this.#denyId(p.sid, p);
+    this.#emitRevoked(p, reason);
+  }
+
+  async #notBefore(userId: string, time: number): Promise<void> {
+    const r = this.#revocation("revoke other sessions");
+    await guarded(this.#events, "setNotBefore", () => r.setNotBefore(userId, time));
+  }
+
+  #emitRevoked(p: SessionPayload, reason: RevokeReason): void {
+    this.#events.emit({ type: "revoked", sessionId: p.sid, userId: p.sub, reason });
+  }
+
+  #forget(): void {
+    this.#payload = undefined;
+    this.#value = undefined;
+    this.#set = {};
+    this.#unset.clear();
+    this.#dirty = false;
+    this.#reseal = false;
+    this.#clear = true;
+  }
+
+  #require(action: string): SessionPayload {
+    if (this.#payload === undefined) {
+      throw new SessionError(
+        "ERR_SESSION_REQUIRED",
+        401,
+        `cannot ${action} without a session: sign in first`,
+      );
+    }
+    return this.#payload;
+  }
+
+  #requireUser(action: string): SessionPayload {
+    const p = this.#require(action);
+    if (p.sub === null)
+      throw new SessionError(
+        "ERR_SESSION_REQUIRED",
+        401,
+        `cannot ${action} of an anonymous session: sign in first`,
+      );
+    return p;
+  }
+
+  #assertOpen(): void {
+    if (this.#committed !== undefined) {
+      throw new SessionError(
+        "ERR_SESSION_COMMITTED",
+        500,
+        "the session was already committed for this response: change it before the response is sent",
+      );
+    }
+  }
+
+  #assertSecure(): void {
+    if (!this.#secure) throw insecureTransport();
+  }
+}
