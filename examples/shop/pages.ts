@@ -11,7 +11,8 @@ const STYLE = `
   :root { font-family: system-ui, sans-serif; color: #1d2430; background: #f4f1ec; }
   body { max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
   header { display: flex; justify-content: space-between; align-items: baseline; }
-  header a { color: inherit; text-decoration: none; font-weight: 700; font-size: 1.3rem; }
+  header > a { color: inherit; text-decoration: none; font-weight: 700; font-size: 1.3rem; }
+  button, td.when { white-space: nowrap; }
   .card { background: #fff; border-radius: .6rem; padding: 1.2rem 1.4rem; margin: 1rem 0;
           box-shadow: 0 1px 3px #0002; }
   h1 { font-size: 1.4rem; margin: 0 0 .8rem; } h2 { font-size: 1.1rem; margin: 0 0 .6rem; }
@@ -160,6 +161,29 @@ function show(summary) {
   );
 }
 
+/** "Chrome 120 on Linux" from a User-Agent, for the devices list; the full text is its title. */
+export function describeUserAgent(ua: string | null): string {
+  if (ua === null || ua === "") return "Unknown browser";
+  const browsers: [RegExp, string][] = [
+    [/Edg\/(\d+)/, "Edge"],
+    [/Firefox\/(\d+)/, "Firefox"],
+    [/(?:Headless)?Chrome\/(\d+)/, "Chrome"],
+    [/Version\/(\d+).*Safari\//, "Safari"],
+  ];
+  const systems: [RegExp, string][] = [
+    [/Android/, "Android"],
+    [/iPhone|iPad/, "iOS"],
+    [/Windows/, "Windows"],
+    [/Mac OS X/, "macOS"],
+    [/Linux/, "Linux"],
+  ];
+  const browser = browsers.find(([re]) => re.test(ua));
+  const version = browser === undefined ? undefined : browser[0].exec(ua)?.[1];
+  const system = systems.find(([re]) => re.test(ua))?.[1];
+  const name = browser === undefined ? "Another client" : `${browser[1]} ${version}`;
+  return system === undefined ? name : `${name} on ${system}`;
+}
+
 export function sessionsPage(options: {
   user: User;
   sessions: readonly SessionInfo[];
@@ -170,8 +194,8 @@ export function sessionsPage(options: {
     .map(
       (
         s,
-      ) => `<tr data-session="${esc(s.id)}"><td>${s.current ? '<span class="tag">this device</span> ' : ""}<span class="muted">${esc(s.userAgent ?? "unknown browser")}</span><br><code>${esc(s.id)}</code></td>
-<td class="muted">signed in ${esc(when(s.createdAt))}<br>last seen ${esc(when(s.lastSeenAt))}</td>
+      ) => `<tr data-session="${esc(s.id)}"><td>${s.current ? '<span class="tag">this device</span> ' : ""}<span title="${esc(s.userAgent ?? "")}">${esc(describeUserAgent(s.userAgent))}</span><br><code>${esc(s.id)}</code></td>
+<td class="muted when">signed in ${esc(when(s.createdAt))}<br>last seen ${esc(when(s.lastSeenAt))}</td>
 <td><form class="inline" method="post" action="/sessions/${esc(s.id)}/revoke">${hidden}<button class="quiet">Sign out</button></form></td></tr>`,
     )
     .join("");
@@ -247,7 +271,7 @@ export function attackPage(options: { wwwOrigin: string; apiOrigin: string }): s
   const www = esc(options.wwwOrigin);
   return layout(
     "Win a free espresso machine!",
-    `<div class="card"><h1>🎁 You won a free espresso machine!</h1>
+    `<div class="card"><h1>You won a free espresso machine!</h1>
 <p class="muted">This page is at another site. While you read this, it tries four things against the shop where you are signed in:</p>
 <table id="attempts">
 <tr id="form"><td>Auto-submitting form: <code>POST ${www}/orders/842/cancel</code></td><td class="result">…</td></tr>
@@ -257,7 +281,8 @@ export function attackPage(options: { wwwOrigin: string; apiOrigin: string }): s
 </table>
 <p class="muted">The form's answer lands in the frame below: this page cannot read it. Check order #842 on the shop's checkout page.</p>
 <form id="attack" method="post" action="${www}/orders/842/cancel" target="sink"><input type="hidden" name="csrf_token" value="guessed-token"></form>
-<iframe name="sink" id="sink" title="the form's answer" style="width:100%;height:9rem;border:1px solid #ddd"></iframe></div>
+<iframe name="sink" id="sink" title="the form's answer" style="width:100%;height:7rem;border:1px solid #ddd"></iframe>
+<p class="muted">(The shop's pages refuse to be framed, so the frame stays empty.)</p></div>
 <script>
 const www = ${JSON.stringify(options.wwwOrigin)}, api = ${JSON.stringify(options.apiOrigin)};
 const say = (id, text, cls) => { const td = document.querySelector("#" + id + " .result"); td.textContent = text; td.className = "result " + cls; };
@@ -291,6 +316,6 @@ img.src = www + "/checkout";
 submitted = true;
 document.getElementById("attack").submit();
 </script>`,
-    { brand: "🎁 prizes.example" },
+    { brand: "★ Prize draw" },
   );
 }
