@@ -21,7 +21,8 @@ function find(dir) {
 }
 
 const only = process.argv.slice(2);
-const files = only.length > 0 ? only : [...find("src"), ...find("examples"), ...find("test")].sort();
+const files =
+  only.length > 0 ? only : [...find("src"), ...find("examples"), ...find("test")].sort();
 if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);
