@@ -41,7 +41,7 @@ import {
   signInPage,
 } from "./pages.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
-import { createRouter, type Params } from "./router.js";
+import { createRouter, type Params, type Route } from "./router.js";
 import { createThrottle, type ThrottleOptions } from "./throttle.js";
 
 export interface ShopHosts {
@@ -259,6 +259,22 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
     else sendJson(c.res, 200, body);
   };
 
+  // "Sign out other devices" and "sign out everywhere": then a form goes to `location`.
+  const revokeMany = (
+    path: string,
+    revoke: (session: RequestSession<WwwData>) => Promise<number>,
+    location: string,
+  ): Route<Handler<WwwData>> => ({
+    method: "POST",
+    path,
+    handler: async (c) => {
+      requireUser(c);
+      const revoked = await revoke(c.session);
+      await settled();
+      done(c, location, { revoked });
+    },
+  });
+
   const signIn: Handler<WwwData> = async (c) => {
     const fields = await readFields(c.req);
     const email = field(fields, "email").trim().toLowerCase();
@@ -442,26 +458,8 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
         });
       },
     },
-    {
-      method: "POST",
-      path: "/sessions/revoke-others",
-      handler: async (c) => {
-        requireUser(c);
-        const revoked = await c.session.revokeOthers();
-        await settled();
-        done(c, "/sessions", { revoked });
-      },
-    },
-    {
-      method: "POST",
-      path: "/sessions/revoke-all",
-      handler: async (c) => {
-        requireUser(c);
-        const revoked = await c.session.revokeAll();
-        await settled();
-        done(c, "/", { revoked });
-      },
-    },
+    revokeMany("/sessions/revoke-others", (session) => session.revokeOthers(), "/sessions"),
+    revokeMany("/sessions/revoke-all", (session) => session.revokeAll(), "/"),
     {
       method: "POST",
       path: "/sessions/:id/revoke",
@@ -613,40 +611,25 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
     },
   };
 
+  const unknownHost = (): HttpError =>
+    new HttpError(
+      421,
+      "unknown_host",
+      `this server answers only for ${Object.keys(handlers).join(", ")}`,
+    );
+
   return {
     hosts,
     origins,
     handlers,
     async handle(req, res) {
       const handler = handlers[hostnameOf(req.headers.host)];
-      if (handler === undefined) {
-        sendError(
-          req,
-          res,
-          new HttpError(
-            421,
-            "unknown_host",
-            `this server answers only for ${Object.keys(handlers).join(", ")}`,
-          ),
-        );
-        return;
-      }
+      if (handler === undefined) return sendError(req, res, unknownHost());
       await handler(req, res);
     },
     handleInsecure(req, res) {
       const name = hostnameOf(req.headers.host);
-      if (handlers[name] === undefined) {
-        sendError(
-          req,
-          res,
-          new HttpError(
-            421,
-            "unknown_host",
-            `this server answers only for ${Object.keys(handlers).join(", ")}`,
-          ),
-        );
-        return;
-      }
+      if (handlers[name] === undefined) return sendError(req, res, unknownHost());
       const location = `${originOf(name, options.publicPort)}${req.url ?? "/"}`;
       const status = req.method === "GET" || req.method === "HEAD" ? 301 : 308;
       res.writeHead(status, {

@@ -37,6 +37,29 @@ function withoutPassword(url: string): string {
   }
 }
 
+/** SQL stores, with expired rows deleted every few minutes (a timer that never holds the process). */
+function swept(
+  www: SessionStore & { sweep(): Promise<number> },
+  api: SessionStore & { sweep(): Promise<number> },
+  description: string,
+  release: () => Promise<void>,
+): ShopStores {
+  const timer = setInterval(() => {
+    Promise.all([www.sweep(), api.sweep()]).catch((e: unknown) =>
+      console.error("shop: sweep failed", e),
+    );
+  }, SWEEP_MS).unref();
+  return {
+    www,
+    api,
+    description,
+    async close() {
+      clearInterval(timer);
+      await release();
+    },
+  };
+}
+
 export async function openStores(
   spec: string,
   options: OpenStoresOptions = {},
@@ -67,20 +90,9 @@ export async function openStores(
     db.pragma("journal_mode = WAL");
     const www = sqliteStore({ database: db, table: `${prefix}_www_sessions` });
     const api = sqliteStore({ database: db, table: `${prefix}_api_sessions` });
-    const timer = setInterval(() => {
-      Promise.all([www.sweep(), api.sweep()]).catch((e: unknown) =>
-        console.error("shop: sweep failed", e),
-      );
-    }, SWEEP_MS).unref();
-    return {
-      www,
-      api,
-      description: `SQLite ${path}`,
-      async close() {
-        clearInterval(timer);
-        db.close();
-      },
-    };
+    return swept(www, api, `SQLite ${path}`, async () => {
+      db.close();
+    });
   }
   if (spec.startsWith("redis://") || spec.startsWith("rediss://")) {
     const [{ createClient }, { redisStore }] = await Promise.all([
@@ -116,20 +128,12 @@ export async function openStores(
     }
     const www = postgresStore({ pool, table: tables.www });
     const api = postgresStore({ pool, table: tables.api });
-    const timer = setInterval(() => {
-      Promise.all([www.sweep(), api.sweep()]).catch((e: unknown) =>
-        console.error("shop: sweep failed", e),
-      );
-    }, SWEEP_MS).unref();
-    return {
+    return swept(
       www,
       api,
-      description: `PostgreSQL ${withoutPassword(spec)} (tables ${tables.www}, ${tables.api})`,
-      async close() {
-        clearInterval(timer);
-        await pool.end();
-      },
-    };
+      `PostgreSQL ${withoutPassword(spec)} (tables ${tables.www}, ${tables.api})`,
+      () => pool.end(),
+    );
   }
   throw new StoreSpecError(
     `unknown store ${JSON.stringify(spec)}: use memory, sqlite:PATH, redis://HOST:PORT or postgres://USER@HOST/DB`,
