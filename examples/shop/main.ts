@@ -90,6 +90,11 @@ try {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 } catch (error) {
-  console.error(`the shop could not start: ${(error as Error).message}`);
+  const e = error as Error & { code?: string; port?: number };
+  const hint =
+    e.code === "EADDRINUSE"
+      ? ` (port ${e.port} is taken: choose others with --port and --http-port, or 0 for free ones)`
+      : "";
+  console.error(`the shop could not start: ${e.message}${hint}`);
   process.exit(1);
 }

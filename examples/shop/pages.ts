@@ -297,7 +297,7 @@ const sink = document.getElementById("sink");
 let submitted = false;
 sink.addEventListener("load", () => {
   if (!submitted) return;
-  say("form", "sent; the answer is hidden from this page, and the shop refused it (no cookie, cross-site)", "ok");
+  say("form", "sent; its answer is hidden from this page (the shop counts what it refused in /metrics)", "ok");
   finish("form");
 });
 attempt("fetch-www", async () => {

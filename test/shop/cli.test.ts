@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -45,6 +46,19 @@ test("--help and bad options", () => {
   const store = run(["--store", "mongodb://x", "--port", "0", "--http-port", "0", "--data", dir]);
   assert.equal(store.status, 1);
   assert.match(store.stderr, /unknown store "mongodb:\/\/x": use memory, sqlite:PATH/);
+});
+
+test("a port in use: a message that says what to do", async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    const r = run(["--port", String(port), "--http-port", "0", "--store", "memory", "--data", dir]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`port ${port} is taken: choose others with --port`));
+  } finally {
+    taken.close();
+  }
 });
 
 test("starts, prints how to open it, serves renamed hosts, stops on SIGTERM", async () => {
