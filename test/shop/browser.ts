@@ -19,7 +19,7 @@ const WWW = "www.shop.test";
 const API = "api.shop.test";
 const EVIL = "evil.example";
 const FAILURES = "test-results/shop";
-const STEP_TIMEOUT_MS = 45_000;
+const STEP_TIMEOUT_MS = 90_000;
 
 /** What one host received. */
 interface Seen {
