@@ -7,10 +7,8 @@ export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 const escapeHelp = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 const escapeValue = (s: string): string => escapeHelp(s).replace(/"/g, '\\"');
 
-function formatNumber(n: number): string {
-  if (Number.isInteger(n)) return String(n);
-  return n === Number.POSITIVE_INFINITY ? "+Inf" : String(n);
-}
+// A sum of finite amounts can still overflow to Infinity, which the format spells +Inf.
+const formatNumber = (n: number): string => (Number.isFinite(n) ? String(n) : "+Inf");
 
 /**
  * Counters in Prometheus's text exposition format (version 0.0.4): a `# HELP` and a `# TYPE`

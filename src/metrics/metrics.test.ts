@@ -51,6 +51,14 @@ describe("metrics: counters and the text format", () => {
     assert.equal(m.contentType, EXPOSITION_CONTENT_TYPE);
   });
 
+  test("a count past the largest double is written as +Inf", () => {
+    const m = createMetrics();
+    const c = m.counter({ name: "huge_total", help: "h" });
+    c.inc({}, 1e308);
+    c.inc({}, 1e308);
+    assert.match(m.render(), /^sessionjar_huge_total \+Inf$/m);
+  });
+
   test("a counter without labels starts at 0; one with labels has no series yet", () => {
     const m = createMetrics({ prefix: "shop_" });
     m.counter({ name: "a_total", help: "a" });
