@@ -1,4 +1,4 @@
-// Runs every *.test.ts under src/ and test/ with Node's own test runner and tsx. Node 20's
+// Runs every *.test.ts under src/, examples/ and test/ with Node's own test runner and tsx. Node 20's
 // runner does not expand globs itself, hence this small script.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -21,7 +21,8 @@ function find(dir) {
 }
 
 const only = process.argv.slice(2);
-const files = only.length > 0 ? only : [...find("src"), ...find("test")].sort();
+const files =
+  only.length > 0 ? only : [...find("src"), ...find("examples"), ...find("test")].sort();
 if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);

@@ -1,0 +1,43 @@
+// The shop is built from sessionjar's public API only: every sessionjar import of its code is a
+// subpath that package.json exports, and nothing reaches into src/ or the tests.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+
+const root = join(import.meta.dirname, "../..");
+const shop = join(root, "examples/shop");
+const exportsMap = (
+  JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    exports: Record<string, unknown>;
+  }
+).exports;
+
+test("the shop imports sessionjar only through exported subpaths", () => {
+  const files = readdirSync(shop).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
+  assert.ok(files.length > 5);
+  const used = new Set<string>();
+  for (const f of files) {
+    const text = readFileSync(join(shop, f), "utf8");
+    for (const m of text.matchAll(/(?:from|import\()\s*"([^"]+)"/g)) {
+      const specifier = m[1] as string;
+      assert.ok(!specifier.startsWith("../"), `${f} reaches outside the example: ${specifier}`);
+      if (specifier !== "sessionjar" && !specifier.startsWith("sessionjar/")) continue;
+      used.add(specifier);
+      const subpath =
+        specifier === "sessionjar" ? "." : `./${specifier.slice("sessionjar/".length)}`;
+      assert.ok(
+        subpath in exportsMap,
+        `${f} imports ${specifier}, which package.json does not export`,
+      );
+    }
+  }
+  for (const s of [
+    "sessionjar/session",
+    "sessionjar/csrf",
+    "sessionjar/cors",
+    "sessionjar/metrics",
+    "sessionjar/adapters/node",
+  ])
+    assert.ok(used.has(s), `the shop does not use ${s}`);
+});
