@@ -262,7 +262,7 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
   // "Sign out other devices" and "sign out everywhere": then a form goes to `location`.
   const revokeMany = (
     path: string,
-    revoke: (session: RequestSession<WwwData>) => Promise<number>,
+    revoke: (session: RequestSession<WwwData>) => Promise<number | null>,
     location: string,
   ): Route<Handler<WwwData>> => ({
     method: "POST",
