@@ -75,7 +75,11 @@ export interface ShopOptions {
   throttle?: ThrottleOptions;
 }
 
-type WwwData = Record<string, never>;
+/** The www session's data: the shopper's preferences, as `pref.<name>` → value. */
+type WwwData = Record<string, string>;
+const PREF = "pref.";
+const PREF_NAME = /^[a-z0-9-]{1,32}$/;
+const MAX_PREFS = 50;
 type ApiData = { www: string };
 
 export interface Shop {
@@ -250,6 +254,13 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
   const ordersOf = (userId: string): Order[] =>
     [...orders.values()].filter((o) => o.userId === userId);
   const publicUser = (u: User): User => ({ id: u.id, email: u.email, name: u.name, role: u.role });
+  const preferencesOf = (session: RequestSession<WwwData>): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const k of session.keys())
+      if (k.startsWith(PREF)) out[k.slice(PREF.length)] = session.get(k) as string;
+    return out;
+  };
+
   const requireUser = (c: Context<WwwData>): User => {
     if (c.user === undefined) throw signedOut(c.session.problem);
     return c.user;
@@ -316,7 +327,7 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
   };
 
   // OPTIONS on a known path: the CORS layer has answered preflights already; say what is allowed.
-  const allow: Handler<Record<string, unknown>> = (c) => {
+  const allow = <D extends Record<string, unknown>>(c: Context<D>): void => {
     c.res.writeHead(204, { allow: c.params.allow ?? "" });
     c.res.end();
   };
@@ -392,6 +403,37 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
           throw new HttpError(404, "order_not_found", `you have no order ${c.params.id}`);
         order.status = "cancelled";
         done(c, "/checkout", { order });
+      },
+    },
+    {
+      method: "GET",
+      path: "/preferences",
+      handler: (c) => {
+        requireUser(c);
+        sendJson(c.res, 200, { preferences: preferencesOf(c.session) });
+      },
+    },
+    {
+      method: "POST",
+      path: "/preferences",
+      handler: async (c) => {
+        requireUser(c);
+        const fields = await readFields(c.req);
+        const name = field(fields, "name", 32);
+        const value = field(fields, "value", 200);
+        if (!PREF_NAME.test(name))
+          throw new HttpError(
+            400,
+            "body_invalid",
+            "a preference name is 1 to 32 of a-z, 0-9 and -",
+          );
+        const known = preferencesOf(c.session);
+        if (!(name in known) && Object.keys(known).length >= MAX_PREFS)
+          throw new HttpError(400, "too_many_preferences", `at most ${MAX_PREFS} preferences`);
+        // One key per preference: parallel changes of different preferences never overwrite
+        // each other, because the store writes only the keys that changed.
+        c.session.set(`${PREF}${name}`, value);
+        done(c, "/checkout", { name, value });
       },
     },
     {

@@ -173,6 +173,12 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     return this.#record?.data[key] as Data[K] | undefined;
   }
 
+  /** The keys of the session's data, including changes staged by this request. */
+  keys(): (keyof Data & string)[] {
+    this.#read = true;
+    return Object.keys(this.#currentData()) as (keyof Data & string)[];
+  }
+
   /** Stages `key = value` (a JSON value). Without a session, one is created (anonymous) on commit. */
   set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     this.#assertOpen();

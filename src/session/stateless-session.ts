@@ -135,6 +135,13 @@ export class StatelessSession<
     return this.#payload?.data[key] as Data[K] | undefined;
   }
 
+  override keys(): (keyof Data & string)[] {
+    this.#read = true;
+    const keys = new Set([...Object.keys(this.#payload?.data ?? {}), ...Object.keys(this.#set)]);
+    for (const k of this.#unset) keys.delete(k);
+    return [...keys] as (keyof Data & string)[];
+  }
+
   override set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     this.#assertOpen();
     if (key === "__proto__")

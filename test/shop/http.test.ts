@@ -132,6 +132,41 @@ describe("shop over HTTP: sign-in", () => {
   });
 });
 
+describe("shop over HTTP: preferences (session data)", () => {
+  test("parallel changes of different preferences all land; bad names and too many are 400", async () => {
+    const c = await signedIn("bob@shop.test", "bob-password");
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        c.post("/preferences", { name: `p${i}`, value: `v${i}` }),
+      ),
+    );
+    for (const a of answers) assert.equal(a.status, 200);
+    const prefs = (await c.get("/preferences")).json<{ preferences: Record<string, string> }>();
+    assert.deepEqual(
+      prefs.preferences,
+      Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, `v${i}`])),
+    );
+    const bad = await c.post("/preferences", { name: "Not OK", value: "x" });
+    assert.equal(bad.status, 400);
+    assert.equal(errorCode(bad.body), "body_invalid");
+    for (let i = 20; i < 50; i++) await c.post("/preferences", { name: `p${i}`, value: "x" });
+    const full = await c.post("/preferences", { name: "one-more", value: "x" });
+    assert.equal(errorCode(full.body), "too_many_preferences");
+    assert.equal((await c.post("/preferences", { name: "p0", value: "changed" })).status, 200);
+    const noToken = await c.request("/preferences", {
+      method: "POST",
+      headers: {
+        origin: c.origin,
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ name: "p1", value: "forged" }),
+    });
+    assert.equal(noToken.status, 403);
+    assert.equal((await www().get("/preferences")).status, 401);
+  });
+});
+
 describe("shop over HTTP: CSRF, orders", () => {
   test("an unsafe request needs the token and the same origin; refusals are counted", async () => {
     const c = await signedIn("alice@shop.test", "alice-password");
