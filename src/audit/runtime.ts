@@ -3,12 +3,15 @@ import {
   type AuditResponse,
   auditResponse,
   type Finding,
+  type RuleId,
 } from "./rules/index.js";
 
 /** Options of {@link createRuntimeAuditor}. */
 export interface RuntimeAuditOptions extends AuditOptions {
   /** Where each warning goes, once per rule and cookie. Default `console.warn`; `false` for none. */
   readonly warn?: ((text: string, finding: Finding) => void) | false;
+  /** Rules not to report: those that need headers the caller does not see. */
+  readonly ignore?: readonly RuleId[];
 }
 
 /** Audits the headers a running application sends and reports each new finding once. */
@@ -34,6 +37,7 @@ export function createRuntimeAuditor(options: RuntimeAuditOptions = {}): Runtime
     check(response) {
       const fresh: Finding[] = [];
       for (const f of auditResponse(response, options)) {
+        if (options.ignore?.includes(f.id) === true) continue;
         const key = `${f.id}\u0000${f.cookie ?? f.header}`;
         if (warned.has(key)) continue;
         warned.add(key);

@@ -41,6 +41,8 @@ export interface LoadedState {
   /** Why the request has no session although it carried a cookie, for 401 bodies. */
   problem: "duplicate-cookie" | "unknown-token" | "malformed-token" | "expired" | undefined;
   secure: boolean;
+  /** The Host header, for the URL the runtime audit reports. */
+  host: string | undefined;
   userAgent: string | null;
 }
 
@@ -114,6 +116,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   #read = false;
   #committed: SessionResponseHeaders | undefined;
   readonly #secure: boolean;
+  readonly #host: string | undefined;
   readonly #userAgent: string | null;
   /** Why a cookie the request carried gave no session, if it did not. */
   readonly problem: LoadedState["problem"];
@@ -126,6 +129,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     this.#record = state.record;
     this.#clearCookie = state.clearCookie;
     this.#secure = state.secure;
+    this.#host = state.host;
     this.#userAgent = state.userAgent;
     this.problem = state.problem;
   }
@@ -400,7 +404,20 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     else if (this.#read && this.#record !== undefined && this.#o.cachePrivate)
       cacheControl = "private";
     const vary = this.#read && this.#o.varyCookie ? "Cookie" : undefined;
-    return { setCookie, cacheControl, vary };
+    const headers = { setCookie, cacheControl, vary };
+    if (this.#o.audit !== undefined && setCookie.length > 0) this.#audit(headers);
+    return headers;
+  }
+
+  /** Hands the headers to the runtime audit; a Host it cannot read is no reason to fail. */
+  #audit(headers: SessionResponseHeaders): void {
+    let url: string;
+    try {
+      url = new URL(`${this.#secure ? "https" : "http"}://${this.#host ?? "localhost"}/`).href;
+    } catch {
+      return;
+    }
+    this.#o.audit?.(headers, url);
   }
 
   async #flush(touch: boolean): Promise<void> {
