@@ -8,6 +8,7 @@ import {
   type CorsProbe,
   type Finding,
   type HeaderPair,
+  httpUrl,
   sortFindings,
 } from "./rules/index.js";
 
@@ -133,14 +134,7 @@ export async function auditUrl(
   url: string,
   options: AuditUrlOptions = {},
 ): Promise<UrlAuditResult> {
-  let current: URL;
-  try {
-    current = new URL(url);
-  } catch {
-    throw new AuditError("ERR_AUDIT_INPUT_INVALID", `${JSON.stringify(url)} is not a URL`);
-  }
-  if (current.protocol !== "https:" && current.protocol !== "http:")
-    throw new AuditError("ERR_AUDIT_INPUT_INVALID", `${current.href} is not an http(s) URL`);
+  let current = httpUrl(url);
   const f = options.fetch ?? fetchHop;
   const max = options.maxRedirects ?? 10;
   const responses: AuditResponse[] = [];

@@ -1,5 +1,5 @@
 import { AuditError } from "./errors.js";
-import type { AuditResponse, HeaderPair } from "./rules/index.js";
+import { type AuditResponse, type HeaderPair, httpUrl } from "./rules/index.js";
 
 const STATUS_LINE = /^HTTP\/[\d.]+\s+(\d{3})\b/i;
 
@@ -12,17 +12,7 @@ const STATUS_LINE = /^HTTP\/[\d.]+\s+(\d{3})\b/i;
  * `ERR_AUDIT_INPUT_INVALID` when `url` is not http(s) or the text holds no header at all.
  */
 export function readRawHeaders(text: string, url: string): AuditResponse[] {
-  let current: URL;
-  try {
-    current = new URL(url);
-  } catch {
-    throw new AuditError(
-      "ERR_AUDIT_INPUT_INVALID",
-      `${JSON.stringify(url)} is not a URL: give the URL the headers came from`,
-    );
-  }
-  if (current.protocol !== "https:" && current.protocol !== "http:")
-    throw new AuditError("ERR_AUDIT_INPUT_INVALID", `${current.href} is not an http(s) URL`);
+  let current = httpUrl(url, ": give the URL the headers came from");
   const blocks: { status: number; headers: HeaderPair[] }[] = [];
   let block: { status: number; headers: HeaderPair[] } | undefined;
   for (const raw of String(text).split(/\r?\n/)) {

@@ -1,6 +1,6 @@
 import { type ParsedSetCookie, parseSetCookie } from "../cookie/index.js";
-import { siteOf } from "../site/index.js";
-import { defaultPath, domainMatches, isLoopback, refusal } from "./rules/index.js";
+import { domainMatches, isLoopbackHost, siteOf } from "../site/index.js";
+import { defaultPath, refusal } from "./rules/index.js";
 
 /** A request whose cookies are in question. */
 export interface SendingRequest {
@@ -102,7 +102,7 @@ function decide(c: ParsedSetCookie, setFrom: URL, request: SendingRequest): Send
   if (!pathMatches(u.pathname, path)) return no(`${u.pathname} is not under Path=${path}`);
   reasons.push(`${u.pathname} is under Path=${path}`);
   if (c.secure) {
-    if (u.protocol !== "https:" && !isLoopback(host)) return no("Secure: sent over https only");
+    if (u.protocol !== "https:" && !isLoopbackHost(host)) return no("Secure: sent over https only");
     reasons.push("Secure, and this is https");
   }
   const method = (request.method ?? "GET").toUpperCase();

@@ -3,6 +3,7 @@ import { AuditError } from "../errors.js";
 import { RULES, type RuleId, type Severity } from "./catalogue.js";
 import { type CookieClass, classifyCookie } from "./classify.js";
 import { type CookieContext, cookieFindings, isDeletion } from "./cookie-rules.js";
+import { httpUrl } from "./http-url.js";
 import type { AuditOptions, AuditResponse, CorsProbe, Finding, HeaderPair } from "./types.js";
 
 const DEFAULT_MAX_LIFETIME = 30 * 86_400;
@@ -204,14 +205,7 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
       "ERR_AUDIT_INPUT_INVALID",
       "a response needs a url, a status and a headers list",
     );
-  let url: URL;
-  try {
-    url = new URL(r.url);
-  } catch {
-    throw new AuditError("ERR_AUDIT_INPUT_INVALID", `${JSON.stringify(r.url)} is not a URL`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:")
-    throw new AuditError("ERR_AUDIT_INPUT_INVALID", `${url.href} is not an http(s) URL`);
+  const url = httpUrl(r.url);
   const h = headerMap(r.headers);
   const now = options.now ?? Date.now();
   const https = url.protocol === "https:";

@@ -1,37 +1,12 @@
-import type { CookieAttribute, ParsedSetCookie } from "../../cookie/index.js";
+import type { ParsedSetCookie } from "../../cookie/index.js";
 
-/** The parts of a cookie a corrected Set-Cookie line is written from. */
-export interface CookieLine {
-  readonly name: string;
-  readonly value: string;
-  readonly expires: Date | undefined;
-  readonly maxAge: number | undefined;
-  readonly domain: string | undefined;
-  readonly path: string | undefined;
-  readonly secure: boolean;
-  readonly httpOnly: boolean;
-  readonly sameSite: string | undefined;
-  readonly partitioned: boolean;
-  readonly priority: string | undefined;
-  readonly extensions: readonly CookieAttribute[];
-}
+/** The parts of a cookie a corrected Set-Cookie line is written from (Domain `""` as none). */
+export type CookieLine = Omit<ParsedSetCookie, "problems">;
 
 /** A parsed cookie as the starting point of a corrected line. */
 export function lineOf(c: ParsedSetCookie): CookieLine {
-  return {
-    name: c.name,
-    value: c.value,
-    expires: c.expires,
-    maxAge: c.maxAge,
-    domain: c.domain === "" ? undefined : c.domain,
-    path: c.path,
-    secure: c.secure,
-    httpOnly: c.httpOnly,
-    sameSite: c.sameSite,
-    partitioned: c.partitioned,
-    priority: c.priority,
-    extensions: c.extensions,
-  };
+  const { problems: _, ...line } = c;
+  return c.domain === "" ? { ...line, domain: undefined } : line;
 }
 
 /**

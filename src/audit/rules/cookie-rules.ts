@@ -1,6 +1,6 @@
 import { getPublicSuffix } from "tldts";
 import type { ParsedSetCookie } from "../../cookie/index.js";
-import { siteOf } from "../../site/index.js";
+import { domainMatches, isLoopbackHost, siteOf } from "../../site/index.js";
 import { RULES, type RuleId, type Severity } from "./catalogue.js";
 import { type CookieClass, estimateEntropyBits, isJwt } from "./classify.js";
 import { type CookieLine, lineOf, writeLine } from "./cookie-line.js";
@@ -18,23 +18,6 @@ export interface CookieContext {
 
 const DAY = 86_400;
 const CAP_SECONDS = 400 * DAY;
-
-/** Loopback hosts, where Chromium and Firefox treat http as secure for cookies. */
-export function isLoopback(host: string): boolean {
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    host === "[::1]" ||
-    /^127\.\d+\.\d+\.\d+$/.test(host)
-  );
-}
-
-/** RFC 6265bis domain-match: the host is the domain or ends with "." + domain (no IPs). */
-export function domainMatches(host: string, domain: string): boolean {
-  if (host === domain) return true;
-  if (host.startsWith("[") || /^[0-9.]+$/.test(host)) return false;
-  return host.endsWith(`.${domain}`);
-}
 
 /** RFC 6265bis 5.1.4: the directory of the request path, the Path a cookie without one gets. */
 export function defaultPath(url: URL): string {
@@ -62,6 +45,17 @@ function days(seconds: number): string {
   return d >= 1 ? `${Math.round(d * 10) / 10} days` : `${Math.round(seconds / 3600)} hours`;
 }
 
+/** The cookie renamed with `__Host-` and the attributes that prefix requires. */
+function hostPrefixed(c: CookieLine): CookieLine {
+  return {
+    ...c,
+    name: `__Host-${c.name.replace(/^__secure-/i, "")}`,
+    domain: undefined,
+    path: "/",
+    secure: true,
+  };
+}
+
 /** The rules of the cookie prefixes that the cookie breaks, as the changes that fix them. */
 export function prefixProblems(c: ParsedSetCookie): string[] {
   const lower = c.name.toLowerCase();
@@ -79,7 +73,7 @@ export function prefixProblems(c: ParsedSetCookie): string[] {
 /** Why the browser refuses to store the cookie from this response, or undefined if it stores it. */
 export function refusal(c: ParsedSetCookie, url: URL): string | undefined {
   const host = url.hostname;
-  if (c.secure && url.protocol !== "https:" && !isLoopback(host))
+  if (c.secure && url.protocol !== "https:" && !isLoopbackHost(host))
     return "it is Secure and came over http";
   const prefix = prefixProblems(c);
   if (prefix.length > 0) return `its name prefix needs: ${prefix.join(", ")}`;
@@ -131,7 +125,7 @@ export function cookieFindings(
 
   // Rules under which the browser refuses the line, deletions included.
   if (c.secure && !https) {
-    const local = isLoopback(host);
+    const local = isLoopbackHost(host);
     const target = new URL(url.href);
     target.protocol = "https:";
     add(
@@ -273,24 +267,12 @@ export function cookieFindings(
   }
 
   if (cls.kind === "csrf" && !c.name.toLowerCase().startsWith("__host-")) {
-    add("csrf-cookie-not-host", "medium", "a CSRF cookie without __Host-", {
-      ...base,
-      name: `__Host-${c.name.replace(/^__secure-/i, "")}`,
-      domain: undefined,
-      path: "/",
-      secure: true,
-    });
+    add("csrf-cookie-not-host", "medium", "a CSRF cookie without __Host-", hostPrefixed(base));
   }
   if (!session) return out;
 
   if (!c.name.toLowerCase().startsWith("__host-")) {
-    add("host-prefix-missing", "low", "no __Host- prefix", {
-      ...base,
-      name: `__Host-${c.name.replace(/^__secure-/i, "")}`,
-      domain: undefined,
-      path: "/",
-      secure: true,
-    });
+    add("host-prefix-missing", "low", "no __Host- prefix", hostPrefixed(base));
   }
   const path = c.path ?? defaultPath(url);
   if (path !== "/") {

@@ -13,5 +13,6 @@ export {
   classifyCookie,
   estimateEntropyBits,
 } from "./classify.js";
-export { defaultPath, domainMatches, isLoopback, refusal } from "./cookie-rules.js";
+export { defaultPath, refusal } from "./cookie-rules.js";
+export { httpUrl } from "./http-url.js";
 export type { AuditOptions, AuditResponse, CorsProbe, Finding, HeaderPair } from "./types.js";
