@@ -229,6 +229,43 @@ describe("sessionjar audit URL over real HTTP and HTTPS", () => {
     assert.deepEqual(result.findings, []);
   });
 
+  test("without --ca the runtime's fetch makes the requests, Origin probes included", async () => {
+    const origins: (string | undefined)[] = [];
+    const api = createHttpServer((req, res) => {
+      origins.push(req.headers.origin);
+      const headers: Record<string, string> = { vary: "Origin" };
+      if (req.headers.origin !== undefined)
+        headers["access-control-allow-origin"] = req.headers.origin;
+      res.writeHead(200, headers).end();
+    });
+    const port = await start(api);
+    try {
+      const r = await run("audit", `http://localhost:${port}/api`, "--probe-cors", "--json");
+      assert.equal(r.code, 0, r.err);
+      const result = JSON.parse(r.out) as JsonResult;
+      assert.deepEqual(
+        result.probes.map((p) => p.probe),
+        ["random", "null", "prefix", "suffix"],
+      );
+      assert.deepEqual(
+        origins.slice(1),
+        result.probes.map((p) => p.origin),
+      );
+      assert.equal(origins[0], undefined);
+      assert.deepEqual(
+        result.findings.map((f) => [f.id, f.severity]),
+        [
+          ["cors-reflect", "low"],
+          ["cors-reflect", "low"],
+          ["cors-reflect", "low"],
+          ["cors-reflect", "low"],
+        ],
+      );
+    } finally {
+      await new Promise<void>((r) => api.close(() => r()));
+    }
+  });
+
   test("a redirect loop stops at --max-redirects", async () => {
     const r = await run(
       "audit",
