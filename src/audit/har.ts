@@ -16,9 +16,15 @@ interface HarCookie {
   sameSite?: unknown;
 }
 
+/** One HAR entry as a response to audit, its headers as pairs. */
+export interface HarResponse extends AuditResponse {
+  readonly headers: HeaderPair[];
+  readonly request: { readonly method: string; readonly headers: HeaderPair[] };
+}
+
 /** What a HAR file gave: the responses to audit, and what could not be used. */
 export interface HarInput {
-  readonly responses: AuditResponse[];
+  readonly responses: HarResponse[];
   /** Entries left out: no response (blocked, failed), or not http(s). */
   readonly skipped: number;
   /**
@@ -81,7 +87,7 @@ export function readHar(text: string): HarInput {
       "the HAR file has no log.entries list: is it a HAR export?",
     );
   }
-  const responses: AuditResponse[] = [];
+  const responses: HarResponse[] = [];
   let skipped = 0;
   let rebuiltFromCookies = false;
   for (const e of entries as {

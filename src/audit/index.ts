@@ -23,7 +23,7 @@ export {
   type UrlAuditResult,
 } from "./audit-url.js";
 export { AuditError, type AuditErrorCode } from "./errors.js";
-export { type HarInput, readHar } from "./har.js";
+export { type HarInput, type HarResponse, readHar } from "./har.js";
 export { readRawHeaders } from "./raw-headers.js";
 export { formatReport, type ReportOptions, summarize } from "./report.js";
 export * from "./rules/index.js";

@@ -20,6 +20,7 @@ import { memoryStore } from "../../src/stores/index.js";
 import { makeCertificate } from "../browser/harness.js";
 
 interface Answer extends AuditResponse {
+  headers: HeaderPair[];
   body: string;
 }
 

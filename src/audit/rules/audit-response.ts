@@ -3,8 +3,9 @@ import { AuditError } from "../errors.js";
 import { RULES, type RuleId, type Severity } from "./catalogue.js";
 import { type CookieClass, classifyCookie } from "./classify.js";
 import { type CookieContext, cookieFindings, isDeletion } from "./cookie-rules.js";
+import { headerPairs } from "./header-pairs.js";
 import { httpUrl } from "./http-url.js";
-import type { AuditOptions, AuditResponse, CorsProbe, Finding, HeaderPair } from "./types.js";
+import type { AuditOptions, AuditResponse, CorsProbe, Finding, HeaderInput } from "./types.js";
 
 const DEFAULT_MAX_LIFETIME = 30 * 86_400;
 // Query and path parameters that frameworks put session ids in.
@@ -12,9 +13,9 @@ const ID_PARAM =
   /^(?:jsessionid|phpsessid|sid|sessionid|session_id|session|sess|aspsessionid|token|access_token|auth)$/i;
 
 /** Header values by lower-case name, in order. */
-function headerMap(headers: readonly HeaderPair[]): Map<string, string[]> {
+function headerMap(headers: HeaderInput | undefined): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const [name, value] of headers) {
+  for (const [name, value] of headerPairs(headers)) {
     const key = String(name).toLowerCase();
     const list = out.get(key);
     if (list === undefined) out.set(key, [String(value)]);
@@ -142,8 +143,7 @@ function corsFindings(r: AuditResponse, h: Map<string, string[]>, url: URL): Fin
     return out;
   }
   const probe = r.request?.probe;
-  const sent =
-    r.request?.headers === undefined ? undefined : headerMap(r.request.headers).get("origin")?.[0];
+  const sent = headerMap(r.request?.headers).get("origin")?.[0];
   const echoed = probe !== undefined && sent !== undefined && acao === sent;
   if (echoed || acao === "null") {
     const what = echoed
@@ -200,7 +200,7 @@ function corsFindings(r: AuditResponse, h: Map<string, string[]>, url: URL): Fin
  */
 export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Finding[] {
   checkOptions(options);
-  if (r === null || typeof r !== "object" || !Array.isArray(r.headers))
+  if (r === null || typeof r !== "object" || r.headers === null || typeof r.headers !== "object")
     throw new AuditError(
       "ERR_AUDIT_INPUT_INVALID",
       "a response needs a url, a status and a headers list",

@@ -1,5 +1,6 @@
 import { auditResponse, parseHsts } from "./audit-response.js";
 import { SEVERITIES, type Severity } from "./catalogue.js";
+import { headerPairs } from "./header-pairs.js";
 import type { AuditOptions, AuditResponse, Finding } from "./types.js";
 
 /** The findings of several responses, each distinct one once, with how often it was seen. */
@@ -32,7 +33,7 @@ export function auditResponses(
       if (prev === undefined) seen.set(key, { ...f, count: 1 });
       else prev.count++;
     }
-    for (const [name, value] of r.headers) {
+    for (const [name, value] of headerPairs(r.headers)) {
       const lower = name.toLowerCase();
       if (lower === "set-cookie")
         setCookies += value.split(/\r?\n/).filter((l) => l.trim() !== "").length;

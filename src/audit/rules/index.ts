@@ -14,5 +14,13 @@ export {
   estimateEntropyBits,
 } from "./classify.js";
 export { defaultPath, refusal } from "./cookie-rules.js";
+export { headerPairs } from "./header-pairs.js";
 export { httpUrl } from "./http-url.js";
-export type { AuditOptions, AuditResponse, CorsProbe, Finding, HeaderPair } from "./types.js";
+export type {
+  AuditOptions,
+  AuditResponse,
+  CorsProbe,
+  Finding,
+  HeaderInput,
+  HeaderPair,
+} from "./types.js";

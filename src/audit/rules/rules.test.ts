@@ -481,6 +481,28 @@ describe("audit rules: severities, evidence and fixes", () => {
     assert.equal(sev("4f9c2d1e-8b7a-4c3d-9e8f-1a2b3c4d5e6f"), "medium");
   });
 
+  test("headers as pairs, a Web Headers or a record give the same findings", () => {
+    const pairs = sc(`sid=${TOKEN}; Path=/`, "public");
+    const web = new Headers();
+    for (const [n, v] of pairs) web.append(n, v);
+    web.append("set-cookie", "theme=1; Secure; HttpOnly; SameSite=Lax");
+    const ids = (headers: AuditResponse["headers"]): string[] =>
+      auditResponse({ url: "https://www.shop.test/", status: 200, headers }, { now: NOW })
+        .map((f) => `${f.id}:${f.cookie ?? ""}`)
+        .sort();
+    const expected = ids([...pairs, ["set-cookie", "theme=1; Secure; HttpOnly; SameSite=Lax"]]);
+    assert.deepEqual(ids(web), expected);
+    assert.deepEqual(
+      ids({
+        "set-cookie": [`sid=${TOKEN}; Path=/`, "theme=1; Secure; HttpOnly; SameSite=Lax"],
+        "cache-control": "public",
+        "content-length": 0,
+      }),
+      expected,
+    );
+    assert.ok(expected.includes("set-cookie-public-cache:"));
+  });
+
   test("bad options are typed errors; odd responses are not", () => {
     assert.throws(
       () =>

@@ -3,6 +3,16 @@ import type { RuleId, Severity } from "./catalogue.js";
 /** One header as sent: name in any case, value as written. */
 export type HeaderPair = readonly [name: string, value: string];
 
+/**
+ * Headers in any of the usual shapes: pairs in order (Set-Cookie once per cookie), a Web
+ * `Headers` (its `getSetCookie()` keeps the cookies apart), or a record of values or lists
+ * (Node's `res.getHeaders()`).
+ */
+export type HeaderInput =
+  | readonly HeaderPair[]
+  | Headers
+  | Readonly<Record<string, string | number | readonly string[] | undefined>>;
+
 /** A CORS probe the auditor sent, for findings about what the server echoed. */
 export type CorsProbe =
   /** An origin on a random site. */
@@ -21,11 +31,11 @@ export interface AuditResponse {
   /** The URL that was requested. */
   readonly url: string;
   readonly status: number;
-  /** Every response header in order; Set-Cookie once per cookie. */
-  readonly headers: readonly HeaderPair[];
+  /** Every response header; Set-Cookie once per cookie. */
+  readonly headers: HeaderInput;
   readonly request?: {
     readonly method?: string;
-    readonly headers?: readonly HeaderPair[];
+    readonly headers?: HeaderInput;
     /** Set when the request was a CORS probe of `sessionjar audit --probe-cors`. */
     readonly probe?: CorsProbe;
   };
