@@ -140,9 +140,11 @@ export async function auditUrl(
   const responses: AuditResponse[] = [];
   const hops: Hop[] = [];
   let truncated = false;
+  let fixedAllowOrigin: string | undefined;
   for (;;) {
     const res = await get(f, current.href, {});
     const location = header(res, "location");
+    fixedAllowOrigin = header(res, "access-control-allow-origin")?.trim();
     responses.push({ url: current.href, status: res.status, headers: res.headers });
     hops.push({
       url: current.href,
@@ -197,11 +199,11 @@ export async function auditUrl(
       }
     }
   }
-  return {
-    ...result,
-    findings: sortFindings([...result.findings, ...extra]),
-    hops,
-    truncated,
-    probes,
-  };
+  let findings = [...result.findings, ...extra];
+  // One Allow-Origin for every probe and for no Origin at all is a fixed value: no Vary needed.
+  if (probes.length > 0 && fixedAllowOrigin !== undefined) {
+    if (probes.every((p) => p.allowOrigin === fixedAllowOrigin))
+      findings = findings.filter((f) => f.id !== "cors-no-vary");
+  }
+  return { ...result, findings: sortFindings(findings), hops, truncated, probes };
 }

@@ -77,6 +77,10 @@ describe("readHar", () => {
   test("not JSON, or no entries: a typed error", () => {
     assert.throws(() => readHar("<html>"), { code: "ERR_AUDIT_HAR_INVALID" });
     assert.throws(() => readHar('{"log":{"entries":{}}}'), { code: "ERR_AUDIT_HAR_INVALID" });
-    assert.deepEqual(readHar('{"log":{"entries":[null, 3, {"request":{}}]}}').responses, []);
+    const odd = readHar(
+      '{"log":{"entries":[null, 3, {"request":{}}, {"request":{"url":"https://[x"},"response":{"status":200}}]}}',
+    );
+    assert.deepEqual(odd.responses, []);
+    assert.equal(odd.skipped, 4);
   });
 });

@@ -98,7 +98,7 @@ export function readHar(text: string): HarInput {
     const res = e?.response;
     const url = typeof req?.url === "string" ? req.url : "";
     const status = typeof res?.status === "number" ? res.status : 0;
-    if (!/^https?:/i.test(url) || status <= 0) {
+    if (!URL.canParse(url) || !/^https?:/i.test(url) || status <= 0) {
       skipped++;
       continue;
     }

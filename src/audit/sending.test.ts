@@ -91,5 +91,8 @@ describe("explainSending: the lessons' four requests", () => {
     assert.equal(explainSending("__Host-a=1; Path=/", FROM, []).stored, false);
     assert.equal(explainSending("a=1; Secure", "http://www.shop.test/", []).stored, false);
     assert.equal(explainSending("a=1; Domain=evil.test", FROM, []).stored, false);
+    assert.throws(() => explainSending("a=1", "shop.test", []), {
+      code: "ERR_AUDIT_INPUT_INVALID",
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { type ParsedSetCookie, parseSetCookie } from "../cookie/index.js";
 import { domainMatches, isLoopbackHost, siteOf } from "../site/index.js";
-import { defaultPath, refusal } from "./rules/index.js";
+import { defaultPath, httpUrl, refusal } from "./rules/index.js";
 
 /** A request whose cookies are in question. */
 export interface SendingRequest {
@@ -147,7 +147,8 @@ function decide(c: ParsedSetCookie, setFrom: URL, request: SendingRequest): Send
 /**
  * Whether the browser stores a Set-Cookie line from `setFrom` and sends the cookie with each
  * request. Made from the cookie's attributes and schemeful same-site (`sessionjar/site`); the
- * browser-faithful jar gives the same answer with every detail of a real profile.
+ * browser-faithful jar gives the same answer with every detail of a real profile. Throws
+ * `ERR_AUDIT_INPUT_INVALID` when `setFrom` is not an http(s) URL.
  */
 export function explainSending(
   line: string,
@@ -155,7 +156,7 @@ export function explainSending(
   requests: readonly SendingRequest[],
 ): CookieSending {
   const parsed = parseSetCookie(line);
-  const url = new URL(setFrom);
+  const url = httpUrl(setFrom);
   if (parsed.type === "ignored") {
     return { name: "", stored: false, storage: parsed.message, requests: [] };
   }

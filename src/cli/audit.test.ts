@@ -266,6 +266,29 @@ describe("sessionjar audit URL over real HTTP and HTTPS", () => {
     }
   });
 
+  test("--probe-cors: a fixed Allow-Origin needs no Vary: Origin", async () => {
+    const api = createHttpServer((_req, res) => {
+      res.writeHead(200, { "access-control-allow-origin": "https://app.shop.test" }).end();
+    });
+    const port = await start(api);
+    try {
+      const passive = JSON.parse(
+        (await run("audit", `http://localhost:${port}/`, "--json")).out,
+      ) as JsonResult;
+      assert.deepEqual(
+        passive.findings.map((f) => f.id),
+        ["cors-no-vary"],
+      );
+      const probed = JSON.parse(
+        (await run("audit", `http://localhost:${port}/`, "--probe-cors", "--json")).out,
+      ) as JsonResult;
+      assert.deepEqual(probed.findings, []);
+      assert.ok(probed.probes.every((p) => !p.reflected));
+    } finally {
+      await new Promise<void>((r) => api.close(() => r()));
+    }
+  });
+
   test("a redirect loop stops at --max-redirects", async () => {
     const r = await run(
       "audit",
