@@ -73,6 +73,15 @@ function renderFindings(findings: readonly Finding[]): void {
     item.append(fix);
     box.append(item);
   }
+  const corrected = [
+    ...new Set(findings.flatMap((f) => (f.corrected === undefined ? [] : [f.corrected]))),
+  ];
+  if (corrected.length > 0) {
+    box.append(make("h3", "Every fix applied"));
+    const pre = make("pre", corrected.join("\n"));
+    pre.id = "corrected";
+    box.append(pre);
+  }
 }
 
 function renderSending(lines: readonly string[], url: string): void {

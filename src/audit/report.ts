@@ -60,6 +60,8 @@ export function formatReport(
       lines.push(`         why: ${f.why}`);
       lines.push(`         fix: ${f.fix}`);
     }
+    const corrected = list.find((f) => f.corrected !== undefined)?.corrected;
+    if (corrected !== undefined) lines.push(`  ${bold("all fixes:")} ${corrected}`);
     lines.push("");
   }
   lines.push(summarize(findings));

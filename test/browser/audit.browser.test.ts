@@ -144,6 +144,10 @@ describe("the audit in Chromium", () => {
       !rules.includes("set-cookie-cacheable"),
       "Cache-Control: no-store was read as a header",
     );
+    assert.match(
+      (await p.locator("#corrected").textContent()) ?? "",
+      /^Set-Cookie: __Host-sid=12345; Path=\/; Secure; HttpOnly; SameSite=Lax$/m,
+    );
     const rows = (cookie: string): Promise<string[]> =>
       p
         .locator(`section[data-cookie="${cookie}"] tr:not(:first-child)`)

@@ -45,11 +45,29 @@ function days(seconds: number): string {
   return d >= 1 ? `${Math.round(d * 10) / 10} days` : `${Math.round(seconds / 3600)} hours`;
 }
 
+/**
+ * The line with the change of every fix applied: each fix is the base line with one change, so
+ * what differs from the base is that change. Attributes removed by any fix stay removed.
+ */
+function combineFixes(base: CookieLine, fixes: readonly CookieLine[]): CookieLine {
+  const out: Record<string, unknown> = { ...base };
+  for (const fix of fixes) {
+    for (const [key, value] of Object.entries(fix)) {
+      if (value === (base as unknown as Record<string, unknown>)[key]) continue;
+      out[key] =
+        key === "extensions"
+          ? (out.extensions as CookieLine["extensions"]).filter((e) => fix.extensions.includes(e))
+          : value;
+    }
+  }
+  return out as unknown as CookieLine;
+}
+
 /** The cookie renamed with `__Host-` and the attributes that prefix requires. */
 function hostPrefixed(c: CookieLine): CookieLine {
   return {
     ...c,
-    name: `__Host-${c.name.replace(/^__secure-/i, "")}`,
+    name: `__Host-${c.name.replace(/^__(?:secure|host)-/i, "")}`,
     domain: undefined,
     path: "/",
     secure: true,
@@ -109,7 +127,9 @@ export function cookieFindings(
       : cls.by === "entropy"
         ? " (a session cookie by the randomness of its value)"
         : "";
+  const fixes: CookieLine[] = [];
   const add = (id: RuleId, severity: Severity, note: string, fix: CookieLine | string): void => {
+    if (typeof fix !== "string") fixes.push(fix);
     out.push({
       id,
       severity,
@@ -120,6 +140,12 @@ export function cookieFindings(
       why: RULES[id].why,
       fix: typeof fix === "string" ? fix : writeLine(fix),
     });
+  };
+  // Every finding of the cookie carries the line with all of its fixes applied.
+  const finish = (): Finding[] => {
+    if (fixes.length === 0) return out;
+    const corrected = writeLine(combineFixes(base, fixes));
+    return out.map((f) => ({ ...f, corrected }));
   };
   const deletion = isDeletion(c, ctx.now);
 
@@ -172,7 +198,7 @@ export function cookieFindings(
       });
     }
   }
-  if (deletion) return out;
+  if (deletion) return finish();
 
   if (!c.secure) {
     if (session) {
@@ -269,7 +295,7 @@ export function cookieFindings(
   if (cls.kind === "csrf" && !c.name.toLowerCase().startsWith("__host-")) {
     add("csrf-cookie-not-host", "medium", "a CSRF cookie without __Host-", hostPrefixed(base));
   }
-  if (!session) return out;
+  if (!session) return finish();
 
   if (!c.name.toLowerCase().startsWith("__host-")) {
     add("host-prefix-missing", "low", "no __Host- prefix", hostPrefixed(base));
@@ -302,5 +328,5 @@ export function cookieFindings(
       );
     }
   }
-  return out;
+  return finish();
 }

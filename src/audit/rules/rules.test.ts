@@ -429,6 +429,19 @@ describe("audit rules: severities, evidence and fixes", () => {
     assert.match(f?.evidence ?? "", /^Set-Cookie: __Host-sid=/);
   });
 
+  test("every cookie finding carries the line with all of the cookie's fixes applied", () => {
+    const findings = run({
+      url: "https://www.shop.test/app/login",
+      headers: sc("sid=12345; Domain=shop.test; SameSite=None; Max-Age=99999999; HttpOnl; Foo=bar"),
+    });
+    const corrected = new Set(findings.filter((f) => f.cookie === "sid").map((f) => f.corrected));
+    assert.deepEqual(
+      [...corrected],
+      ["Set-Cookie: __Host-sid=12345; Path=/; Max-Age=2592000; Secure; HttpOnly; SameSite=Lax"],
+    );
+    assert.equal(findings.find((f) => f.id === "hsts-missing")?.corrected, undefined);
+  });
+
   test("cookie-no-secure is low when HSTS covers the host, medium when a Domain cookie escapes it", () => {
     const sev = (line: string, sts: string): string | undefined =>
       run({ headers: [...sc(line), ["strict-transport-security", sts]] }).find(

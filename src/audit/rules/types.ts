@@ -75,4 +75,6 @@ export interface Finding {
   readonly why: string;
   /** The corrected header, written out, or the change to make. */
   readonly fix: string;
+  /** For a cookie: its Set-Cookie line with the fixes of all of its findings applied. */
+  readonly corrected?: string;
 }
