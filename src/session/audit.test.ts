@@ -61,6 +61,16 @@ describe("createSessions({ audit }): development warnings from the runtime audit
     );
   });
 
+  test("the configured cookie is the session cookie, whatever its name", async () => {
+    const { events } = await signInOnce({
+      store: memoryStore(),
+      cookie: { name: "app_state", path: "/app" },
+      audit: { warn: false },
+    });
+    const ids = events.map((e) => (e.type === "audit" ? e.finding.id : "")).sort();
+    assert.deepEqual(ids, ["host-prefix-missing", "path-not-root"]);
+  });
+
   test("off by default; a Host it cannot read never fails the request", async () => {
     let warned = 0;
     const original = console.warn;

@@ -85,6 +85,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
     const auditor = createRuntimeAuditor({
       // The session layer sees its own headers only, not the HSTS the application may send.
       ignore: ["hsts-missing"],
+      sessionCookies: [o.cookieName],
       ...(a.warn === undefined ? {} : { warn: a.warn }),
       ...(a.maxLifetime === undefined ? {} : { maxLifetime: a.maxLifetime }),
     });
