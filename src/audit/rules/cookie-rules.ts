@@ -34,7 +34,7 @@ export function isDeletion(c: ParsedSetCookie, now: number): boolean {
 }
 
 /** Seconds the cookie asks to live, before the 400-day cap; undefined for a browser-session cookie. */
-export function lifetimeOf(c: ParsedSetCookie, now: number): number | undefined {
+function lifetimeOf(c: ParsedSetCookie, now: number): number | undefined {
   if (c.maxAge !== undefined) return c.maxAge;
   if (c.expires !== undefined) return Math.round((c.expires.getTime() - now) / 1000);
   return undefined;
@@ -75,7 +75,7 @@ function hostPrefixed(c: CookieLine): CookieLine {
 }
 
 /** The rules of the cookie prefixes that the cookie breaks, as the changes that fix them. */
-export function prefixProblems(c: ParsedSetCookie): string[] {
+function prefixProblems(c: ParsedSetCookie): string[] {
   const lower = c.name.toLowerCase();
   const problems: string[] = [];
   const host = lower.startsWith("__host-");
