@@ -346,7 +346,7 @@ describe("sessionjar audit --headers and --har", () => {
         "Set-Cookie: sid=abc; Path=/",
         "",
         "HTTP/2 200",
-        "set-cookie: __Host-sid=" + RANDOM + "; Path=/; Secure; HttpOnly; SameSite=Lax",
+        `set-cookie: __Host-sid=${RANDOM}; Path=/; Secure; HttpOnly; SameSite=Lax`,
         "cache-control: no-store",
         "",
       ].join("\r\n"),
