@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { explainSending, lessonRequests } from "./index.js";
+import { explainSending, lessonRequests, type SendingRequest } from "./index.js";
 
 const FROM = "https://www.shop.test/account/settings";
 const sent = (line: string): boolean[] =>
@@ -59,6 +59,11 @@ describe("explainSending: the lessons' four requests", () => {
       [true, false, false, false],
     );
     assert.match(r.requests[3]?.reasons.at(-1) ?? "", /two minutes/);
+    const fresh = explainSending("sid=1; Path=/; Secure", FROM, [
+      { ...(lessonRequests(FROM)[3] as SendingRequest), secondsAfterSet: 30 },
+    ]);
+    assert.equal(fresh.requests[0]?.sent, true);
+    assert.match(fresh.requests[0]?.reasons.at(-1) ?? "", /Lax-allowing-unsafe/);
   });
 
   test("the default path of a cookie without Path, and a Strict cookie on a cross-site link", () => {

@@ -16,6 +16,12 @@ export interface SendingRequest {
   readonly initiator?: string;
   /** A top-level navigation (link, form, address bar) rather than a fetch, frame or image. Default true. */
   readonly navigation?: boolean;
+  /**
+   * Seconds between setting the cookie and this request, for Chromium's exception: a cookie
+   * without SameSite still goes with a cross-site top-level POST in its first 120 seconds.
+   * Default: later than that.
+   */
+  readonly secondsAfterSet?: number;
 }
 
 /** Whether the browser sends the cookie with one request, and why. */
@@ -135,6 +141,12 @@ function decide(c: ParsedSetCookie, setFrom: URL, request: SendingRequest): Send
       if (safeTopLevel) {
         reasons.push(
           "cross-site, but a top-level GET: sent (no SameSite; Chromium treats it as Lax)",
+        );
+        return { request, sent: true, reasons };
+      }
+      if (navigation && method === "POST" && (request.secondsAfterSet ?? 120) < 120) {
+        reasons.push(
+          "cross-site top-level POST, no SameSite, set under two minutes ago: Chromium still sends it (its Lax-allowing-unsafe exception)",
         );
         return { request, sent: true, reasons };
       }

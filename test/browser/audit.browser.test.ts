@@ -27,6 +27,8 @@ const LINES = [
   "deep=1; Path=/account; Secure; SameSite=Lax",
   "refused=1; Path=/; SameSite=None",
   "hostwrong=1; Domain=evil.example; Path=/; Secure",
+  // No SameSite: Lax by default in Chromium, but sent on a top-level POST in its first two minutes.
+  "nosite=1; Path=/; Secure",
 ];
 
 /** Cookie names each request to /echo carried, by request label. */
@@ -220,6 +222,8 @@ describe("the audit in Chromium", () => {
         url: echo(WWW, "cross-site-post"),
         method: "POST",
         initiator: h.origin(EVIL),
+        // Within seconds of /login: inside Chromium's two minutes.
+        secondsAfterSet: 5,
       },
     ];
     for (const r of requests) {
