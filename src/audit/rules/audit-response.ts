@@ -1,8 +1,8 @@
-import { decodeCookieValue, parseSetCookie } from "../../cookie/index.js";
+import { decodeCookieValue, type ParsedSetCookie, parseSetCookie } from "../../cookie/index.js";
 import { AuditError } from "../errors.js";
 import { RULES, type RuleId, type Severity } from "./catalogue.js";
 import { type CookieClass, classifyCookie } from "./classify.js";
-import { type CookieContext, cookieFindings, isDeletion } from "./cookie-rules.js";
+import { type CookieContext, cookieFindings, defaultPath, isDeletion } from "./cookie-rules.js";
 import { headerPairs } from "./header-pairs.js";
 import { httpUrl } from "./http-url.js";
 import type { AuditOptions, AuditResponse, CorsProbe, Finding, HeaderInput } from "./types.js";
@@ -88,6 +88,12 @@ function responseFinding(
   fix: string,
 ): Finding {
   return { id, severity, cookie: undefined, header, url, evidence, why: RULES[id].why, fix };
+}
+
+/** Where a cookie is stored: a browser keeps one cookie per name, domain and path. */
+function scopeOf(c: ParsedSetCookie, url: URL): string {
+  const domain = c.domain === undefined || c.domain === "" ? url.hostname : `.${c.domain}`;
+  return `${domain}${c.path ?? defaultPath(url)}`;
 }
 
 /** A URL with the session id parameters taken out (query and `;jsessionid=` path parameters). */
@@ -218,6 +224,7 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
   };
   const out: Finding[] = [];
   const sessionValues = new Set<string>();
+  const scopes = new Map<string, { line: string; scope: string; session: boolean }[]>();
   let setsSession = false;
   const lines = (h.get("set-cookie") ?? [])
     .flatMap((v) => v.split(/\r?\n/))
@@ -252,6 +259,25 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
       }
     }
     out.push(...cookieFindings(c, line.trim(), cls, ctx));
+    if (!isDeletion(c, now)) {
+      const list = scopes.get(c.name) ?? [];
+      list.push({ line: line.trim(), scope: scopeOf(c, url), session: cls.kind === "session" });
+      scopes.set(c.name, list);
+    }
+  }
+  for (const [name, list] of scopes) {
+    const distinct = [...new Set(list.map((x) => x.scope))];
+    if (distinct.length < 2) continue;
+    out.push({
+      id: "cookie-duplicate",
+      severity: list.some((x) => x.session) ? "medium" : "low",
+      cookie: name,
+      header: "set-cookie",
+      url: url.href,
+      evidence: `${list.map((x) => `Set-Cookie: ${x.line}`).join(" and ")} — ${distinct.length} cookies named ${name}, for ${distinct.join(" and ")}`,
+      why: RULES["cookie-duplicate"].why,
+      fix: `Set ${name} once, host-only with Path=/, and delete the others with Max-Age=0 and their own Domain and Path`,
+    });
   }
 
   if (lines.length > 0) {

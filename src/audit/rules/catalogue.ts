@@ -36,7 +36,8 @@ export type RuleId =
   | "attribute-invalid"
   | "attribute-unknown"
   | "lifetime-capped"
-  | "hsts-missing";
+  | "hsts-missing"
+  | "cookie-duplicate";
 
 /** What the catalogue says about one rule: for reports, docs and the page. */
 export interface RuleInfo {
@@ -262,5 +263,12 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = Object.freeze({
     "info",
     "a session cookie set over HTTPS without Strict-Transport-Security",
     "Without HSTS the browser may still make a first request over plain http, where a network attacker can redirect it and plant or overwrite cookies.",
+  ),
+  "cookie-duplicate": rule(
+    "cookie-duplicate",
+    "low",
+    "one response sets two cookies of the same name for different domains or paths",
+    "The browser keeps both and sends both, in an order the server cannot rely on, so the application may read the stale or the planted one.",
+    "medium for a session cookie",
   ),
 });

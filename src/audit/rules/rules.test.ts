@@ -369,6 +369,38 @@ const CASES: Record<RuleId, { fires: Case[]; silent: Case[] }> = {
     fires: [{ headers: sc("theme=1; Secure; Max-Age=63072000") }],
     silent: [{ headers: sc("theme=1; Secure; Max-Age=31536000") }],
   },
+  "cookie-duplicate": {
+    fires: [
+      {
+        headers: [
+          ["set-cookie", `sid=${TOKEN}; Path=/; Secure; HttpOnly`],
+          ["set-cookie", `sid=${TOKEN}; Path=/account; Secure; HttpOnly`],
+        ],
+      },
+      {
+        headers: [
+          ["set-cookie", "a=1; Secure"],
+          ["set-cookie", "a=2; Domain=shop.test; Secure"],
+        ],
+      },
+    ],
+    silent: [
+      // The later line replaces the earlier one: same name, domain and path.
+      {
+        headers: [
+          ["set-cookie", "a=1; Path=/; Secure"],
+          ["set-cookie", "a=2; Path=/; Secure"],
+        ],
+      },
+      // Clearing an old path while setting the new one is the cure, not the disease.
+      {
+        headers: [
+          ["set-cookie", "a=; Path=/app; Max-Age=0"],
+          ["set-cookie", "a=2; Path=/; Secure"],
+        ],
+      },
+    ],
+  },
   "hsts-missing": {
     fires: [{ headers: sc(GOOD) }],
     silent: [
