@@ -378,6 +378,23 @@ describe("sessionjar audit --headers and --har", () => {
     assert.match(none.err, /no header lines/);
   });
 
+  test("session cookie values are shortened unless --show-values", async () => {
+    const file = join(dir, "token.txt");
+    writeFileSync(file, `Set-Cookie: sid=${RANDOM}; Path=/\n`);
+    const short = await run("audit", "--headers", file, "--url", "https://www.shop.test/");
+    assert.ok(!short.out.includes(RANDOM));
+    assert.match(short.out, new RegExp(`sid=${RANDOM.slice(0, 4)}…; Path=/`));
+    const full = await run(
+      "audit",
+      "--headers",
+      file,
+      "--url",
+      "https://www.shop.test/",
+      "--show-values",
+    );
+    assert.ok(full.out.includes(RANDOM));
+  });
+
   test("--headers - reads stdin in the real process", () => {
     const bin = new URL("./bin.ts", import.meta.url).pathname;
     const p = spawnSync(

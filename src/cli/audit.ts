@@ -34,6 +34,8 @@ Options:
   --max-redirects N       redirects followed at most (default 10)
   --ca FILE               trust the PEM certificate(s) in FILE for https
   --insecure              do not verify TLS certificates
+  --show-values           print session cookie values in full (default: their first four
+                          characters, so that reports can go into logs)
   --json                  print one JSON object with a "findings" array
   --fail-on SEVERITY      exit 1 when a finding is at least high, medium, low or info
   --color, --no-color     colours (default: on a terminal, unless NO_COLOR is set)
@@ -87,6 +89,7 @@ export async function audit(argv: readonly string[], io: CliIo): Promise<number>
         ca: { type: "string" },
         insecure: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
+        "show-values": { type: "boolean", default: false },
         "fail-on": { type: "string" },
         color: { type: "boolean" },
         "no-color": { type: "boolean" },
@@ -126,6 +129,7 @@ export async function audit(argv: readonly string[], io: CliIo): Promise<number>
   }
   const options: AuditOptions = {
     maxLifetime: days * 86_400,
+    redact: !values["show-values"],
     ...(values["session-cookie"].length > 0 ? { sessionCookies: values["session-cookie"] } : {}),
   };
 

@@ -86,6 +86,8 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
       // The session layer sees its own headers only, not the HSTS the application may send.
       ignore: ["hsts-missing"],
       sessionCookies: [o.cookieName],
+      // Warnings go to logs: never the token itself.
+      redact: true,
       ...(a.warn === undefined ? {} : { warn: a.warn }),
       ...(a.maxLifetime === undefined ? {} : { maxLifetime: a.maxLifetime }),
     });

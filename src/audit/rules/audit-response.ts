@@ -221,6 +221,7 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
     hsts: https ? hstsFor(url.hostname, ownHsts, options.hsts) : undefined,
     now,
     maxLifetime: options.maxLifetime ?? DEFAULT_MAX_LIFETIME,
+    redact: options.redact === true,
   };
   const out: Finding[] = [];
   const sessionValues = new Set<string>();

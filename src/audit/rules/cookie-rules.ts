@@ -14,6 +14,8 @@ export interface CookieContext {
   readonly now: number;
   /** Seconds. */
   readonly maxLifetime: number;
+  /** Shorten session cookie values in evidence and fixes. */
+  readonly redact: boolean;
 }
 
 const DAY = 86_400;
@@ -120,7 +122,11 @@ export function cookieFindings(
   const url = ctx.url;
   const host = url.hostname;
   const https = url.protocol === "https:";
-  const base = lineOf(c);
+  // A session token shown in a report is a session handed to whoever reads the log.
+  const hidden =
+    ctx.redact && session && c.value.length > 8 ? `${c.value.slice(0, 4)}…` : undefined;
+  const base = hidden === undefined ? lineOf(c) : { ...lineOf(c), value: hidden };
+  const shownRaw = hidden === undefined ? raw : raw.replace(`=${c.value}`, `=${hidden}`);
   const recognised =
     cls.by === "name"
       ? " (a session cookie by its name)"
@@ -136,7 +142,7 @@ export function cookieFindings(
       cookie: c.name,
       header: "set-cookie",
       url: url.href,
-      evidence: `Set-Cookie: ${raw}${note === "" ? "" : ` — ${note}`}`,
+      evidence: `Set-Cookie: ${shownRaw}${note === "" ? "" : ` — ${note}`}`,
       why: RULES[id].why,
       fix: typeof fix === "string" ? fix : writeLine(fix),
     });

@@ -474,6 +474,28 @@ describe("audit rules: severities, evidence and fixes", () => {
     assert.equal(findings.find((f) => f.id === "hsts-missing")?.corrected, undefined);
   });
 
+  test("redact: session values shortened to four characters in evidence, fix and corrected line", () => {
+    const line = `sid=${TOKEN}; Path=/; Secure; SameSite=Lax`;
+    const [f] = run({ headers: sc(line), options: { redact: true } }).filter(
+      (x) => x.id === "session-no-httponly",
+    );
+    assert.equal(
+      f?.evidence,
+      `Set-Cookie: sid=${TOKEN.slice(0, 4)}…; Path=/; Secure; SameSite=Lax — no HttpOnly (a session cookie by its name)`,
+    );
+    assert.equal(
+      f?.fix,
+      `Set-Cookie: sid=${TOKEN.slice(0, 4)}…; Path=/; Secure; HttpOnly; SameSite=Lax`,
+    );
+    assert.ok(
+      !JSON.stringify(run({ headers: sc(line), options: { redact: true } })).includes(TOKEN),
+    );
+    assert.ok(JSON.stringify(run({ headers: sc(line) })).includes(TOKEN));
+    // Other cookies are shown as they are.
+    const theme = run({ headers: sc("theme=dark-and-long; Secure"), options: { redact: true } });
+    assert.match(theme[0]?.evidence ?? "", /theme=dark-and-long/);
+  });
+
   test("cookie-no-secure is low when HSTS covers the host, medium when a Domain cookie escapes it", () => {
     const sev = (line: string, sts: string): string | undefined =>
       run({ headers: [...sc(line), ["strict-transport-security", sts]] }).find(

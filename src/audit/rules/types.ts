@@ -48,6 +48,12 @@ export interface AuditOptions {
    * are session cookies; otherwise they are recognised by name and by the entropy of the value.
    */
   readonly sessionCookies?: readonly string[];
+  /**
+   * Show session cookie values only by their first four characters in evidence and fixes, so
+   * that reports can go into CI logs. Default false; the command turns it on (`--show-values`
+   * turns it off).
+   */
+  readonly redact?: boolean;
   /** The longest acceptable session cookie lifetime in seconds. Default 2592000 (30 days). */
   readonly maxLifetime?: number;
   /** The time the cookies are evaluated at, in ms since the epoch. Default `Date.now()`. */
