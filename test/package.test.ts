@@ -17,7 +17,7 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   bin: Record<string, string>;
   exports: Record<string, { types: string; import: string } | string>;
 };
-const PURE = ["cookie", "site", "cors", "jar", "audit/rules", "metrics"];
+const PURE = ["cookie", "site", "cors", "jar", "audit", "metrics"];
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];

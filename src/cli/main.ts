@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { audit } from "./audit.js";
 import { explain } from "./explain.js";
 
 const HELP = `sessionjar — session transport over HTTP done right
@@ -7,6 +8,9 @@ Usage:
   sessionjar <command> [options]
 
 Commands:
+  audit URL | --har FILE | --headers FILE
+                                       name every cookie pitfall, with the fix
+                                       (sessionjar audit --help)
   explain --cors URL --origin ORIGIN   will the browser expose this response, and send and
                                        store its cookies? (sessionjar explain --help)
 
@@ -42,6 +46,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   if (first === "explain") return explain(argv.slice(1), io);
+  if (first === "audit") return audit(argv.slice(1), io);
   io.err(`sessionjar: unknown command or option "${first}"\n\n${HELP}`);
   return 2;
 }

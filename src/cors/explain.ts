@@ -1,5 +1,6 @@
 import { getPublicSuffix } from "tldts";
 import { type ParsedSetCookie, parseSetCookie, splitSetCookie } from "../cookie/index.js";
+import { domainMatches, isLoopbackHost } from "../site/hosts.js";
 import { isSameSite, originOf, siteOf } from "../site/origin.js";
 import { CorsError } from "./errors.js";
 import { FORBIDDEN_REQUEST_HEADERS } from "./policy.js";
@@ -112,26 +113,6 @@ function normalizeHeaders(
   return out;
 }
 
-function isLoopback(host: string): boolean {
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    host === "[::1]" ||
-    /^127\.\d+\.\d+\.\d+$/.test(host)
-  );
-}
-
-/** RFC 6265bis domain-match, label by label (an IP address matches only itself). */
-function domainMatches(host: string, domain: string): boolean {
-  if (host === domain) return true;
-  if (host.startsWith("[") || /^[0-9.]+$/.test(host)) return false;
-  const h = host.split(".");
-  const d = domain.split(".");
-  if (h.length <= d.length) return false;
-  const offset = h.length - d.length;
-  return d.every((label, i) => h[offset + i] === label);
-}
-
 function quote(s: string): string {
   return JSON.stringify(s);
 }
@@ -150,7 +131,7 @@ function cookieFindings(
   const label = c.name === "" ? "the nameless cookie" : `cookie ${quote(c.name)}`;
   const host = url.hostname;
   const https = url.protocol === "https:";
-  const loopback = !https && isLoopback(host);
+  const loopback = !https && isLoopbackHost(host);
   const lower = c.name.toLowerCase();
 
   if (c.secure && !https && !loopback) {

@@ -1,3 +1,4 @@
+import { createRuntimeAuditor } from "../audit/runtime.js";
 import { parseCookie, serializeSetCookie } from "../cookie/index.js";
 import { Emitter } from "../lib/emitter.js";
 import type { SessionRecord } from "../stores/types.js";
@@ -98,6 +99,26 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
   }
   const events = new Emitter<SessionEvent>();
   const transport = options.transport;
+  if (options.audit !== undefined && options.audit !== false) {
+    const a = options.audit === true ? {} : options.audit;
+    const auditor = createRuntimeAuditor({
+      // The session layer sees its own headers only, not the HSTS the application may send.
+      ignore: ["hsts-missing"],
+      sessionCookies: [o.cookieName],
+      // Warnings go to logs: never the token itself.
+      redact: true,
+      ...(a.warn === undefined ? {} : { warn: a.warn }),
+      ...(a.maxLifetime === undefined ? {} : { maxLifetime: a.maxLifetime }),
+    });
+    o.audit = (h, url) => {
+      const headers: [string, string][] = h.setCookie.map((line) => ["set-cookie", line]);
+      if (h.cacheControl !== undefined) headers.push(["cache-control", h.cacheControl]);
+      if (h.vary !== undefined) headers.push(["vary", h.vary]);
+      for (const finding of auditor.check({ url, status: 200, headers })) {
+        events.emit({ type: "audit", finding });
+      }
+    };
+  }
 
   const isSecure = (req: SessionRequest): boolean => {
     if (req.encrypted) return true;
@@ -124,6 +145,8 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
       clearCookie: false,
       problem: undefined,
       secure: isSecure(req),
+      // Read only for the runtime audit's URL.
+      host: o.audit === undefined ? undefined : req.header("host"),
       userAgent: req.header("user-agent")?.slice(0, 512) ?? null,
     };
     if (bearer) return loadBearer(req, state);

@@ -1,3 +1,5 @@
+import type { Finding } from "../audit/rules/index.js";
+
 /** Why a session was revoked. */
 export type RevokeReason =
   | "sign-out"
@@ -21,6 +23,8 @@ export type SessionEvent =
   | { type: "revoked"; sessionId: string; userId: string | null; reason: RevokeReason }
   | { type: "expired"; sessionId: string; userId: string | null; reason: "idle" | "absolute" }
   | { type: "store-error"; operation: string; code: string; message: string }
+  /** With the `audit` option: a rule that fired on a Set-Cookie the session layer wrote, once. */
+  | { type: "audit"; finding: Finding }
   | {
       type: "suspicious";
       /**

@@ -2,6 +2,7 @@ import type { SameSite } from "../cookie/index.js";
 import type { StandardSchemaV1 } from "../lib/standard-schema.js";
 import type { SessionStore } from "../stores/types.js";
 import { SessionError } from "./errors.js";
+import type { SessionResponseHeaders } from "./request-session.js";
 import type { SessionTransport } from "./transport.js";
 
 /** Options of `createSessions`. Every default is the safe one; each is explained in docs/sessions.md. */
@@ -61,6 +62,13 @@ export interface SessionsOptions<Data> {
    * page. Responses that set the cookie always get `Cache-Control: no-store`.
    */
   cacheControl?: { private?: boolean; vary?: boolean };
+  /**
+   * Development aid: audit every Set-Cookie the session layer writes with `sessionjar/audit`
+   * and warn once per rule, with the fix; each finding is also an `audit` event. Opt-in:
+   * `audit: process.env.NODE_ENV !== "production"`. `true` warns with `console.warn`;
+   * `{ warn }` sends the text elsewhere (`false`: events only). Default off.
+   */
+  audit?: boolean | { warn?: ((text: string) => void) | false; maxLifetime?: number };
   /** Validates `data` on every load (any Standard Schema validator: Zod, Valibot, ArkType…). */
   schema?: StandardSchemaV1<unknown, Data>;
   /** The clock, in ms since the epoch. For tests. */
@@ -95,6 +103,8 @@ export interface ResolvedOptions<Data> {
   varyCookie: boolean;
   schema: StandardSchemaV1<unknown, Data> | undefined;
   now: () => number;
+  /** Audits the headers of a response that sets the cookie (`audit` option), or undefined. */
+  audit: ((headers: SessionResponseHeaders, url: string) => void) | undefined;
 }
 
 function invalid(message: string): never {
@@ -156,5 +166,6 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     schema: o.schema,
     // Whole milliseconds: stores keep times as integers.
     now: o.now === undefined ? Date.now : () => Math.floor((o.now as () => number)()),
+    audit: undefined,
   };
 }

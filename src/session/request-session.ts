@@ -50,6 +50,8 @@ export interface LoadedState {
     | "revoked"
     | undefined;
   secure: boolean;
+  /** The Host header, for the URL the runtime audit reports. */
+  host: string | undefined;
   userAgent: string | null;
 }
 
@@ -123,6 +125,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   #read = false;
   #committed: SessionResponseHeaders | undefined;
   readonly #secure: boolean;
+  readonly #host: string | undefined;
   readonly #userAgent: string | null;
   /** Why a cookie the request carried gave no session, if it did not. */
   readonly problem: LoadedState["problem"];
@@ -135,6 +138,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     this.#record = state.record;
     this.#clearCookie = state.clearCookie;
     this.#secure = state.secure;
+    this.#host = state.host;
     this.#userAgent = state.userAgent;
     this.problem = state.problem;
   }
@@ -421,7 +425,20 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     else if (this.#read && this.#record !== undefined && this.#o.cachePrivate)
       cacheControl = "private";
     const vary = this.#read && this.#o.varyCookie ? "Cookie" : undefined;
-    return { setCookie, cacheControl, vary };
+    const headers = { setCookie, cacheControl, vary };
+    if (this.#o.audit !== undefined && setCookie.length > 0) this.#audit(headers);
+    return headers;
+  }
+
+  /** Hands the headers to the runtime audit; a Host it cannot read is no reason to fail. */
+  #audit(headers: SessionResponseHeaders): void {
+    let url: string;
+    try {
+      url = new URL(`${this.#secure ? "https" : "http"}://${this.#host ?? "localhost"}/`).href;
+    } catch {
+      return;
+    }
+    this.#o.audit?.(headers, url);
   }
 
   async #flush(touch: boolean): Promise<void> {

@@ -85,6 +85,7 @@ export class StatelessSession<
       clearCookie: false,
       problem: state.problem,
       secure: state.secure,
+      host: undefined,
       userAgent: null,
     });
     this.#o = o;

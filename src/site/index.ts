@@ -4,4 +4,5 @@
  *
  * @module
  */
+export { domainMatches, isLoopbackHost } from "./hosts.js";
 export { isSameSite, type Origin, originOf, siteOf } from "./origin.js";
