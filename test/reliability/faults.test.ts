@@ -18,7 +18,7 @@ import { type RedisStoreClient, redisStore } from "../../src/stores/redis.js";
 import { type RedisCluster, startRedisCluster } from "../redis-cluster.js";
 import { Browser } from "../sessions/behaviour.js";
 import { startNode } from "../sessions/servers.js";
-import { percentile, type Sample, startLoad, tally } from "./load.js";
+import { fetchSender, percentile, type Sample, startLoad, tally } from "./load.js";
 import { ownPostgres, ownRedis } from "./servers.js";
 import { SOAK } from "./soak.js";
 
@@ -66,8 +66,8 @@ async function underLoad(name: string, s: Scenario, resumeBoundMs = 60_000): Pro
     }
     const sessionsBefore = await s.count?.();
     const load = startLoad({
-      origin: server.origin,
-      sessions: cookies,
+      send: fetchSender(server.origin, "__Host-session", cookies),
+      sessions: cookies.length,
       cookieName: "__Host-session",
       connections: CONNECTIONS,
       step: (loop, n) =>

@@ -27,10 +27,21 @@ export interface Sample {
   write: LoadStep["write"];
 }
 
+/** What the load needs of an answer. */
+export interface Answer {
+  status: number;
+  body: string;
+  setCookie: readonly string[];
+}
+
+/** Sends one step for session number `session`; throws on a network failure. */
+export type Sender = (step: LoadStep, session: number, signal: AbortSignal) => Promise<Answer>;
+
 export interface LoadOptions {
-  origin: string;
-  /** The session cookie values the loops use, round robin. */
-  sessions: readonly string[];
+  send: Sender;
+  /** How many sessions the loops use, round robin. */
+  sessions: number;
+  /** The session cookie's name: an answer that sets or clears it is counted. */
   cookieName: string;
   connections: number;
   /** The request of loop `loop`'s `n`-th turn on session number `session`. */
@@ -39,27 +50,32 @@ export interface LoadOptions {
   timeoutMs?: number;
 }
 
-export interface LoadReport {
-  samples: Sample[];
-  durationMs: number;
+/** A {@link Sender} over plain HTTP with fetch, the session cookie of number `session` attached. */
+export function fetchSender(
+  origin: string,
+  cookieName: string,
+  cookies: readonly string[],
+): Sender {
+  return async (step, session, signal) => {
+    const res = await fetch(origin + step.path, {
+      method: step.method,
+      redirect: "manual",
+      headers: { cookie: `${cookieName}=${cookies[session]}`, ...(step.headers ?? {}) },
+      ...(step.body === undefined ? {} : { body: step.body }),
+      signal,
+    });
+    return { status: res.status, body: await res.text(), setCookie: res.headers.getSetCookie() };
+  };
 }
 
 async function one(o: LoadOptions, step: LoadStep, session: number, t0: number): Promise<Sample> {
   const at = performance.now() - t0;
-  const cookie = `${o.cookieName}=${o.sessions[session]}`;
   try {
-    const res = await fetch(o.origin + step.path, {
-      method: step.method,
-      redirect: "manual",
-      headers: { cookie, ...(step.headers ?? {}) },
-      ...(step.body === undefined ? {} : { body: step.body }),
-      signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
-    });
-    const text = await res.text();
+    const a = await o.send(step, session, AbortSignal.timeout(o.timeoutMs ?? 10_000));
     let code: string | undefined;
-    if (res.status >= 400) {
+    if (a.status >= 400) {
       try {
-        code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+        code = (JSON.parse(a.body) as { error?: { code?: string } }).error?.code;
       } catch {
         code = undefined;
       }
@@ -67,9 +83,9 @@ async function one(o: LoadOptions, step: LoadStep, session: number, t0: number):
     return {
       at,
       ms: performance.now() - t0 - at,
-      status: res.status,
+      status: a.status,
       code,
-      setsSessionCookie: res.headers.getSetCookie().some((c) => c.startsWith(`${o.cookieName}=`)),
+      setsSessionCookie: a.setCookie.some((c) => c.startsWith(`${o.cookieName}=`)),
       session,
       write: step.write,
     };
@@ -84,6 +100,11 @@ async function one(o: LoadOptions, step: LoadStep, session: number, t0: number):
       write: step.write,
     };
   }
+}
+
+export interface LoadReport {
+  samples: Sample[];
+  durationMs: number;
 }
 
 /** A running load: the samples so far (growing), and how to stop it. */
@@ -104,7 +125,7 @@ export function startLoad(o: LoadOptions): RunningLoad {
   const loops = Promise.all(
     Array.from({ length: o.connections }, async (_, loop) => {
       for (let n = 0; !done; n++) {
-        const session = next++ % o.sessions.length;
+        const session = next++ % o.sessions;
         samples.push(await one(o, o.step(loop, n, session), session, t0));
       }
     }),
