@@ -6,7 +6,8 @@ import {
   OPAQUE_COOKIE_CAPABILITIES,
   type TransportCapabilities,
 } from "../transports/capabilities.js";
-import { bearerError, OpaqueBearerSession } from "./bearer-session.js";
+import { bearerError } from "./bearer.js";
+import { OpaqueBearerSession } from "./bearer-session.js";
 import { SessionError } from "./errors.js";
 import type { RevokeReason, SessionEvent } from "./events.js";
 import { resolveOptions, type SessionsOptions } from "./options.js";
@@ -116,17 +117,18 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
   }
   const bearer = transport?.carrier === "bearer";
 
+  const startState = (req: SessionRequest): LoadedState => ({
+    token: undefined,
+    key: undefined,
+    record: undefined,
+    clearCookie: false,
+    problem: undefined,
+    secure: isSecure(req),
+    userAgent: req.header("user-agent")?.slice(0, 512) ?? null,
+  });
+
   async function load(req: SessionRequest): Promise<RequestSession<Data>> {
-    const state: LoadedState = {
-      token: undefined,
-      key: undefined,
-      record: undefined,
-      clearCookie: false,
-      problem: undefined,
-      secure: isSecure(req),
-      userAgent: req.header("user-agent")?.slice(0, 512) ?? null,
-    };
-    if (bearer) return loadBearer(req, state);
+    const state = startState(req);
     const header = req.header("cookie");
     const values = header === undefined ? [] : parseCookie(header).getAll(o.cookieName);
     if (values.length > 1) {
@@ -148,10 +150,10 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
     return new RequestSession<Data>(o, events, state);
   }
 
-  async function loadBearer(
-    req: SessionRequest,
-    state: LoadedState,
-  ): Promise<RequestSession<Data>> {
+  // The opaque token in Authorization: Bearer; chosen when the manager is made, so that the
+  // cookie path above stays as it is.
+  async function loadBearer(req: SessionRequest): Promise<RequestSession<Data>> {
+    const state = startState(req);
     const header = readBearerToken(req.header("authorization"));
     if (!header.ok) {
       if (header.reason === "missing") return new OpaqueBearerSession<Data>(o, events, state);
@@ -220,7 +222,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
   return {
     cookieName: o.cookieName,
     capabilities: transport?.capabilities ?? OPAQUE_COOKIE_CAPABILITIES,
-    load,
+    load: bearer ? loadBearer : load,
     async list(userId) {
       const all = await guarded(events, "listByUser", () => o.store.listByUser(userId));
       return all.map((s) => toInfo(s.record, false));

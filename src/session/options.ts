@@ -116,6 +116,11 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
       "createSessions needs a store: pass { store: memoryStore() } or a Redis / PostgreSQL store",
     );
   }
+  if (stateless && o.store !== undefined) {
+    invalid(
+      `the ${o.transport?.capabilities.name} transport keeps sessions in their credentials and never uses a store: leave store out (revocations go to the transport's revocation store)`,
+    );
+  }
   if (stateless && o.maxSessionsPerUser !== undefined) {
     invalid(
       "maxSessionsPerUser needs a store that knows a user's sessions; stateless transports keep none",

@@ -1,5 +1,5 @@
-// What every session class writes the same way: the session cookie's Set-Cookie line, and the
-// refusal of a Secure credential over plain HTTP.
+// What every session class (the store's, the stateless one) writes the same way: the session
+// cookie's Set-Cookie line, and the errors of misuse.
 import { serializeSetCookie } from "../cookie/index.js";
 import { SessionError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
@@ -33,4 +33,37 @@ export function insecureTransport(): SessionError {
     400,
     "this request came over plain http://, where browsers refuse to store a Secure session cookie: serve the app over HTTPS, set trustProxy: true behind a proxy that terminates TLS, or set insecureLocalhost: true for http://localhost during development",
   );
+}
+
+/** The 401 of an operation that needs a session. */
+export function noSession(action: string): SessionError {
+  return new SessionError(
+    "ERR_SESSION_REQUIRED",
+    401,
+    `cannot ${action} without a session: sign in first`,
+  );
+}
+
+/** The 401 of an operation that needs a signed-in user. */
+export function anonymousSession(action: string): SessionError {
+  return new SessionError(
+    "ERR_SESSION_REQUIRED",
+    401,
+    `cannot ${action} of an anonymous session: sign in first`,
+  );
+}
+
+/** A change after commit: a programming error. */
+export function alreadyCommitted(): SessionError {
+  return new SessionError(
+    "ERR_SESSION_COMMITTED",
+    500,
+    "the session was already committed for this response: change it before the response is sent",
+  );
+}
+
+/** Refuses the one key that would become the data object's prototype. */
+export function checkKey(key: string): void {
+  if (key === "__proto__")
+    throw new SessionError("ERR_SESSION_DATA_INVALID", 500, 'a session key cannot be "__proto__"');
 }
