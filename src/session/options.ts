@@ -95,6 +95,8 @@ export interface ResolvedOptions<Data> {
   varyCookie: boolean;
   schema: StandardSchemaV1<unknown, Data> | undefined;
   now: () => number;
+  /** The `WWW-Authenticate` of a 401 for a bearer transport (`Bearer`); undefined for cookies. */
+  challenge: string | undefined;
 }
 
 function invalid(message: string): never {
@@ -161,5 +163,6 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     schema: o.schema,
     // Whole milliseconds: stores keep times as integers.
     now: o.now === undefined ? Date.now : () => Math.floor((o.now as () => number)()),
+    challenge: o.transport?.carrier === "bearer" ? "Bearer" : undefined,
   };
 }

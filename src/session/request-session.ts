@@ -180,6 +180,12 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     return this.#record?.data[key] as Data[K] | undefined;
   }
 
+  /** The keys of the session's data, including changes staged by this request. */
+  keys(): (keyof Data & string)[] {
+    this.#read = true;
+    return Object.keys(this.#currentData()) as (keyof Data & string)[];
+  }
+
   /** Stages `key = value` (a JSON value). Without a session, one is created (anonymous) on commit. */
   set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     this.#assertOpen();
@@ -534,13 +540,13 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   }
 
   #requireRecord(action: string): SessionRecord {
-    if (this.#record === undefined) throw noSession(action);
+    if (this.#record === undefined) throw noSession(action, this.#o);
     return this.#record;
   }
 
   #requireUser(action: string): SessionRecord {
     const r = this.#requireRecord(action);
-    if (r.userId === null) throw anonymousSession(action);
+    if (r.userId === null) throw anonymousSession(action, this.#o);
     return r;
   }
 

@@ -35,21 +35,32 @@ export function insecureTransport(): SessionError {
   );
 }
 
-/** The 401 of an operation that needs a session. */
-export function noSession(action: string): SessionError {
+/**
+ * The 401 of an operation that needs a session. With a bearer transport it carries the bare
+ * `WWW-Authenticate: Bearer` challenge every 401 owes (RFC 9110 11.6.1, RFC 6750 3).
+ */
+export function noSession(
+  action: string,
+  o: Pick<ResolvedOptions<never>, "challenge">,
+): SessionError {
   return new SessionError(
     "ERR_SESSION_REQUIRED",
     401,
     `cannot ${action} without a session: sign in first`,
+    o.challenge === undefined ? undefined : { wwwAuthenticate: o.challenge },
   );
 }
 
-/** The 401 of an operation that needs a signed-in user. */
-export function anonymousSession(action: string): SessionError {
+/** The 401 of an operation that needs a signed-in user, as {@link noSession}. */
+export function anonymousSession(
+  action: string,
+  o: Pick<ResolvedOptions<never>, "challenge">,
+): SessionError {
   return new SessionError(
     "ERR_SESSION_REQUIRED",
     401,
     `cannot ${action} of an anonymous session: sign in first`,
+    o.challenge === undefined ? undefined : { wwwAuthenticate: o.challenge },
   );
 }
 

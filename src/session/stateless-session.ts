@@ -148,6 +148,11 @@ export class StatelessSession<
     return this.#payload?.data[key] as Data[K] | undefined;
   }
 
+  override keys(): (keyof Data & string)[] {
+    this.#read = true;
+    return Object.keys(this.#currentData()) as (keyof Data & string)[];
+  }
+
   override set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     this.#assertOpen();
     checkKey(key);
@@ -560,13 +565,13 @@ export class StatelessSession<
   }
 
   #require(action: string): SessionPayload {
-    if (this.#payload === undefined) throw noSession(action);
+    if (this.#payload === undefined) throw noSession(action, this.#o);
     return this.#payload;
   }
 
   #requireUser(action: string): SessionPayload {
     const p = this.#require(action);
-    if (p.sub === null) throw anonymousSession(action);
+    if (p.sub === null) throw anonymousSession(action, this.#o);
     return p;
   }
 

@@ -356,5 +356,9 @@ describe("bearer requests: every bad Authorization header is a 401 with a challe
     const none = await fetch(`${a.server.origin}/me`);
     assert.equal(none.status, 401, "no header: no session, the handler's own 401");
     await none.arrayBuffer();
+    const needs = await fetch(`${a.server.origin}/revoke-others`, { method: "POST" });
+    assert.equal(needs.status, 401, "an operation that needs a session");
+    assert.equal(needs.headers.get("www-authenticate"), "Bearer");
+    await needs.arrayBuffer();
   });
 });
