@@ -117,18 +117,17 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
   }
   const bearer = transport?.carrier === "bearer";
 
-  const startState = (req: SessionRequest): LoadedState => ({
-    token: undefined,
-    key: undefined,
-    record: undefined,
-    clearCookie: false,
-    problem: undefined,
-    secure: isSecure(req),
-    userAgent: req.header("user-agent")?.slice(0, 512) ?? null,
-  });
-
   async function load(req: SessionRequest): Promise<RequestSession<Data>> {
-    const state = startState(req);
+    const state: LoadedState = {
+      token: undefined,
+      key: undefined,
+      record: undefined,
+      clearCookie: false,
+      problem: undefined,
+      secure: isSecure(req),
+      userAgent: req.header("user-agent")?.slice(0, 512) ?? null,
+    };
+    if (bearer) return loadBearer(req, state);
     const header = req.header("cookie");
     const values = header === undefined ? [] : parseCookie(header).getAll(o.cookieName);
     if (values.length > 1) {
@@ -150,10 +149,10 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
     return new RequestSession<Data>(o, events, state);
   }
 
-  // The opaque token in Authorization: Bearer; chosen when the manager is made, so that the
-  // cookie path above stays as it is.
-  async function loadBearer(req: SessionRequest): Promise<RequestSession<Data>> {
-    const state = startState(req);
+  async function loadBearer(
+    req: SessionRequest,
+    state: LoadedState,
+  ): Promise<RequestSession<Data>> {
     const header = readBearerToken(req.header("authorization"));
     if (!header.ok) {
       if (header.reason === "missing") return new OpaqueBearerSession<Data>(o, events, state);
@@ -222,7 +221,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
   return {
     cookieName: o.cookieName,
     capabilities: transport?.capabilities ?? OPAQUE_COOKIE_CAPABILITIES,
-    load: bearer ? loadBearer : load,
+    load,
     async list(userId) {
       const all = await guarded(events, "listByUser", () => o.store.listByUser(userId));
       return all.map((s) => toInfo(s.record, false));

@@ -93,10 +93,10 @@ export interface ResolvedOptions<Data> {
   insecureLocalhost: boolean;
   cachePrivate: boolean;
   varyCookie: boolean;
-  schema: StandardSchemaV1<unknown, Data> | undefined;
-  now: () => number;
   /** The `WWW-Authenticate` of a 401 for a bearer transport (`Bearer`); undefined for cookies. */
   challenge: string | undefined;
+  schema: StandardSchemaV1<unknown, Data> | undefined;
+  now: () => number;
 }
 
 function invalid(message: string): never {
@@ -160,9 +160,9 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     insecureLocalhost: o.insecureLocalhost ?? false,
     cachePrivate: o.cacheControl?.private ?? true,
     varyCookie: o.cacheControl?.vary ?? true,
+    challenge: o.transport?.carrier === "bearer" ? "Bearer" : undefined,
     schema: o.schema,
     // Whole milliseconds: stores keep times as integers.
     now: o.now === undefined ? Date.now : () => Math.floor((o.now as () => number)()),
-    challenge: o.transport?.carrier === "bearer" ? "Bearer" : undefined,
   };
 }

@@ -150,7 +150,9 @@ export class StatelessSession<
 
   override keys(): (keyof Data & string)[] {
     this.#read = true;
-    return Object.keys(this.#currentData()) as (keyof Data & string)[];
+    const keys = new Set([...Object.keys(this.#payload?.data ?? {}), ...Object.keys(this.#set)]);
+    for (const k of this.#unset) keys.delete(k);
+    return [...keys] as (keyof Data & string)[];
   }
 
   override set<K extends keyof Data & string>(key: K, value: Data[K]): void {
