@@ -1,31 +1,6 @@
 import { parseSetCookie } from "../cookie/index.js";
-import { type BearerRejectReason, bearerRejection } from "../transports/bearer.js";
-import { SessionError } from "./errors.js";
+import { SET_AUTH_TOKEN } from "./bearer.js";
 import { RequestSession, type SessionResponseHeaders } from "./request-session.js";
-import { SET_AUTH_TOKEN } from "./stateless-session.js";
-
-/**
- * The 401 of a bearer request whose credential gives no session, with its RFC 6750 challenge:
- * `invalid_request` for a malformed `Authorization` header, none for another scheme,
- * `invalid_token` for a token that does not verify (saying only whether it expired).
- *
- * Always 401, also for `invalid_request`, where RFC 6750 3.1 says SHOULD 400: a client then has
- * one status to handle for "authenticate again", and a 400 would read as a bug in its body.
- */
-export function bearerError(reason: BearerRejectReason): SessionError {
-  const r = bearerRejection(reason);
-  const what =
-    r.error === "invalid_request"
-      ? "the Authorization header must be exactly one: Bearer and one token"
-      : r.error === null
-        ? "this resource takes Authorization: Bearer <token>"
-        : reason === "expired"
-          ? "the bearer token expired: refresh it or sign in again"
-          : "the bearer token is invalid: sign in again";
-  return new SessionError("ERR_SESSION_TOKEN_INVALID", 401, what, {
-    wwwAuthenticate: r.wwwAuthenticate,
-  });
-}
 
 /** The bearer form of the store session's headers: the token in `Set-Auth-Token`, no cookie. */
 function asBearer(h: SessionResponseHeaders): SessionResponseHeaders {

@@ -7,7 +7,8 @@ import {
   OPAQUE_COOKIE_CAPABILITIES,
   type TransportCapabilities,
 } from "../transports/capabilities.js";
-import { bearerError, OpaqueBearerSession } from "./bearer-session.js";
+import { bearerError } from "./bearer.js";
+import { OpaqueBearerSession } from "./bearer-session.js";
 import { SessionError } from "./errors.js";
 import type { RevokeReason, SessionEvent } from "./events.js";
 import { resolveOptions, type SessionsOptions } from "./options.js";

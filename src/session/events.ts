@@ -9,7 +9,9 @@ export type RevokeReason =
   | "revoke-one"
   | "admin"
   | "max-sessions"
-  | "invalid-data";
+  | "invalid-data"
+  /** A refresh token was used twice: its family is revoked (bearer JWT). */
+  | "refresh-reuse";
 
 /** Every event `sessions.on` can deliver. `sessionId` is the public id, never the token. */
 export type SessionEvent =
@@ -18,7 +20,8 @@ export type SessionEvent =
       type: "rotated";
       sessionId: string;
       userId: string | null;
-      reason: "sign-in" | "elevate" | "rotate";
+      /** `refresh`: a bearer-JWT refresh token was used (and replaced). */
+      reason: "sign-in" | "elevate" | "rotate" | "refresh";
     }
   | { type: "revoked"; sessionId: string; userId: string | null; reason: RevokeReason }
   | { type: "expired"; sessionId: string; userId: string | null; reason: "idle" | "absolute" }
@@ -33,14 +36,16 @@ export type SessionEvent =
        * cookie's name more than once (cookie tossing). `malformed-token`: a value that is not a
        * token at all. Stateless transports: `tampered-token`, a value of the format that is not
        * authentic (changed, another key, another algorithm); `revoked-token`, an authentic value
-       * on the denylist or issued before its user's not-before time (a replay).
+       * on the denylist or issued before its user's not-before time (a replay); `refresh-reuse`,
+       * a bearer-JWT refresh token used a second time (stolen, or a client bug).
        */
       reason:
         | "unknown-token"
         | "duplicate-cookie"
         | "malformed-token"
         | "tampered-token"
-        | "revoked-token";
+        | "revoked-token"
+        | "refresh-reuse";
     };
 
 export type SessionEventType = SessionEvent["type"];

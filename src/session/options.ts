@@ -101,6 +101,8 @@ export interface ResolvedOptions<Data> {
   insecureLocalhost: boolean;
   cachePrivate: boolean;
   varyCookie: boolean;
+  /** The `WWW-Authenticate` of a 401 for a bearer transport (`Bearer`); undefined for cookies. */
+  challenge: string | undefined;
   schema: StandardSchemaV1<unknown, Data> | undefined;
   now: () => number;
   /** Audits the headers of a response that sets the cookie (`audit` option), or undefined. */
@@ -124,6 +126,11 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
   if (!stateless && o.store === undefined) {
     invalid(
       "createSessions needs a store: pass { store: memoryStore() } or a Redis / PostgreSQL store",
+    );
+  }
+  if (stateless && o.store !== undefined) {
+    invalid(
+      `the ${o.transport?.capabilities.name} transport keeps sessions in their credentials and never uses a store: leave store out (revocations go to the transport's revocation store)`,
     );
   }
   if (stateless && o.maxSessionsPerUser !== undefined) {
@@ -163,6 +170,7 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     insecureLocalhost: o.insecureLocalhost ?? false,
     cachePrivate: o.cacheControl?.private ?? true,
     varyCookie: o.cacheControl?.vary ?? true,
+    challenge: o.transport?.carrier === "bearer" ? "Bearer" : undefined,
     schema: o.schema,
     // Whole milliseconds: stores keep times as integers.
     now: o.now === undefined ? Date.now : () => Math.floor((o.now as () => number)()),

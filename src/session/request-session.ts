@@ -1,9 +1,16 @@
 import type { Emitter } from "../lib/emitter.js";
 import { type SessionPatch, type SessionRecord, StoreError } from "../stores/types.js";
-import { insecureTransport, sessionCookie } from "./cookie-header.js";
 import { SessionError } from "./errors.js";
 import type { RevokeReason, SessionEvent } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
+import {
+  alreadyCommitted,
+  anonymousSession,
+  checkKey,
+  insecureTransport,
+  noSession,
+  sessionCookie,
+} from "./session-common.js";
 import { newPublicId, newToken, shardFor, storeKey } from "./tokens.js";
 
 /** What a handler may show about a session: never the token. */
@@ -186,12 +193,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   /** Stages `key = value` (a JSON value). Without a session, one is created (anonymous) on commit. */
   set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     this.#assertOpen();
-    if (key === "__proto__")
-      throw new SessionError(
-        "ERR_SESSION_DATA_INVALID",
-        500,
-        'a session key cannot be "__proto__"',
-      );
+    checkKey(key);
     this.#unset.delete(key);
     this.#set[key] = value;
     this.#dirty = true;
@@ -372,6 +374,18 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     return removed !== null;
   }
 
+  /**
+   * Uses a refresh token for new tokens: the bearer-JWT transport only (see its documentation);
+   * any other transport answers 501 `ERR_SESSION_UNSUPPORTED`.
+   */
+  async refresh(_refreshToken: string): Promise<void> {
+    throw new SessionError(
+      "ERR_SESSION_UNSUPPORTED",
+      501,
+      "refresh tokens belong to the bearer-jwt transport; this one has none",
+    );
+  }
+
   /** Writes staged changes now, e.g. before streaming a response. `commit()` does it anyway. */
   async save(): Promise<void> {
     this.#assertOpen();
@@ -543,35 +557,18 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   }
 
   #requireRecord(action: string): SessionRecord {
-    if (this.#record === undefined) {
-      throw new SessionError(
-        "ERR_SESSION_REQUIRED",
-        401,
-        `cannot ${action} without a session: sign in first`,
-      );
-    }
+    if (this.#record === undefined) throw noSession(action, this.#o);
     return this.#record;
   }
 
   #requireUser(action: string): SessionRecord {
     const r = this.#requireRecord(action);
-    if (r.userId === null)
-      throw new SessionError(
-        "ERR_SESSION_REQUIRED",
-        401,
-        `cannot ${action} of an anonymous session: sign in first`,
-      );
+    if (r.userId === null) throw anonymousSession(action, this.#o);
     return r;
   }
 
   #assertOpen(): void {
-    if (this.#committed !== undefined) {
-      throw new SessionError(
-        "ERR_SESSION_COMMITTED",
-        500,
-        "the session was already committed for this response: change it before the response is sent",
-      );
-    }
+    if (this.#committed !== undefined) throw alreadyCommitted();
   }
 
   #assertSecure(): void {

@@ -4,7 +4,7 @@ import { parseCookie } from "../cookie/index.js";
 import type { Emitter } from "../lib/emitter.js";
 import { readBearerToken } from "../transports/bearer.js";
 import type { SessionPayload } from "../transports/payload.js";
-import { bearerError } from "./bearer-session.js";
+import { bearerError } from "./bearer.js";
 import type { SessionEvent } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
 import { guarded, type LoadedState } from "./request-session.js";

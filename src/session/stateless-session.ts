@@ -1,8 +1,9 @@
 import type { Emitter } from "../lib/emitter.js";
 import { TransportError } from "../transports/errors.js";
 import { newSessionId, type SessionPayload } from "../transports/payload.js";
+import type { RefreshStore } from "../transports/refresh-tokens.js";
 import type { RevocationStore } from "../transports/revocation.js";
-import { insecureTransport, sessionCookie } from "./cookie-header.js";
+import { bearerError, SET_AUTH_TOKEN, SET_REFRESH_TOKEN } from "./bearer.js";
 import { SessionError } from "./errors.js";
 import type { RevokeReason, SessionEvent } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
@@ -13,7 +14,15 @@ import {
   type SessionInfo,
   type SessionResponseHeaders,
 } from "./request-session.js";
-import { shardFor } from "./tokens.js";
+import {
+  alreadyCommitted,
+  anonymousSession,
+  checkKey,
+  insecureTransport,
+  noSession,
+  sessionCookie,
+} from "./session-common.js";
+import { isWellFormedToken, newToken, shardFor, storeKey } from "./tokens.js";
 import type { Carrier, StatelessCodec } from "./transport.js";
 
 /** What a stateless session needs besides the sessions' options. */
@@ -23,10 +32,12 @@ export interface StatelessSetup {
   readonly carrier: Carrier;
   /** The transport's name, for messages. */
   readonly name: string;
+  /**
+   * Bearer JWT: where refresh-token families live. A signed-in session is a family (its id is
+   * the session's), whose claims hold the data, so that a refreshed access token carries it.
+   */
+  readonly refresh: RefreshStore | null;
 }
-
-/** The response header that hands a bearer client its new token (empty: discard it). */
-export const SET_AUTH_TOKEN = "set-auth-token";
 
 /** A new credential id for `userId`'s session: its shard, a dot, 128 random bits. */
 function newSid(userId: string | null): string {
@@ -65,6 +76,8 @@ export class StatelessSession<
   #clear: boolean;
   #read = false;
   #committed: SessionResponseHeaders | undefined;
+  /** A new refresh token to hand the client (bearer JWT). */
+  #refreshToken: string | undefined;
 
   constructor(
     o: ResolvedOptions<Data>,
@@ -145,12 +158,7 @@ export class StatelessSession<
 
   override set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     this.#assertOpen();
-    if (key === "__proto__")
-      throw new SessionError(
-        "ERR_SESSION_DATA_INVALID",
-        500,
-        'a session key cannot be "__proto__"',
-      );
+    checkKey(key);
     this.#unset.delete(key);
     this.#set[key] = value;
     this.#dirty = true;
@@ -176,7 +184,7 @@ export class StatelessSession<
     const now = this.#o.now();
     const previous = this.#payload;
     const carried = previous?.sub === null ? this.#currentData() : {};
-    if (previous !== undefined) await this.#deny(previous, "sign-in");
+    if (previous !== undefined) await this.#end(previous, "sign-in");
     this.#set = {};
     this.#unset.clear();
     this.#dirty = false;
@@ -190,6 +198,7 @@ export class StatelessSession<
       absExp: now + this.#o.absoluteMs,
       elv: null,
     };
+    await this.#newFamily(this.#payload);
     this.#reseal = true;
     this.#clear = false;
     this.#read = true;
@@ -202,12 +211,14 @@ export class StatelessSession<
     const p = this.#require("rotate");
     // The old value must stop working now: deny its id, and seal the session under a new one.
     await this.#denyId(p.sid, p);
+    await this.#revokeFamily(p);
     const now = this.#o.now();
     this.#payload = {
       ...p,
       sid: newSid(p.sub),
       ...(options.elevate === true ? { elv: now } : {}),
     };
+    await this.#newFamily(this.#payload);
     this.#reseal = true;
     this.#events.emit({
       type: "rotated",
@@ -220,7 +231,7 @@ export class StatelessSession<
   override async signOut(): Promise<void> {
     this.#assertOpen();
     const p = this.#payload;
-    if (p !== undefined) await this.#deny(p, "sign-out");
+    if (p !== undefined) await this.#end(p, "sign-out");
     this.#forget();
   }
 
@@ -239,7 +250,9 @@ export class StatelessSession<
     const now = this.#o.now();
     await this.#notBefore(p.sub as string, now);
     await this.#denyId(p.sid, p);
+    await this.#revokeFamily(p);
     this.#payload = { ...p, sid: newSid(p.sub), iat: now };
+    await this.#newFamily(this.#payload);
     this.#reseal = true;
     return null;
   }
@@ -269,11 +282,79 @@ export class StatelessSession<
     }
     if (typeof sessionId !== "string" || !sessionId.startsWith(`${shardFor(p.sub)}.`)) return false;
     const r = this.#revocation("revoke a session");
-    await guarded(this.#events, "deny", () =>
-      r.deny(sessionId, this.#o.now() + this.#o.absoluteMs),
-    );
+    const now = this.#o.now();
+    await guarded(this.#events, "deny", () => r.deny(sessionId, now + this.#o.absoluteMs));
+    const refresh = this.#s.refresh;
+    if (refresh !== null) {
+      await guarded(this.#events, "revokeFamily", () => refresh.revokeFamily(sessionId, now));
+    }
     this.#events.emit({ type: "revoked", sessionId, userId: p.sub, reason: "revoke-one" });
     return true;
+  }
+
+  /**
+   * Bearer JWT: uses `refreshToken` once, for a new access token and a new refresh token (in
+   * `Set-Auth-Token` and `Set-Refresh-Token`), the session's data carried over. A token used a
+   * second time revokes its family and denies its access tokens: both its holders must sign in
+   * again. Throws a 401 {@link SessionError} with an `invalid_token` challenge when the token
+   * gives no session.
+   */
+  override async refresh(refreshToken: string): Promise<void> {
+    this.#assertOpen();
+    const store = this.#s.refresh;
+    if (store === null) return super.refresh(refreshToken);
+    if (typeof refreshToken !== "string" || !isWellFormedToken(refreshToken)) {
+      this.#events.emit({ type: "suspicious", reason: "malformed-token" });
+      throw bearerError("malformed");
+    }
+    const now = this.#o.now();
+    const next = newToken(refreshToken.slice(0, 4));
+    const outcome = await guarded(this.#events, "rotate", () =>
+      store.rotate(storeKey(refreshToken), storeKey(next), { now, ttlMs: this.#o.idleMs }),
+    );
+    if (!outcome.ok) {
+      const f = outcome.family;
+      if (outcome.reason === "reused" && f !== null) {
+        // Two parties hold this family's tokens: its access tokens end now too.
+        const r = this.#s.revocation;
+        if (r !== null) await guarded(this.#events, "deny", () => r.deny(f.id, f.expiresAt));
+        this.#events.emit({ type: "suspicious", reason: "refresh-reuse" });
+        this.#events.emit({
+          type: "revoked",
+          sessionId: f.id,
+          userId: f.userId,
+          reason: "refresh-reuse",
+        });
+      } else this.#events.emit({ type: "suspicious", reason: "revoked-token" });
+      throw bearerError(outcome.reason === "expired" ? "expired" : "revoked");
+    }
+    const f = outcome.family;
+    const r = this.#s.revocation;
+    // "Log out all devices" ends refreshes too: a family from before the not-before time.
+    if (
+      r !== null &&
+      !(await guarded(this.#events, "check", () => r.check(f.id, f.userId, f.createdAt)))
+    ) {
+      await guarded(this.#events, "revokeFamily", () => store.revokeFamily(f.id, now));
+      this.#events.emit({ type: "suspicious", reason: "revoked-token" });
+      throw bearerError("revoked");
+    }
+    const claims = f.claims as { data?: Record<string, unknown>; elv?: number | null };
+    this.#payload = {
+      v: 1,
+      sid: f.id,
+      sub: f.userId,
+      data: claims.data ?? {},
+      iat: f.createdAt,
+      idleExp: Math.min(now + this.#o.idleMs, f.expiresAt),
+      absExp: f.expiresAt,
+      elv: claims.elv ?? null,
+    };
+    this.#refreshToken = next;
+    this.#reseal = true;
+    this.#clear = false;
+    this.#read = true;
+    this.#events.emit({ type: "rotated", sessionId: f.id, userId: f.userId, reason: "refresh" });
   }
 
   override async save(): Promise<void> {
@@ -327,7 +408,14 @@ export class StatelessSession<
       };
       this.#events.emit({ type: "created", sessionId: p.sid, userId: null });
     }
-    if (this.#dirty) p = { ...p, data: this.#currentData() };
+    if (this.#dirty) {
+      p = { ...p, data: this.#currentData() };
+      if (!(await this.#keepClaims(p))) {
+        // The family was revoked meanwhile: the change has nowhere to go.
+        this.#forget();
+        return;
+      }
+    }
     if (touch && this.#touchDue(p, now))
       p = { ...p, idleExp: Math.min(now + this.#o.idleMs, p.absExp) };
     if (p === this.#payload && !this.#reseal) return;
@@ -365,6 +453,8 @@ export class StatelessSession<
       const headers: Record<string, string> = {};
       if (fresh) headers[SET_AUTH_TOKEN] = this.#value as string;
       else if (this.#clear) headers[SET_AUTH_TOKEN] = "";
+      if (this.#refreshToken !== undefined) headers[SET_REFRESH_TOKEN] = this.#refreshToken;
+      else if (this.#clear && this.#s.refresh !== null) headers[SET_REFRESH_TOKEN] = "";
       const changed = Object.keys(headers).length > 0;
       return {
         setCookie: [],
@@ -411,9 +501,50 @@ export class StatelessSession<
     await guarded(this.#events, "deny", () => r.deny(sid, Math.min(p.idleExp, p.absExp)));
   }
 
-  async #deny(p: SessionPayload, reason: RevokeReason): Promise<void> {
+  /** Ends `p`: its id on the denylist, its refresh family revoked. */
+  async #end(p: SessionPayload, reason: RevokeReason): Promise<void> {
     await this.#denyId(p.sid, p);
+    await this.#revokeFamily(p);
     this.#emitRevoked(p, reason);
+  }
+
+  /** Bearer JWT: a refresh family for a signed-in `p`, and its first refresh token. */
+  async #newFamily(p: SessionPayload): Promise<void> {
+    const store = this.#s.refresh;
+    if (store === null || p.sub === null) return;
+    const sub = p.sub;
+    const token = newToken(shardFor(sub));
+    const now = this.#o.now();
+    await guarded(this.#events, "create", () =>
+      store.create(
+        {
+          id: p.sid,
+          userId: sub,
+          createdAt: p.iat,
+          expiresAt: p.absExp,
+          revokedAt: null,
+          claims: { data: p.data, elv: p.elv },
+        },
+        storeKey(token),
+        Math.min(now + this.#o.idleMs, p.absExp),
+      ),
+    );
+    this.#refreshToken = token;
+  }
+
+  async #revokeFamily(p: SessionPayload): Promise<void> {
+    const store = this.#s.refresh;
+    if (store === null || p.sub === null) return;
+    await guarded(this.#events, "revokeFamily", () => store.revokeFamily(p.sid, this.#o.now()));
+  }
+
+  /** Bearer JWT: the family keeps the data, for the access tokens of later refreshes. */
+  async #keepClaims(p: SessionPayload): Promise<boolean> {
+    const store = this.#s.refresh;
+    if (store === null || p.sub === null) return true;
+    return guarded(this.#events, "setClaims", () =>
+      store.setClaims(p.sid, { data: p.data, elv: p.elv }, this.#o.now()),
+    );
   }
 
   async #notBefore(userId: string, time: number): Promise<void> {
@@ -428,6 +559,7 @@ export class StatelessSession<
   #forget(): void {
     this.#payload = undefined;
     this.#value = undefined;
+    this.#refreshToken = undefined;
     this.#set = {};
     this.#unset.clear();
     this.#dirty = false;
@@ -436,35 +568,18 @@ export class StatelessSession<
   }
 
   #require(action: string): SessionPayload {
-    if (this.#payload === undefined) {
-      throw new SessionError(
-        "ERR_SESSION_REQUIRED",
-        401,
-        `cannot ${action} without a session: sign in first`,
-      );
-    }
+    if (this.#payload === undefined) throw noSession(action, this.#o);
     return this.#payload;
   }
 
   #requireUser(action: string): SessionPayload {
     const p = this.#require(action);
-    if (p.sub === null)
-      throw new SessionError(
-        "ERR_SESSION_REQUIRED",
-        401,
-        `cannot ${action} of an anonymous session: sign in first`,
-      );
+    if (p.sub === null) throw anonymousSession(action, this.#o);
     return p;
   }
 
   #assertOpen(): void {
-    if (this.#committed !== undefined) {
-      throw new SessionError(
-        "ERR_SESSION_COMMITTED",
-        500,
-        "the session was already committed for this response: change it before the response is sent",
-      );
-    }
+    if (this.#committed !== undefined) throw alreadyCommitted();
   }
 
   #assertSecure(): void {

@@ -25,7 +25,7 @@ export function statelessSessions<Data extends Record<string, unknown>>(
   const load = statelessLoader(
     o,
     events,
-    { codec, revocation, carrier: transport.carrier, name },
+    { codec, revocation, carrier: transport.carrier, name, refresh: transport.refresh ?? null },
     isSecure,
   );
   return {

@@ -3,6 +3,7 @@
 // `encryptedCookie`, `jwtCookie`, `bearerJwt`, `opaqueBearer`; the default is `opaqueCookie`).
 import type { TransportCapabilities } from "../transports/capabilities.js";
 import type { SessionPayload } from "../transports/payload.js";
+import type { RefreshStore } from "../transports/refresh-tokens.js";
 import type { RevocationStore } from "../transports/revocation.js";
 
 /** How the credential travels: in a cookie, or in `Authorization: Bearer`. */
@@ -52,4 +53,6 @@ export interface SessionTransport {
    * not-before time per user), or null when revoked values stay valid until they expire.
    */
   readonly revocation?: RevocationStore | null;
+  /** Bearer JWT only: where refresh-token families live. */
+  readonly refresh?: RefreshStore;
 }

@@ -93,6 +93,22 @@ function refreshSuite(name: string, makeStore: MakeStore): void {
       return { tokens, codec, c, events, store };
     };
 
+    test("setClaims: the next rotation's access token carries them; a revoked family takes none", async () => {
+      const { tokens, codec, c, store } = await setup();
+      const set = await tokens.issue(`user-${rand()}`, { claims: { role: "customer" } });
+      assert.equal(await store.setClaims(set.familyId, { role: "admin" }, c.now()), true);
+      const next = await tokens.rotate(set.refreshToken);
+      assert.ok(next.ok);
+      const r = await codec.verify(next.accessToken);
+      assert.equal(r.ok && r.claims.role, "admin");
+      assert.equal(await tokens.revokeFamily(set.familyId), true);
+      assert.equal(await store.setClaims(set.familyId, { role: "x" }, c.now()), false);
+      assert.equal(
+        await store.setClaims(`${set.familyId.slice(0, 4)}.${"A".repeat(22)}`, {}, c.now()),
+        false,
+      );
+    });
+
     test("issue: a five-minute access JWT and an opaque refresh token of a new family", async () => {
       const { tokens, codec, c, events } = await setup();
       const user = `user-${rand()}`;
@@ -483,6 +499,15 @@ describe("redis refresh store, Redis down: fails closed with ERR_STORE_UNAVAILAB
           ["rotate", () => tokens.rotate(token)],
           ["revoke", () => tokens.revoke(token)],
           ["revokeFamily", () => tokens.revokeFamily(`${shardFor("u")}.${"A".repeat(22)}`)],
+          [
+            "setClaims",
+            () =>
+              redisRefreshStore({ client, prefix: `${RUN}:down:` }).setClaims(
+                `${shardFor("u")}.${"A".repeat(22)}`,
+                {},
+                Date.now(),
+              ),
+          ],
         ];
         await assertUnavailable(ops, (op) => new RegExp(`^redis refresh store: ${op} failed`));
       } finally {

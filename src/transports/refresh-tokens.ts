@@ -88,6 +88,16 @@ export interface RefreshStore {
   revoke(tokenKey: string, now: number): Promise<RevokeOutcome | null>;
   /** Revokes a family by id. Null when there is no such family. */
   revokeFamily(familyId: string, now: number): Promise<RevokeOutcome | null>;
+  /**
+   * Replaces the claims of a live family (a session whose data changed), so that the access
+   * tokens of its next rotations carry them. False, writing nothing, when the family is gone,
+   * expired or revoked.
+   */
+  setClaims(
+    familyId: string,
+    claims: Readonly<Record<string, unknown>>,
+    now: number,
+  ): Promise<boolean>;
 }
 
 /** A revoked family, and whether this call revoked it (false: it was revoked already). */
@@ -222,6 +232,16 @@ export function memoryRefreshStore(options: MemoryRefreshStoreOptions = {}): Ref
       const family = families.get(familyId);
       return family === undefined ? null : revokeIn(family, now);
     },
+
+    async setClaims(familyId, claims, now) {
+      parse(FAMILY_ID, "family id", familyId);
+      checkTime("now", now);
+      const family = families.get(familyId);
+      if (family === undefined || family.revokedAt !== null || family.expiresAt <= now)
+        return false;
+      families.set(familyId, { ...family, claims: structuredClone(claims) });
+      return true;
+    },
   };
 }
 
@@ -302,6 +322,16 @@ local fk = fkey(fam)
 local f = family(fam, fk)
 if not f then return {} end
 return {revoke(fk, f), f}
+`,
+  ),
+  // KEYS: family. ARGV: 3 family id, 4 claims (JSON). Returns 1 when set, 0 for no live family.
+  setClaims: redisScript(
+    "refresh: setClaims",
+    `${PRELUDE}
+local f = family(ARGV[3], KEYS[1])
+if not f or f[5] ~= '' or tonumber(f[4]) <= NOW then return 0 end
+redis.call('HSET', KEYS[1], 'claims', ARGV[4])
+return 1
 `,
   ),
   // KEYS: family. ARGV: 3 family id. Returns as revoke.
@@ -446,6 +476,18 @@ export function redisRefreshStore(options: RedisTokenStoreOptions): RefreshStore
       return revokeOutcome(
         await redis.script("revoke", SCRIPTS.revoke, [tk], [String(now), tail(tk)]),
       );
+    },
+
+    async setClaims(familyId, claims, now) {
+      checkTime("now", now);
+      const fk = familyKey(familyId);
+      const reply = await redis.script(
+        "setClaims",
+        SCRIPTS.setClaims,
+        [fk],
+        [String(now), tail(fk), familyId, JSON.stringify(claims)],
+      );
+      return Number(reply) === 1;
     },
 
     async revokeFamily(familyId, now) {

@@ -24,6 +24,7 @@ import {
   SIGNED_COOKIE_CAPABILITIES,
   type TransportCapabilities,
 } from "./capabilities.js";
+import { refuseTooLarge } from "./codec-common.js";
 import { createEncryptedCodec } from "./encrypted-cookie.js";
 import { TransportError } from "./errors.js";
 import {
@@ -36,6 +37,7 @@ import {
 } from "./jwt.js";
 import type { TransportKey } from "./keys.js";
 import { PAYLOAD_VERSION, type SessionPayload, validatePayload } from "./payload.js";
+import type { RefreshStore } from "./refresh-tokens.js";
 import type { RevocationStore } from "./revocation.js";
 import { createSignedCodec } from "./signed-cookie.js";
 import type { OpenResult } from "./types.js";
@@ -220,9 +222,9 @@ function jwtTransport(
     stateless: (context): StatelessCodec => {
       const codec = make(context.now);
       return {
-        seal: (p) => {
+        seal: async (p) => {
           const ttl = lifetime(p, context);
-          return codec.sign(
+          const token = await codec.sign(
             {
               ...(p.sub === null ? {} : { sub: p.sub }),
               jti: p.sid,
@@ -236,6 +238,13 @@ function jwtTransport(
             },
             { ttlSeconds: ttl },
           );
+          if (carrier === "cookie")
+            refuseTooLarge(
+              `the JWT cookie "${context.cookieName}"`,
+              context.cookieName.length,
+              token.length,
+            );
+          return token;
         },
         open: async (v) => fromJwt(await codec.verify(v), context.now()),
       };
@@ -266,6 +275,11 @@ export function jwtCookie(options: JwtTransportOptions): SessionTransport {
 
 /** Options of {@link bearerJwt}. */
 export type BearerJwtOptions = JwtTransportOptions & {
+  /**
+   * Where refresh-token families live (`redisRefreshStore({ client })`, `memoryRefreshStore()`):
+   * a signed-in session is a family, its refresh token (idle timeout) rotated at every use.
+   */
+  readonly refresh: RefreshStore;
   /** Life of an access token in seconds (default 300: five minutes), capped by the session's expiries. */
   readonly accessTtlSeconds?: number;
 };
@@ -273,7 +287,9 @@ export type BearerJwtOptions = JwtTransportOptions & {
 /**
  * The session in a JWT access token (typ `at+jwt`) in `Authorization: Bearer`: five minutes by
  * default, re-issued in the `Set-Auth-Token` response header whenever the session changes or
- * its idle expiry moves. No cookie, no CSRF guard.
+ * its idle expiry moves. Signing in also gives a refresh token (`Set-Refresh-Token`), kept in
+ * `refresh` as its SHA-256, that `session.refresh(token)` uses once for new tokens; a second use
+ * revokes its family. No cookie, no CSRF guard.
  */
 export function bearerJwt(options: BearerJwtOptions): SessionTransport {
   const ttl = options.accessTtlSeconds ?? 300;
@@ -283,8 +299,14 @@ export function bearerJwt(options: BearerJwtOptions): SessionTransport {
       `bearerJwt: accessTtlSeconds must be a whole number of seconds above 0, not ${String(ttl)}`,
     );
   }
-  const { accessTtlSeconds: _, ...jwt } = options;
-  return jwtTransport(
+  const { accessTtlSeconds: _, refresh, ...jwt } = options;
+  if (typeof refresh?.rotate !== "function" || typeof refresh.setClaims !== "function") {
+    throw new TransportError(
+      "ERR_TRANSPORT_OPTIONS_INVALID",
+      "bearerJwt needs refresh: a refresh store (redisRefreshStore({ client }), memoryRefreshStore())",
+    );
+  }
+  const transport = jwtTransport(
     jwt,
     "bearerJwt",
     JWT_TYP_ACCESS_TOKEN,
@@ -292,4 +314,5 @@ export function bearerJwt(options: BearerJwtOptions): SessionTransport {
     "bearer",
     (p, { now }) => Math.min(ttl, secondsLeft(p, now())),
   );
+  return { ...transport, refresh };
 }

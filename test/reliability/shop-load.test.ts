@@ -104,13 +104,17 @@ test(`the shop on Redis: ${CONNECTIONS} connections, ${DURATION_MS / 1000} s, ${
         req.end(step.body);
       });
 
+    const writesOf: number[] = [];
     const load = startLoad({
       send,
       sessions: SESSIONS,
       cookieName: WWW_COOKIE,
       connections: CONNECTIONS,
-      step: (loop, n) => {
-        if (n % 3 !== 2) return { method: "GET", path: n % 3 === 0 ? "/me" : "/preferences" };
+      step: (loop, n, session) => {
+        // The shop keeps at most 50 preferences a session: past 45 writes, a session only reads.
+        if (n % 3 !== 2 || (writesOf[session] ?? 0) >= 45)
+          return { method: "GET", path: n % 3 === 0 ? "/me" : "/preferences" };
+        writesOf[session] = (writesOf[session] ?? 0) + 1;
         const name = `w${loop}-${n}`;
         const value = randomBytes(6).toString("hex");
         return {

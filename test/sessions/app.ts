@@ -63,6 +63,11 @@ export async function handle(req: AppRequest, session: RequestSession): Promise<
     case "POST /elevate":
       await session.rotate({ elevate: true });
       return { status: 200, body: { elevated: session.info?.elevatedAt !== null } };
+    case "POST /token":
+      // Bearer JWT's refresh. The test app reads the token from the query; a real token
+      // endpoint reads it from the POST body, never from a URL that logs keep.
+      await session.refresh(req.query.get("token") ?? "");
+      return { status: 200, body: { ok: true } };
     case "POST /logout":
       await session.signOut();
       return { status: 200, body: { ok: true } };

@@ -57,27 +57,86 @@ export class CountingStore implements SessionStore {
     this.#count("deleteByUser", () => this.inner.deleteByUser(u, o));
 }
 
-/** One browser's cookie for one origin: enough to follow a session through the suite. */
+/**
+ * A transport the suite runs against: the options that select it, and what the expectations
+ * depend on (how the credential travels, where the session lives).
+ */
+export interface Variant {
+  readonly name: string;
+  readonly carrier: "cookie" | "bearer";
+  readonly state: "server" | "client";
+  /** The sessions' options for this transport, given the suite's clock. */
+  readonly options: (clock: { now: number }) => Partial<SessionsOptions<Record<string, unknown>>>;
+}
+
+/** The default transport: the opaque token in a cookie, the session in the store. */
+export const OPAQUE_COOKIE: Variant = {
+  name: "opaque cookie",
+  carrier: "cookie",
+  state: "server",
+  options: () => ({}),
+};
+
+/**
+ * One client's credential for one origin: a browser's cookie, or a bearer client's token (sent
+ * in `Authorization`, replaced by `Set-Auth-Token`). Enough to follow a session through the suite.
+ */
 export class Browser {
+  /** The credential: the session cookie's value, or the bearer token. */
   cookie: string | undefined;
   constructor(
     readonly origin: string,
+    readonly carrier: "cookie" | "bearer" = "cookie",
     readonly name = "__Host-session",
   ) {}
 
+  /** A bearer-JWT client's refresh token (`Set-Refresh-Token`). */
+  refreshToken: string | undefined;
+
+  /**
+   * Sends a request with the credential. A bearer client whose access token expired uses its
+   * refresh token once (`POST /token`) and sends the request again, as client libraries do.
+   */
   async request(
     method: string,
     path: string,
     headers: Record<string, string> = {},
   ): Promise<Response> {
+    const res = await this.send(method, path, headers);
+    if (
+      res.status !== 401 ||
+      this.refreshToken === undefined ||
+      !/expired/.test(res.headers.get("www-authenticate") ?? "")
+    )
+      return res;
+    const refreshed = await this.send("POST", `/token?token=${this.refreshToken}`, {});
+    await refreshed.arrayBuffer();
+    return refreshed.status === 200 ? this.send(method, path, headers) : res;
+  }
+
+  async send(method: string, path: string, headers: Record<string, string>): Promise<Response> {
     const res = await fetch(this.origin + path, {
       method,
       redirect: "manual",
       headers: {
-        ...(this.cookie === undefined ? {} : { cookie: `${this.name}=${this.cookie}` }),
+        ...(this.cookie === undefined
+          ? {}
+          : this.carrier === "cookie"
+            ? { cookie: `${this.name}=${this.cookie}` }
+            : { authorization: `Bearer ${this.cookie}` }),
         ...headers,
       },
     });
+    const token = res.headers.get("set-auth-token");
+    if (this.carrier === "bearer" && token !== null) this.cookie = token === "" ? undefined : token;
+    const refresh = res.headers.get("set-refresh-token");
+    if (refresh !== null) this.refreshToken = refresh === "" ? undefined : refresh;
+    // A bearer client drops a token the server refuses, as a browser drops a cleared cookie.
+    if (
+      this.carrier === "bearer" &&
+      /invalid_token/.test(res.headers.get("www-authenticate") ?? "")
+    )
+      this.cookie = undefined;
     for (const line of res.headers.getSetCookie()) {
       const r = parseSetCookie(line);
       if (r.type !== "cookie" || r.cookie.name !== this.name) continue;
@@ -107,16 +166,19 @@ interface Harness {
 
 async function harness(
   start: StartServer,
+  variant: Variant,
   options: Partial<SessionsOptions<Record<string, unknown>>> = {},
 ): Promise<Harness> {
   const store = new CountingStore(memoryStore());
   const clock = { now: Date.now() };
+  const stateless = variant.state === "client";
   const sessions = createSessions({
-    store,
+    ...(stateless ? {} : { store }),
     insecureLocalhost: true,
     now: () => clock.now,
-    ...options,
-  });
+    ...variant.options(clock),
+    ...(stateless ? { ...options, maxSessionsPerUser: undefined } : options),
+  } as SessionsOptions<Record<string, unknown>>);
   const events: SessionEvent[] = [];
   sessions.on("*", (e) => events.push(e));
   const server = await start(sessions);
@@ -132,91 +194,125 @@ async function harness(
   };
 }
 
-export function testAdapter(name: string, start: StartServer): void {
-  describe(`sessions over real HTTP: ${name}`, () => {
+/**
+ * The suite, over `start`'s adapter, for one transport (the opaque cookie by default). Steps that
+ * only a store can do (counting its reads, a device list, a per-user cap, merging concurrent
+ * changes) run where the session lives in a store; the others run for every transport.
+ */
+export function testAdapter(name: string, start: StartServer, variant = OPAQUE_COOKIE): void {
+  const server = variant.state === "server";
+  const cookie = variant.carrier === "cookie";
+  // A step that does not apply to this transport is not registered (not skipped): nothing is
+  // left out that could fail.
+  const when = (applies: boolean): typeof test =>
+    applies ? test : ((() => {}) as unknown as typeof test);
+  const serverTest = when(server);
+  const cookieTest = when(cookie);
+  const vary = cookie ? "Cookie" : "Authorization";
+  /** What carried the new credential of a response: its Set-Cookie line, or Set-Auth-Token. */
+  const credentialOf = (res: Response): string | undefined =>
+    cookie ? res.headers.getSetCookie()[0] : (res.headers.get("set-auth-token") ?? undefined);
+
+  describe(`sessions over real HTTP: ${name}, ${variant.name}`, () => {
     let h: Harness;
     before(async () => {
-      h = await harness(start, { maxSessionsPerUser: 5 });
+      h = await harness(start, variant, { maxSessionsPerUser: 5 });
     });
     after(async () => h.close());
 
-    test("sign-in sets a __Host- cookie with the safe attributes and no-store", async () => {
-      const b = new Browser(h.origin);
+    test("sign-in sets the credential (a __Host- cookie with the safe attributes), no-store", async () => {
+      const b = new Browser(h.origin, variant.carrier);
       const { status, body, res } = await b.json("POST", "/login?user=alice");
       assert.equal(status, 200);
       assert.equal(body.userId, "alice");
       const [line, ...rest] = res.headers.getSetCookie();
-      assert.equal(rest.length, 0);
-      assert.match(
-        line ?? "",
-        /^__Host-session=[A-Za-z0-9_-]{4}\.[A-Za-z0-9_-]{43}; Max-Age=1800; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
-      );
+      if (cookie) {
+        assert.equal(rest.length, 0);
+        assert.match(
+          line ?? "",
+          server
+            ? /^__Host-session=[A-Za-z0-9_-]{4}\.[A-Za-z0-9_-]{43}; Max-Age=1800; Path=\/; Secure; HttpOnly; SameSite=Lax$/
+            : /^__Host-session=[A-Za-z0-9_.-]+; Max-Age=1800; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
+        );
+      } else {
+        assert.equal(line, undefined);
+        assert.match(res.headers.get("set-auth-token") ?? "", /^[A-Za-z0-9_.-]+$/);
+      }
       assert.equal(res.headers.get("cache-control"), "no-store");
     });
 
-    test("a read-only request costs one store read and no write", async () => {
-      const b = new Browser(h.origin);
+    test("a read-only request costs one store read (none when stateless) and no write", async () => {
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=reader");
       h.store.reset();
       for (let i = 0; i < 5; i++) {
         const { status, body, res } = await b.json("GET", "/me");
         assert.equal(status, 200);
         assert.equal(body.userId, "reader");
-        assert.deepEqual(res.headers.getSetCookie(), []);
+        assert.equal(credentialOf(res), undefined);
         assert.equal(res.headers.get("cache-control"), "private");
-        assert.equal(res.headers.get("vary"), "Cookie");
+        assert.equal(res.headers.get("vary"), vary);
       }
-      assert.deepEqual(h.store.calls, { get: 5 });
+      assert.deepEqual(h.store.calls, server ? { get: 5 } : {});
     });
 
-    test("the idle expiry is extended once a touch interval has passed, with a fresh Max-Age", async () => {
-      const b = new Browser(h.origin);
+    test("the idle expiry is extended once a touch interval has passed, with a fresh credential", async () => {
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=toucher");
+      const before = b.cookie;
       h.clock.now += 61_000;
       h.store.reset();
       const { res } = await b.json("GET", "/me");
-      assert.deepEqual(h.store.calls, { get: 1, update: 1 });
-      assert.match(res.headers.getSetCookie()[0] ?? "", /Max-Age=1800;/);
+      assert.deepEqual(h.store.calls, server ? { get: 1, update: 1 } : {});
+      if (cookie) assert.match(res.headers.getSetCookie()[0] ?? "", /Max-Age=1800;/);
+      if (!server) assert.notEqual(b.cookie, before);
       assert.equal(res.headers.get("cache-control"), "no-store");
       h.store.reset();
-      await b.json("GET", "/me");
-      assert.deepEqual(h.store.calls, { get: 1 });
+      const again = await b.json("GET", "/me");
+      assert.equal(credentialOf(again.res), undefined);
+      assert.deepEqual(h.store.calls, server ? { get: 1 } : {});
     });
 
-    test("no cookie, a malformed cookie, two cookies: no session and no store lookup", async () => {
-      h.store.reset();
-      const none = await new Browser(h.origin).json("GET", "/me");
-      assert.equal(none.status, 401);
-      const bad = new Browser(h.origin);
-      bad.cookie = "not-a-token";
-      const malformed = await bad.json("GET", "/me");
-      assert.equal(malformed.status, 401);
-      assert.equal(malformed.body.error.problem, "malformed-token");
-      assert.match(
-        malformed.res.headers.getSetCookie()[0] ?? "",
-        /^__Host-session=; Max-Age=0; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
-      );
-      const twice = await new Browser(h.origin).json("GET", "/me", {
-        cookie: `__Host-session=${"a".repeat(4)}.${"b".repeat(43)}; __Host-session=${"c".repeat(4)}.${"d".repeat(43)}`,
-      });
-      assert.equal(twice.status, 401);
-      assert.equal(twice.body.error.problem, "duplicate-cookie");
-      assert.deepEqual(h.store.calls, {});
-      assert.ok(h.events.some((e) => e.type === "suspicious" && e.reason === "duplicate-cookie"));
-    });
+    cookieTest(
+      "no cookie, a malformed cookie, two cookies: no session and no store lookup",
+      async () => {
+        h.store.reset();
+        const none = await new Browser(h.origin, variant.carrier).json("GET", "/me");
+        assert.equal(none.status, 401);
+        const bad = new Browser(h.origin, variant.carrier);
+        bad.cookie = "not-a-token";
+        const malformed = await bad.json("GET", "/me");
+        assert.equal(malformed.status, 401);
+        assert.equal(malformed.body.error.problem, "malformed-token");
+        assert.match(
+          malformed.res.headers.getSetCookie()[0] ?? "",
+          /^__Host-session=; Max-Age=0; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
+        );
+        const twice = await new Browser(h.origin, variant.carrier).json("GET", "/me", {
+          cookie: `__Host-session=${"a".repeat(4)}.${"b".repeat(43)}; __Host-session=${"c".repeat(4)}.${"d".repeat(43)}`,
+        });
+        assert.equal(twice.status, 401);
+        assert.equal(twice.body.error.problem, "duplicate-cookie");
+        assert.deepEqual(h.store.calls, {});
+        assert.ok(h.events.some((e) => e.type === "suspicious" && e.reason === "duplicate-cookie"));
+      },
+    );
 
-    test("an unknown token is no session: one read, nothing written, cookie cleared", async () => {
-      const b = new Browser(h.origin);
-      b.cookie = `AAAA.${"x".repeat(43)}`;
-      h.store.reset();
-      const r = await b.json("GET", "/me");
-      assert.equal(r.status, 401);
-      assert.deepEqual(h.store.calls, { get: 1 });
-      assert.equal(b.cookie, undefined);
-      assert.ok(h.events.some((e) => e.type === "suspicious" && e.reason === "unknown-token"));
-    });
+    when(server && cookie)(
+      "an unknown token is no session: one read, nothing written, cookie cleared",
+      async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        b.cookie = `AAAA.${"x".repeat(43)}`;
+        h.store.reset();
+        const r = await b.json("GET", "/me");
+        assert.equal(r.status, 401);
+        assert.deepEqual(h.store.calls, { get: 1 });
+        assert.equal(b.cookie, undefined);
+        assert.ok(h.events.some((e) => e.type === "suspicious" && e.reason === "unknown-token"));
+      },
+    );
 
-    test("garbage and huge Cookie headers get a 4xx, never a 500", async () => {
+    cookieTest("garbage and huge Cookie headers get a 4xx, never a 500", async () => {
       for (const cookie of [
         "\u00ff\u00fe;;;=;=",
         `__Host-session=${"x".repeat(10_000)}`,
@@ -232,19 +328,19 @@ export function testAdapter(name: string, start: StartServer): void {
     });
 
     test("signing in replaces the session the request carried (no fixation)", async () => {
-      const b = new Browser(h.origin);
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=mallory");
       const planted = b.cookie;
       await b.json("POST", "/login?user=victim");
       assert.notEqual(b.cookie, planted);
-      const old = new Browser(h.origin);
+      const old = new Browser(h.origin, variant.carrier);
       old.cookie = planted;
       assert.equal((await old.json("GET", "/me")).status, 401);
       assert.equal((await b.json("GET", "/me")).body.userId, "victim");
     });
 
     test("an anonymous session's data is carried into the signed-in one, under a new token", async () => {
-      const b = new Browser(h.origin);
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/cart?item=tea");
       const anonymous = b.cookie;
       assert.ok(anonymous);
@@ -252,13 +348,15 @@ export function testAdapter(name: string, start: StartServer): void {
       await b.json("POST", "/login?user=shopper");
       assert.notEqual(b.cookie, anonymous);
       assert.deepEqual((await b.json("GET", "/me")).body.data.cart, ["tea", "cake"]);
-      const old = new Browser(h.origin);
+      const old = new Browser(h.origin, variant.carrier);
       old.cookie = anonymous;
-      assert.equal((await old.json("GET", "/data?key=cart")).body.value, null);
+      const stale = await old.json("GET", "/data?key=cart");
+      if (cookie) assert.equal(stale.body.value, null);
+      else assert.equal(stale.status, 401);
     });
 
     test("rotation keeps the data and kills the old token at once; elevation is recorded", async () => {
-      const b = new Browser(h.origin);
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=rotor");
       await b.json("POST", "/set?key=color&value=blue");
       const before = b.cookie;
@@ -266,25 +364,27 @@ export function testAdapter(name: string, start: StartServer): void {
       assert.equal((await b.json("POST", "/elevate")).body.elevated, true);
       assert.notEqual(b.cookie, before);
       const me = await b.json("GET", "/me");
-      assert.equal(me.body.session.id, id);
+      // A stateless session's id is its credential's, which rotation changes.
+      if (server) assert.equal(me.body.session.id, id);
+      else assert.notEqual(me.body.session.id, id);
       assert.notEqual(me.body.session.elevatedAt, null);
       assert.equal((await b.json("GET", "/data?key=color")).body.value, "blue");
-      const old = new Browser(h.origin);
+      const old = new Browser(h.origin, variant.carrier);
       old.cookie = before;
       assert.equal((await old.json("GET", "/me")).status, 401);
     });
 
     test("the write completes before the response: a redirect's session works at once", async () => {
       for (let i = 0; i < 10; i++) {
-        const b = new Browser(h.origin);
+        const b = new Browser(h.origin, variant.carrier);
         const r = await b.request("POST", `/login-redirect?user=r${i}`);
         assert.equal(r.status, 303);
         assert.equal((await b.json("GET", "/me")).status, 200);
       }
     });
 
-    test("concurrent requests changing different keys lose nothing", async () => {
-      const b = new Browser(h.origin);
+    serverTest("concurrent requests changing different keys lose nothing", async () => {
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=racer");
       await Promise.all(
         Array.from({ length: 20 }, (_, i) => b.json("POST", `/set?key=k${i}&value=${i}`)),
@@ -294,22 +394,54 @@ export function testAdapter(name: string, start: StartServer): void {
     });
 
     test("sign-out clears the cookie with the same attributes and ends the session", async () => {
-      const b = new Browser(h.origin);
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=leaver");
       const token = b.cookie;
       const { res } = await b.json("POST", "/logout");
-      assert.deepEqual(res.headers.getSetCookie(), [
-        "__Host-session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax",
-      ]);
-      const old = new Browser(h.origin);
+      if (cookie)
+        assert.deepEqual(res.headers.getSetCookie(), [
+          "__Host-session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax",
+        ]);
+      else assert.equal(res.headers.get("set-auth-token"), "");
+      assert.equal(b.cookie, undefined);
+      const old = new Browser(h.origin, variant.carrier);
       old.cookie = token;
       assert.equal((await old.json("GET", "/me")).status, 401);
     });
 
-    test("devices: list, revoke one, revoke others, revoke all", async () => {
-      const phone = new Browser(h.origin);
-      const laptop = new Browser(h.origin);
-      const tablet = new Browser(h.origin);
+    when(!server)(
+      "log out other devices, log out all devices: through the not-before time",
+      async () => {
+        const phone = new Browser(h.origin, variant.carrier);
+        const laptop = new Browser(h.origin, variant.carrier);
+        await phone.json("POST", "/login?user=erin");
+        await laptop.json("POST", "/login?user=erin");
+        h.clock.now += 1;
+        const others = await laptop.json("POST", "/revoke-others");
+        assert.equal(others.status, 200);
+        assert.equal(others.body.revoked, null);
+        assert.equal((await phone.json("GET", "/me")).status, 401);
+        assert.equal((await laptop.json("GET", "/me")).body.userId, "erin");
+        h.clock.now += 1;
+        await phone.json("POST", "/login?user=erin");
+        h.clock.now += 1;
+        const all = await laptop.json("POST", "/revoke-all");
+        assert.equal(all.body.revoked, null);
+        assert.equal(laptop.cookie, undefined);
+        assert.equal((await phone.json("GET", "/me")).status, 401);
+        h.clock.now += 1;
+        await laptop.json("POST", "/login?user=erin");
+        assert.equal((await laptop.json("GET", "/me")).body.userId, "erin");
+        const list = await laptop.json("GET", "/sessions");
+        assert.equal(list.status, 501);
+        assert.equal(list.body.error.code, "session_unsupported");
+      },
+    );
+
+    serverTest("devices: list, revoke one, revoke others, revoke all", async () => {
+      const phone = new Browser(h.origin, variant.carrier);
+      const laptop = new Browser(h.origin, variant.carrier);
+      const tablet = new Browser(h.origin, variant.carrier);
       await phone.json("POST", "/login?user=dana", { "user-agent": "Phone" });
       await laptop.json("POST", "/login?user=dana", { "user-agent": "Laptop" });
       await tablet.json("POST", "/login?user=dana", { "user-agent": "Tablet" });
@@ -338,8 +470,8 @@ export function testAdapter(name: string, start: StartServer): void {
       assert.equal((await laptop.json("POST", "/revoke-others")).status, 401);
     });
 
-    test("a per-user cap ends the oldest session on the next sign-in", async () => {
-      const browsers = Array.from({ length: 6 }, () => new Browser(h.origin));
+    serverTest("a per-user cap ends the oldest session on the next sign-in", async () => {
+      const browsers = Array.from({ length: 6 }, () => new Browser(h.origin, variant.carrier));
       for (const b of browsers) await b.json("POST", "/login?user=capped");
       assert.equal((await browsers[0]?.json("GET", "/me"))?.status, 401);
       for (const b of browsers.slice(1)) assert.equal((await b.json("GET", "/me")).status, 200);
@@ -351,19 +483,24 @@ export function testAdapter(name: string, start: StartServer): void {
     });
 
     test("idle timeout, from the server's clock", async () => {
-      const b = new Browser(h.origin);
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=idler");
       h.clock.now += 1_800_000;
       const r = await b.json("GET", "/me");
       assert.equal(r.status, 401);
-      assert.equal(r.body.error.problem, "expired");
+      if (cookie) assert.equal(r.body.error.problem, "expired");
+      else
+        assert.match(
+          r.res.headers.get("www-authenticate") ?? "",
+          /^Bearer error="invalid_token", error_description="The access token expired"$/,
+        );
       assert.ok(
         h.events.some((e) => e.type === "expired" && e.reason === "idle" && e.userId === "idler"),
       );
     });
 
     test("absolute timeout, however active the session; Max-Age never outlives it", async () => {
-      const b = new Browser(h.origin);
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=busy");
       const absoluteAt = h.clock.now + 28_800_000;
       for (let t = 0; t < 28_800_000 - 600_000; t += 600_000) {
@@ -371,6 +508,7 @@ export function testAdapter(name: string, start: StartServer): void {
         const r = await b.json("GET", "/me");
         assert.equal(r.status, 200);
         const m = /Max-Age=(\d+)/.exec(r.res.headers.getSetCookie()[0] ?? "");
+        if (!cookie) continue;
         if (m)
           assert.ok(
             h.clock.now + Number(m[1]) * 1000 <= absoluteAt,
@@ -386,31 +524,34 @@ export function testAdapter(name: string, start: StartServer): void {
       );
     });
 
-    test("a store that is down: 503 with a code, the cookie kept, service back without restart", async () => {
-      const b = new Browser(h.origin);
-      await b.json("POST", "/login?user=patient");
-      const token = b.cookie;
-      h.store.down = true;
-      try {
-        const r = await b.json("GET", "/me");
-        assert.equal(r.status, 503);
-        assert.equal(r.body.error.code, "session_store_unavailable");
-        assert.deepEqual(r.res.headers.getSetCookie(), []);
-        const w = await b.json("POST", "/set?key=x&value=1");
-        assert.equal(w.status, 503);
-        assert.equal(b.cookie, token);
-      } finally {
-        h.store.down = false;
-      }
-      assert.equal((await b.json("GET", "/me")).status, 200);
-      assert.equal((await b.json("GET", "/data?key=x")).body.value, null);
-    });
+    serverTest(
+      "a store that is down: 503 with a code, the cookie kept, service back without restart",
+      async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        await b.json("POST", "/login?user=patient");
+        const token = b.cookie;
+        h.store.down = true;
+        try {
+          const r = await b.json("GET", "/me");
+          assert.equal(r.status, 503);
+          assert.equal(r.body.error.code, "session_store_unavailable");
+          assert.deepEqual(r.res.headers.getSetCookie(), []);
+          const w = await b.json("POST", "/set?key=x&value=1");
+          assert.equal(w.status, 503);
+          assert.equal(b.cookie, token);
+        } finally {
+          h.store.down = false;
+        }
+        assert.equal((await b.json("GET", "/me")).status, 200);
+        assert.equal((await b.json("GET", "/data?key=x")).body.value, null);
+      },
+    );
 
-    test("a write that fails at commit: the whole 503 JSON, and no cookie", async () => {
+    serverTest("a write that fails at commit: the whole 503 JSON, and no cookie", async () => {
       h.store.down = true;
       try {
         // No cookie, so loading needs no store; creating the anonymous session then fails.
-        const r = await new Browser(h.origin).json("POST", "/cart?item=tea");
+        const r = await new Browser(h.origin, variant.carrier).json("POST", "/cart?item=tea");
         assert.equal(r.status, 503);
         assert.equal(r.body.error.code, "session_store_unavailable");
         assert.deepEqual(r.res.headers.getSetCookie(), []);
@@ -427,22 +568,22 @@ export function testAdapter(name: string, start: StartServer): void {
     });
 
     test("an explicit save() writes before the handler returns", async () => {
-      const b = new Browser(h.origin);
+      const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=streamer");
       await b.json("GET", "/stream");
       assert.equal((await b.json("GET", "/data?key=streamed")).body.value, true);
     });
   });
 
-  describe(`sessions over plain HTTP without the localhost opt-in: ${name}`, () => {
+  describe(`sessions over plain HTTP without the localhost opt-in: ${name}, ${variant.name}`, () => {
     let h: Harness;
     before(async () => {
-      h = await harness(start, { insecureLocalhost: false });
+      h = await harness(start, variant, { insecureLocalhost: false });
     });
     after(async () => h.close());
 
     test("signing in says why it cannot set a Secure cookie, with a 400 and a code", async () => {
-      const r = await new Browser(h.origin).json("POST", "/login");
+      const r = await new Browser(h.origin, variant.carrier).json("POST", "/login");
       assert.equal(r.status, 400);
       assert.equal(r.body.error.code, "session_insecure_transport");
       assert.match(r.body.error.message, /HTTPS|trustProxy|insecureLocalhost/);
@@ -450,16 +591,16 @@ export function testAdapter(name: string, start: StartServer): void {
     });
 
     test("behind a TLS proxy, trustProxy reads the forwarded scheme", async () => {
-      const proxied = await harness(start, { trustProxy: true });
+      const proxied = await harness(start, variant, { trustProxy: true });
       try {
-        const b = new Browser(proxied.origin);
+        const b = new Browser(proxied.origin, variant.carrier);
         assert.equal(
           (await b.json("POST", "/login", { "x-forwarded-proto": "https" })).status,
           200,
         );
         assert.equal(
           (
-            await new Browser(proxied.origin).json("POST", "/login", {
+            await new Browser(proxied.origin, variant.carrier).json("POST", "/login", {
               "x-forwarded-proto": "http",
             })
           ).status,
@@ -467,7 +608,7 @@ export function testAdapter(name: string, start: StartServer): void {
         );
         assert.equal(
           (
-            await new Browser(proxied.origin).json("POST", "/login", {
+            await new Browser(proxied.origin, variant.carrier).json("POST", "/login", {
               forwarded: "for=1.2.3.4;proto=https",
             })
           ).status,

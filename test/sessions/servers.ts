@@ -10,12 +10,17 @@ import * as fastifyAdapter from "../../src/adapters/fastify/index.js";
 import * as honoAdapter from "../../src/adapters/hono/index.js";
 import * as nodeAdapter from "../../src/adapters/node/index.js";
 import * as webAdapter from "../../src/adapters/web/index.js";
+import type { Sessions } from "../../src/session/index.js";
 import { bridge, listen, originOf, running } from "../servers.js";
 import { type AppResponse, handle } from "./app.js";
 import type { StartServer } from "./behaviour.js";
 
-// The suite's app is not a CSRF target: it says so, as a cookie transport requires.
-const NO_CSRF = { csrf: false } as const;
+type AnySessions = Sessions<Record<string, unknown>>;
+
+// These suites test sessions (test/csrf tests the guard): a cookie transport is told so with
+// csrf: false, as it requires; a bearer transport takes no CSRF option at all.
+const noGuard = (sessions: AnySessions): { csrf?: false } =>
+  sessions.capabilities.ambient ? { csrf: false } : {};
 
 const body = (out: AppResponse): string => (out.body === null ? "" : JSON.stringify(out.body));
 const headers = (out: AppResponse): Record<string, string> => ({
@@ -36,7 +41,7 @@ export const startNode: StartServer = async (sessions) => {
         res.writeHead(out.status, headers(out));
         res.end(body(out));
       },
-      NO_CSRF,
+      noGuard(sessions),
     ),
   );
   server.on("clientError", nodeAdapter.answerClientError);
@@ -46,7 +51,7 @@ export const startNode: StartServer = async (sessions) => {
 
 export const startExpress: StartServer = async (sessions) => {
   const app = express();
-  app.use(expressAdapter.sessionMiddleware(sessions, NO_CSRF));
+  app.use(expressAdapter.sessionMiddleware(sessions, noGuard(sessions)));
   app.use(async (req, res) => {
     const out = await handle(
       { method: req.method, path: req.path, query: new URL(req.url, "http://x").searchParams },
@@ -63,7 +68,7 @@ export const startExpress: StartServer = async (sessions) => {
 
 export const startFastify: StartServer = async (sessions) => {
   const app = fastify({ clientErrorHandler: nodeAdapter.answerClientError });
-  await app.register(fastifyAdapter.fastifySessions, { sessions, ...NO_CSRF });
+  await app.register(fastifyAdapter.fastifySessions, { sessions, ...noGuard(sessions) });
   app.all("*", async (request, reply) => {
     const url = new URL(request.url, "http://x");
     const out = await handle(
@@ -78,7 +83,7 @@ export const startFastify: StartServer = async (sessions) => {
 
 export const startHono: StartServer = async (manager) => {
   const app = new Hono<honoAdapter.SessionEnv>();
-  app.use(honoAdapter.sessions(manager, NO_CSRF));
+  app.use(honoAdapter.sessions(manager, noGuard(manager)));
   app.all("*", async (c) => {
     const url = new URL(c.req.url);
     const out = await handle(
@@ -117,7 +122,7 @@ export const startWeb: StartServer = async (sessions) => {
             headers: headers(out),
           });
         },
-        NO_CSRF,
+        noGuard(sessions),
       ),
     ),
   );

@@ -13,14 +13,18 @@ import {
 async function start(
   setup: (origin: string) => CsrfSetup,
   parsers: (app: Express) => void,
+  { given = false } = {},
 ): Promise<RunningServer> {
   const app = express();
   const server = app.listen(0, "127.0.0.1");
   const origin = await listening(server);
   const { sessions, csrf, app: csrfApp } = setup(origin);
-  app.use(sessionMiddleware(sessions, { csrf: false }));
-  parsers(app);
-  app.use(csrfMiddleware(csrf));
+  if (given) app.use(sessionMiddleware(sessions, { csrf }));
+  else {
+    app.use(sessionMiddleware(sessions, { csrf: false }));
+    parsers(app);
+    app.use(csrfMiddleware(csrf));
+  }
   app.use(async (req, res) => {
     const out = await csrfApp.handle(
       {
@@ -40,6 +44,11 @@ async function start(
 
 // The middleware reads forms itself.
 testCsrfAdapter("express", (setup) => start(setup, () => {}));
+
+// The guard given to sessionMiddleware, which runs it as soon as the session is loaded.
+testCsrfAdapter("express, sessionMiddleware(sessions, { csrf })", (setup) =>
+  start(setup, () => {}, { given: true }),
+);
 
 // express.urlencoded() ran before: the token is read from its req.body, and its own limit
 // applies. (Multipart forms, which it leaves alone, are still read by the middleware.)

@@ -3,7 +3,7 @@
  *
  * ```ts
  * const app = express();
- * app.use(sessionMiddleware(sessions));
+ * app.use(sessionMiddleware(sessions, { csrf: createCsrf({ origin, keys }) }));
  * app.post("/login", async (req, res) => { await getSession(req).signIn(userId); res.json({}) });
  * app.use(sessionErrorHandler()); // after the routes: SessionError → its status and JSON body
  * app.listen(3000);
@@ -21,6 +21,11 @@
  *
  * The scheme comes from the connection, or from `X-Forwarded-Proto` / `Forwarded` with the
  * sessions' own `trustProxy` option; Express's `trust proxy` setting plays no part.
+ *
+ * A cookie transport (the default) needs the CSRF guard: `sessionMiddleware(sessions, { csrf })`
+ * runs it right after loading the session, and without it `sessionMiddleware` throws
+ * `ERR_SESSION_CSRF_REQUIRED` unless given `{ csrf: false }` (you guard unsafe requests yourself,
+ * for instance with `csrfMiddleware` after a body parser of yours, as below).
  *
  * CSRF: `app.use(csrfMiddleware(csrf))` after `sessionMiddleware` checks every unsafe request
  * before the routes (403 `{ error: { code, message } }` on refusal); {@link getCsrfToken} gives a
@@ -42,7 +47,7 @@
  *
  * ```ts
  * app.use(corsMiddleware(cors));
- * app.use(sessionMiddleware(sessions));
+ * app.use(sessionMiddleware(sessions, { csrf: false }));
  * app.use(csrfMiddleware(csrf));
  * ```
  *

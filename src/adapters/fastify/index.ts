@@ -4,7 +4,7 @@
  *
  * ```ts
  * const app = fastify();
- * await app.register(fastifySessions, { sessions });
+ * await app.register(fastifySessions, { sessions, csrf: createCsrf({ origin, keys }) });
  * app.get("/me", async (request) => ({ userId: getSession(request).userId }));
  * app.post("/login", async (request) => { await getSession(request).signIn(userId); return {}; });
  * await app.listen({ port: 3000 });
@@ -333,7 +333,7 @@ async function plugin(
 }
 
 /**
- * The Fastify plugin: `await app.register(fastifySessions, { sessions })`. It skips Fastify's
+ * The Fastify plugin: `await app.register(fastifySessions, { sessions, csrf })`. It skips Fastify's
  * encapsulation, so its decoration, hooks and error handler apply to the scope that registers it.
  */
 export const fastifySessions: (

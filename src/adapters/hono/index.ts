@@ -3,7 +3,7 @@
  *
  * ```ts
  * const app = new Hono<SessionEnv>();
- * app.use(sessions(manager));
+ * app.use(sessions(manager, { csrf: createCsrf({ origin, keys }) }));
  * app.post("/login", async (c) => { await c.get("session").signIn(userId); return c.json({}) });
  * app.onError((err, c) => sessionErrorResponse(err) ?? c.text("Internal Server Error", 500));
  * serve({ fetch: app.fetch, port: 3000 }); // @hono/node-server; or export default app
@@ -31,7 +31,7 @@
  *
  * ```ts
  * const app = new Hono<SessionEnv & CsrfEnv>();
- * app.use(sessions(manager));
+ * app.use(sessions(manager, { csrf: false })); // the guard is the next middleware
  * app.use(csrf(createCsrf({ origin: "https://www.shop.test", keys })));
  * app.get("/login", (c) => c.html(loginForm(c.get("csrfToken")())));
  * ```

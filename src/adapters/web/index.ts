@@ -6,8 +6,8 @@
  * export const POST = withSessions(sessions, async (request, session) => {
  *   await session.signIn(await userIdFrom(request));
  *   return Response.json({ ok: true });
- * });
- * // Bun.serve({ fetch: withSessions(sessions, handler) }) · Deno.serve(withSessions(sessions, handler))
+ * }, { csrf });
+ * // Bun.serve({ fetch: withSessions(sessions, handler, { csrf }) }) · Deno.serve(…)
  * ```
  *
  * The session is committed after the handler, and the response that leaves is a copy of the

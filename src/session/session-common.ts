@@ -1,0 +1,80 @@
+// What every session class (the store's, the stateless one) writes the same way: the session
+// cookie's Set-Cookie line, and the errors of misuse.
+import { serializeSetCookie } from "../cookie/index.js";
+import { SessionError } from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
+
+/**
+ * The Set-Cookie line of the session cookie: `value` until `expiresAt` (ms), or a clearing line
+ * (empty value, Max-Age=0) when `expiresAt` is undefined.
+ */
+export function sessionCookie(
+  o: ResolvedOptions<never> | ResolvedOptions<Record<string, unknown>>,
+  value: string,
+  expiresAt: number | undefined,
+): string {
+  const maxAge = expiresAt === undefined ? 0 : Math.max(1, Math.ceil((expiresAt - o.now()) / 1000));
+  return serializeSetCookie({
+    name: o.cookieName,
+    value,
+    path: o.path,
+    ...(o.domain === undefined ? {} : { domain: o.domain }),
+    secure: true,
+    httpOnly: true,
+    sameSite: o.sameSite,
+    maxAge,
+  });
+}
+
+/** The 400 of a request over plain HTTP that would need a Secure credential. */
+export function insecureTransport(): SessionError {
+  return new SessionError(
+    "ERR_SESSION_INSECURE_TRANSPORT",
+    400,
+    "this request came over plain http://, where browsers refuse to store a Secure session cookie: serve the app over HTTPS, set trustProxy: true behind a proxy that terminates TLS, or set insecureLocalhost: true for http://localhost during development",
+  );
+}
+
+/**
+ * The 401 of an operation that needs a session. With a bearer transport it carries the bare
+ * `WWW-Authenticate: Bearer` challenge every 401 owes (RFC 9110 11.6.1, RFC 6750 3).
+ */
+export function noSession(
+  action: string,
+  o: Pick<ResolvedOptions<never>, "challenge">,
+): SessionError {
+  return new SessionError(
+    "ERR_SESSION_REQUIRED",
+    401,
+    `cannot ${action} without a session: sign in first`,
+    o.challenge === undefined ? undefined : { wwwAuthenticate: o.challenge },
+  );
+}
+
+/** The 401 of an operation that needs a signed-in user, as {@link noSession}. */
+export function anonymousSession(
+  action: string,
+  o: Pick<ResolvedOptions<never>, "challenge">,
+): SessionError {
+  return new SessionError(
+    "ERR_SESSION_REQUIRED",
+    401,
+    `cannot ${action} of an anonymous session: sign in first`,
+    o.challenge === undefined ? undefined : { wwwAuthenticate: o.challenge },
+  );
+}
+
+/** A change after commit: a programming error. */
+export function alreadyCommitted(): SessionError {
+  return new SessionError(
+    "ERR_SESSION_COMMITTED",
+    500,
+    "the session was already committed for this response: change it before the response is sent",
+  );
+}
+
+/** Refuses the one key that would become the data object's prototype. */
+export function checkKey(key: string): void {
+  if (key === "__proto__")
+    throw new SessionError("ERR_SESSION_DATA_INVALID", 500, 'a session key cannot be "__proto__"');
+}
