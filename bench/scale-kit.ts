@@ -2,9 +2,11 @@
 // population of users with several devices each and realistic session records, the request kinds
 // whose store work is counted, and a store wrapper that counts calls per method.
 import { randomUUID } from "node:crypto";
+import type { Pool } from "pg";
 import { createSessions, type Sessions } from "../src/session/index.js";
 import type { RequestSession } from "../src/session/request-session.js";
 import { newPublicId, newToken, shardFor, storeKey } from "../src/session/tokens.js";
+import type { RedisStoreClient } from "../src/stores/redis.js";
 import type { SessionRecord, SessionStore } from "../src/stores/types.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -148,11 +150,15 @@ export async function fill(
   target: number,
   options: { concurrency: number; onProgress?: (count: number) => void },
 ): Promise<void> {
+  let reported = population.count;
   const worker = async (): Promise<void> => {
     while (population.count < target) {
       const s = population.next();
       await store.create(s.key, s.record);
-      if (population.count % 50_000 === 0) options.onProgress?.(population.count);
+      if (population.count - reported >= 50_000) {
+        reported = population.count;
+        options.onProgress?.(reported);
+      }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
@@ -177,6 +183,47 @@ export function countingStore<S extends SessionStore>(
     },
   });
   return { store: wrapped, calls };
+}
+
+/** A node-redis client for redisStore whose commands are counted: one per round trip. */
+export function countingRedisClient(client: { sendCommand(args: string[]): Promise<unknown> }): {
+  client: RedisStoreClient;
+  roundTrips: () => number;
+} {
+  let n = 0;
+  const counted = {
+    sendCommand: (args: string[]): Promise<unknown> => {
+      n++;
+      return client.sendCommand(args);
+    },
+  };
+  return { client: counted as unknown as RedisStoreClient, roundTrips: () => n };
+}
+
+/**
+ * Counts every statement sent on the pool's connections (pool.query goes through them too), by
+ * its first word; `SELECT lock` for the advisory lock of a capped sign-in. Call before the first
+ * query.
+ */
+export function countStatements(pool: Pool): {
+  statements: Map<string, number>;
+  total: () => number;
+} {
+  const statements = new Map<string, number>();
+  let n = 0;
+  pool.on("connect", (c) => {
+    const query = c.query.bind(c) as (...a: unknown[]) => unknown;
+    (c as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const text = typeof args[0] === "string" ? args[0] : (args[0] as { text: string }).text;
+      const word = /pg_advisory_xact_lock/.test(text)
+        ? "SELECT lock"
+        : (text.trimStart().split(/\s/)[0] ?? "").toUpperCase();
+      statements.set(word, (statements.get(word) ?? 0) + 1);
+      n++;
+      return query(...args);
+    };
+  });
+  return { statements, total: () => n };
 }
 
 /** `after - before` per name, divided by `per`, without zeros. */

@@ -28,7 +28,9 @@ import { DEFAULT_TABLE, migrate, postgresStore } from "../src/stores/postgres.js
 import { type RedisStoreClient, redisStore } from "../src/stores/redis.js";
 import type { SessionRecord, SessionStore } from "../src/stores/types.js";
 import {
+  countingRedisClient,
   countingStore,
+  countStatements,
   fill,
   harness,
   MEAN_DEVICES,
@@ -73,7 +75,7 @@ const RUN = `${process.pid}_${randomBytes(3).toString("hex")}`;
 /** Lookups sampled at each checkpoint, one at a time. */
 const SAMPLES = 5_000;
 /** Requests of each kind whose store work is counted. */
-const PER_KIND = 200;
+const PER_KIND = 500;
 /** Sessions left to expire (Redis) or swept (PostgreSQL). */
 const EXPIRING = Math.min(100_000, Math.floor(N / 10));
 const CHECKPOINTS = [...new Set([10_000, 100_000, 1_000_000, N].filter((c) => c <= N))].sort(
@@ -156,11 +158,16 @@ function progress(label: string, start: number): (n: number) => void {
     log(`${label}: ${fmt(n)} sessions, ${fmt(n / ((performance.now() - start) / 1000))}/s`);
 }
 
-/** Store calls, round trips and commands per request of every kind, on `counter`. */
-async function countKinds(
-  base: SessionStore,
-  counters: { roundTrips: () => number; commands: () => Promise<Map<string, number>> },
-): Promise<string[][]> {
+/** What {@link countKinds} reads before and after each kind's requests. */
+interface Counters {
+  roundTrips: () => number;
+  commands: () => Promise<Map<string, number>>;
+  /** CPU seconds the server used so far (Redis's INFO cpu), if known. */
+  cpu?: () => Promise<number>;
+}
+
+/** Store calls, round trips, commands (and server CPU) per request of every kind. */
+async function countKinds(base: SessionStore, counters: Counters): Promise<string[][]> {
   const counted = countingStore(base);
   const h = harness(counted.store);
   const rows: string[][] = [];
@@ -169,14 +176,19 @@ async function countKinds(
     const calls = new Map(counted.calls);
     const rt = counters.roundTrips();
     const cmd = await counters.commands();
+    const cpu = await counters.cpu?.();
     await go();
+    const cpuAfter = await counters.cpu?.();
     const cmdAfter = await counters.commands();
     const c = perRequest(cmd, cmdAfter, PER_KIND);
+    const cpuCell =
+      cpu === undefined || cpuAfter === undefined ? [] : [fmt((1e6 * (cpuAfter - cpu)) / PER_KIND)];
     rows.push([
       k.name,
       breakdown(perRequest(calls, counted.calls, PER_KIND)) || "–",
       fmt((counters.roundTrips() - rt) / PER_KIND, 2),
       fmt(total(c), 2),
+      ...cpuCell,
       breakdown(c) || "–",
     ]);
   }
@@ -275,6 +287,12 @@ async function commandstats(
   return { calls, usec };
 }
 
+/** used_cpu_user + used_cpu_sys of the Redis process, in seconds. */
+async function redisCpu(c: NodeRedis): Promise<number> {
+  const m = await info(c, "cpu");
+  return Number(m.get("used_cpu_user")) + Number(m.get("used_cpu_sys"));
+}
+
 const usedMemory = async (c: NodeRedis): Promise<number> =>
   Number((await info(c, "memory")).get("used_memory"));
 
@@ -342,15 +360,9 @@ async function benchRedis(): Promise<void> {
     log(`redis: deleted ${fmt(await dropPrefix(client, prefix))} keys under ${prefix}`);
   });
 
-  let roundTrips = 0;
-  // The store's commands go through here: node-redis's sendCommand, counted.
-  const counting: RedisStoreClient = {
-    sendCommand: (args: string[]) => {
-      roundTrips++;
-      return client.sendCommand(args);
-    },
-  } as unknown as RedisStoreClient;
-  const store = redisStore({ client: counting, prefix });
+  const counting = countingRedisClient(client);
+  const roundTrips = counting.roundTrips;
+  const store = redisStore({ client: counting.client, prefix });
   const server = await info(client, "server");
   out(
     `\n## Redis ${server.get("redis_version")} (${external === undefined ? "private instance" : url}), node-redis ${version("redis")}\n`,
@@ -363,11 +375,13 @@ async function benchRedis(): Promise<void> {
   let previous = 0;
   for (const target of CHECKPOINTS) {
     const t = performance.now();
-    const rt = roundTrips;
+    const rt = roundTrips();
     await fill(store, pop, target, { concurrency: 128, onProgress: progress("redis fill", start) });
     const used = (await usedMemory(client)) - base;
     const before = await commandstats(client);
+    const cpu = await redisCpu(client);
     const times = await sampleGets(store, pop.keys);
+    const cpuPerGet = ((await redisCpu(client)) - cpu) / SAMPLES;
     const after = await commandstats(client);
     const hgetall = perRequest(before.usec, after.usec, SAMPLES).get("HGETALL") ?? 0;
     const p = percentiles(times);
@@ -381,7 +395,8 @@ async function benchRedis(): Promise<void> {
       fmt(p.p99, 3),
       fmt(p.p999, 3),
       fmt(hgetall, 2),
-      fmt((roundTrips - rt - SAMPLES) / (target - previous), 2),
+      fmt(cpuPerGet * 1e6, 1),
+      fmt((roundTrips() - rt - SAMPLES) / (target - previous), 2),
     ]);
     previous = target;
     log(`redis: ${fmt(target)} sessions in ${fmt((performance.now() - t) / 1000, 1)} s`);
@@ -402,13 +417,14 @@ async function benchRedis(): Promise<void> {
         "p99",
         "p99.9",
         "HGETALL µs (server)",
+        "Redis CPU µs/get",
         "round trips/create",
       ],
       checkpointRows,
     ),
   );
   out(
-    `\nget: ${fmt(SAMPLES)} sequential store.get of random filled sessions per checkpoint, timed in the client (node-redis over loopback, on a shared 2-core machine); "HGETALL µs" is Redis's own time per call from INFO commandstats.\n`,
+    `\nget: ${fmt(SAMPLES)} sequential store.get of random filled sessions per checkpoint, timed in the client (node-redis over loopback, on a shared 2-core machine); "HGETALL µs" is Redis's own time per call from INFO commandstats; "Redis CPU µs/get" the redis-server process's CPU time (INFO cpu) over the samples, network I/O included.\n`,
   );
 
   // Per-key memory, sampled.
@@ -461,17 +477,25 @@ async function benchRedis(): Promise<void> {
   // Store work per request kind.
   out("\n### Store work per request (Redis)\n");
   const rows = await countKinds(store, {
-    roundTrips: () => roundTrips,
+    roundTrips,
     commands: async () => (await commandstats(client)).calls,
+    cpu: () => redisCpu(client),
   });
   out(
     table(
-      ["request", "store calls", "round trips", "Redis commands (incl. inside scripts)", "which"],
+      [
+        "request",
+        "store calls",
+        "round trips",
+        "Redis commands (incl. inside scripts)",
+        "Redis CPU µs",
+        "which",
+      ],
       rows,
     ),
   );
   out(
-    `\nEach row: ${PER_KIND} requests through createSessions (load, handler, commit) on the filled store, counted from a wrapper of the client (round trips), a wrapper of the store (calls) and INFO commandstats deltas (commands).\n`,
+    `\nEach row: ${PER_KIND} requests through createSessions (load, handler, commit) on the filled store, counted from a wrapper of the client (round trips), a wrapper of the store (calls) and INFO commandstats deltas (commands); Redis CPU: used_cpu_user + used_cpu_sys of the redis-server process over the requests (command execution and network I/O), per request.\n`,
   );
 
   await heavyUsersRedis(store, client);
@@ -646,20 +670,7 @@ async function benchPostgres(): Promise<void> {
     options: `-c search_path=${schema} -c synchronous_commit=off`,
   });
   cleanups.push(() => pool.end());
-  const statements = new Map<string, number>();
-  let roundTrips = 0;
-  pool.on("connect", (c) => {
-    const query = c.query.bind(c) as (...a: unknown[]) => unknown;
-    (c as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      const text = typeof args[0] === "string" ? args[0] : (args[0] as { text: string }).text;
-      const word = /pg_advisory_xact_lock/.test(text)
-        ? "SELECT lock"
-        : (text.trimStart().split(/\s/)[0] ?? "").toUpperCase();
-      statements.set(word, (statements.get(word) ?? 0) + 1);
-      roundTrips++;
-      return query(...args);
-    };
-  });
+  const { statements, total: roundTrips } = countStatements(pool);
   await migrate(pool);
   const table_ = `"${schema}"."${DEFAULT_TABLE}"`;
   const store = postgresStore({ pool });
@@ -750,10 +761,23 @@ async function benchPostgres(): Promise<void> {
 
   out("\n### Store work per request (PostgreSQL)\n");
   const kindRows = await countKinds(store, {
-    roundTrips: () => roundTrips,
+    roundTrips,
     commands: async () => new Map(statements),
   });
   out(table(["request", "store calls", "round trips", "statements", "which"], kindRows));
+  // Backends report their table statistics within a second or so of going idle.
+  await sleep(2_000);
+  const tup = (
+    await admin.query<Record<string, string>>(
+      `SELECT n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del, n_dead_tup FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = $2`,
+      [schema, DEFAULT_TABLE],
+    )
+  ).rows[0];
+  if (tup !== undefined) {
+    out(
+      `\nTable statistics so far (pg_stat_user_tables): ${fmt(Number(tup.n_tup_ins))} inserted, ${fmt(Number(tup.n_tup_upd))} updated of which ${fmt(Number(tup.n_tup_hot_upd))} HOT, ${fmt(Number(tup.n_tup_del))} deleted, ${fmt(Number(tup.n_dead_tup))} dead. An update that moves the idle expiry changes expires_at, which is indexed, so it cannot be HOT: every touch writes a new entry into each of the table's four indexes.`,
+    );
+  }
 
   // A user with many sessions: one indexed statement each, whatever the count.
   const heavy: string[][] = [];
@@ -789,17 +813,17 @@ async function benchPostgres(): Promise<void> {
   const expired = new Population({ seed: 9, ttlMs: -1_000 });
   await fill(store, expired, EXPIRING, { concurrency: 16 });
   const before = await sizes();
-  const st0 = roundTrips;
+  const st0 = roundTrips();
   const t = performance.now();
   const swept = await store.sweep();
   const sweepMs = performance.now() - t;
-  const sweepStatements = roundTrips - st0;
+  const sweepStatements = roundTrips() - st0;
   const afterSweep = await sizes();
   const t1 = performance.now();
   await admin.query(`VACUUM ${table_}`);
   const vacuumMs = performance.now() - t1;
   const afterVacuum = await sizes();
-  const st1 = roundTrips;
+  const st1 = roundTrips();
   const t3 = performance.now();
   const none = await store.sweep();
   const idleMs = performance.now() - t3;
@@ -815,11 +839,11 @@ async function benchPostgres(): Promise<void> {
         ],
         [
           "table + indexes",
-          `${fmt(before.total / 2 ** 20, 1)} MiB before, ${fmt(afterSweep.total / 2 ** 20, 1)} MiB after the sweep, ${fmt(afterVacuum.total / 2 ** 20, 1)} MiB after VACUUM (${fmt(vacuumMs)} ms): the space is reused, not returned`,
+          `${fmt(before.total / 2 ** 20, 1)} MiB before, ${fmt(afterSweep.total / 2 ** 20, 1)} MiB after the sweep, ${fmt(afterVacuum.total / 2 ** 20, 1)} MiB after VACUUM (${fmt(vacuumMs)} ms; VACUUM gives back only empty pages at the end of a file, other freed space is reused by later rows)`,
         ],
         [
           "sweep() with nothing expired",
-          `${fmt(none)} rows in ${fmt(idleMs, 1)} ms, ${fmt(roundTrips - st1)} statement`,
+          `${fmt(none)} rows in ${fmt(idleMs, 1)} ms, ${fmt(roundTrips() - st1)} statement`,
         ],
       ],
     ),
