@@ -8,6 +8,7 @@ import type { RequestSession } from "../src/session/request-session.js";
 import { newPublicId, newToken, shardFor, storeKey } from "../src/session/tokens.js";
 import type { RedisStoreClient } from "../src/stores/redis.js";
 import type { SessionRecord, SessionStore } from "../src/stores/types.js";
+import { generator } from "./corpus.js";
 
 // ---------------------------------------------------------------------------------------------
 // The population
@@ -41,18 +42,6 @@ export const MEAN_DEVICES =
   DEVICE_WEIGHTS.reduce((s, [d, w]) => s + d * w, 0) /
   DEVICE_WEIGHTS.reduce((s, [, w]) => s + w, 0);
 
-/** mulberry32: a small seeded generator, so that every run draws the same shapes. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** A small cart as a shop keeps it: 0 to 4 lines. */
 export function cart(rand: () => number): { sku: string; qty: number }[] {
   const lines = Math.floor(rand() * 5);
@@ -70,7 +59,7 @@ export interface FillSession {
 
 /** Options of {@link Population}. */
 export interface PopulationOptions {
-  /** Seed of the shapes (devices, carts, user agents, times). */
+  /** Seed of the shapes (devices, carts, user agents, times); every run draws the same ones. */
   readonly seed: number;
   /** The clock of the records (default Date.now). */
   readonly now?: () => number;
@@ -95,7 +84,7 @@ export class Population {
   #left = 0;
 
   constructor(options: PopulationOptions) {
-    this.#rand = seeded(options.seed);
+    this.#rand = generator(options.seed);
     this.#now = options.now ?? Date.now;
     this.#ttl = options.ttlMs ?? 2 * 3_600_000;
   }

@@ -15,18 +15,18 @@
 // it is dropped at the end. Clean-up also runs on failure and on Ctrl-C.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createClient } from "redis";
 import { shardFor } from "../src/session/tokens.js";
 import { DEFAULT_TABLE, migrate, postgresStore } from "../src/stores/postgres.js";
 import { type RedisStoreClient, redisStore } from "../src/stores/redis.js";
 import type { SessionRecord, SessionStore } from "../src/stores/types.js";
+import { closedPort } from "../test/redis.js";
+import { packageVersion } from "./lib.js";
 import {
   countingRedisClient,
   countingStore,
@@ -41,7 +41,6 @@ import {
   USER_AGENTS,
 } from "./scale-kit.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE =
   "usage: npx tsx bench/scale.bench.ts [--sessions N] [--store redis|postgres] [--redis-url URL] [--pg-url URL]";
 
@@ -200,17 +199,9 @@ async function countKinds(base: SessionStore, counters: Counters): Promise<strin
 
 type NodeRedis = ReturnType<typeof createClient>;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 /** A private redis-server on a free port, stopped at clean-up. */
 async function privateRedis(): Promise<string> {
-  const port = await freePort();
+  const port = await closedPort();
   const dir = mkdtempSync(join(tmpdir(), "sessionjar-scale-redis-"));
   const maxmemory = Math.max(512 * 2 ** 20, N * 4_096);
   const child: ChildProcess = spawn(
@@ -234,6 +225,11 @@ async function privateRedis(): Promise<string> {
     { stdio: "ignore" },
   );
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  // However this process ends (a closed stdout pipe, an uncaught error), the server goes too.
+  process.once("exit", () => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
   cleanups.push(async () => {
     if (child.exitCode === null) child.kill("SIGTERM");
     await Promise.race([exited, sleep(5_000)]);
@@ -365,7 +361,7 @@ async function benchRedis(): Promise<void> {
   const store = redisStore({ client: counting.client, prefix });
   const server = await info(client, "server");
   out(
-    `\n## Redis ${server.get("redis_version")} (${external === undefined ? "private instance" : url}), node-redis ${version("redis")}\n`,
+    `\n## Redis ${server.get("redis_version")} (${external === undefined ? "private instance" : url}), node-redis ${packageVersion("redis")}\n`,
   );
 
   const base = await usedMemory(client);
@@ -679,7 +675,7 @@ async function benchPostgres(): Promise<void> {
   const autovacuum = (await admin.query<{ v: string }>("SELECT current_setting('autovacuum') v"))
     .rows[0]?.v;
   out(
-    `\n## PostgreSQL ${version_}, pg ${version("pg")} (autovacuum ${autovacuum}; the bench runs ANALYZE after each fill step)\n`,
+    `\n## PostgreSQL ${version_}, pg ${packageVersion("pg")} (autovacuum ${autovacuum}; the bench runs ANALYZE after each fill step)\n`,
   );
 
   const sizes = async (): Promise<{
@@ -858,18 +854,6 @@ async function benchPostgres(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function version(name: string): string {
-  try {
-    return (
-      JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as {
-        version: string;
-      }
-    ).version;
-  } catch {
-    return "?";
-  }
-}
 
 async function main(): Promise<void> {
   const cpu = cpus();
