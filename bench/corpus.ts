@@ -4,8 +4,9 @@
 import type { SetCookie } from "cookie";
 import type { SetCookieInit } from "../src/cookie/index.js";
 
-// mulberry32: tiny, seedable, good enough to make tokens look like tokens.
-function generator(seed: number): () => number {
+// mulberry32: tiny, seedable, good enough to make tokens look like tokens (and the shapes of
+// bench/scale-kit.ts's sessions).
+export function generator(seed: number): () => number {
   let a = seed >>> 0;
   return (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
