@@ -46,3 +46,4 @@ export type {
   SetCookieResult,
   StoredCookie,
 } from "./types.js";
+export { type WithCookieJarOptions, withCookieJar } from "./with-cookie-jar.js";
