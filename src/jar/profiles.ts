@@ -93,6 +93,7 @@ export const CHROMIUM: JarProfile = Object.freeze({
   evictNonSecureFirst: true,
   partitioned: true,
   trustLoopback: true,
+  crossSiteRedirectsAreCrossSite: false,
 });
 
 const PROFILES: Readonly<Record<ProfileName, JarProfile>> = {
