@@ -106,6 +106,7 @@ function actions(env: Env): Action[] {
   return [
     {
       name: "address bar",
+      navigation: true,
       context: () => ({}),
       run: async (page, target) => void (await page.goto(target)),
     },
@@ -220,6 +221,20 @@ function cookieSets(env: Env): CookieSet[] {
         "nameless",
       ],
       targets: ["http:www.shop.test", "www.shop.test"],
+    },
+    {
+      name: "Secure from http://localhost",
+      from: env.http("localhost", "/set"),
+      headers: ["sec=1; Secure; Path=/", "__Secure-l=1; Secure; Path=/", "plain=1; Path=/"],
+      targets: ["http:localhost"],
+      only: ["address bar"],
+    },
+    {
+      name: "181 cookies for one domain",
+      from: env.https("www.shop.test", "/set"),
+      headers: Array.from({ length: 181 }, (_, i) => `c${i}=${i}; Path=/`),
+      targets: ["www.shop.test"],
+      only: ["address bar"],
     },
     {
       name: "Partitioned, set in a frame under evil.example",
