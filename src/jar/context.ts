@@ -70,9 +70,26 @@ function urlList(value: unknown, what: string): string[] {
   });
 }
 
+// Sites by origin or URL string: lookups repeat the same few origins, and each one costs a URL
+// parse and a public-suffix walk. Bounded by clearing, which keeps it correct and small.
+const SITES = new Map<string, string>();
+
 function siteOfUrl(url: string): string {
-  return siteOf(url) ?? url;
+  let site = SITES.get(url);
+  if (site === undefined) {
+    site = siteOf(url) ?? url;
+    if (SITES.size >= 4096) SITES.clear();
+    SITES.set(url, site);
+  }
+  return site;
 }
+
+/** The schemeful site of a parsed URL, from its scheme and host alone. */
+function siteOfParsed(url: URL): string {
+  return siteOfUrl(`${url.protocol}//${url.host}`);
+}
+
+const NONE: readonly string[] = Object.freeze([]);
 
 /**
  * Fills in a context's defaults and decides, from the URL and the context alone, whether the
@@ -85,6 +102,28 @@ export function resolveContext(
   profile: JarProfile,
 ): ResolvedContext {
   if (typeof context !== "object" || context === null) throw bad("the context must be an object");
+  if (
+    context.type === undefined &&
+    context.initiator == null &&
+    context.method === undefined &&
+    context.redirects === undefined &&
+    context.frames === undefined &&
+    context.api === undefined
+  ) {
+    // The default: a top-level navigation the user started. The common case, kept cheap.
+    return {
+      type: "navigation",
+      initiator: null,
+      frames: NONE,
+      method: "GET",
+      redirects: NONE,
+      api: "http",
+      status: "same-site",
+      why: "a top-level navigation started by the user, same site",
+      topLevelSite: siteOfParsed(url),
+      thirdParty: false,
+    };
+  }
   const type = context.type ?? "navigation";
   if (!TYPES.has(type))
     throw bad(`type ${JSON.stringify(type)} is not navigation, frame or subresource`);
@@ -107,7 +146,7 @@ export function resolveContext(
     origin(f, "frame"),
   );
   const redirects = urlList(context.redirects, "redirects");
-  const site = siteOfUrl(url.href);
+  const site = siteOfParsed(url);
   const base = { type, initiator, frames, method: upper, redirects, api };
 
   if (type === "navigation") {

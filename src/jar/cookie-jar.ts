@@ -43,6 +43,8 @@ interface Entry extends StoredCookie {
   lastAccessTime: number;
   /** Insertion order, to order cookies created in the same millisecond. */
   seq: number;
+  /** `name=value` as sent, made once: building it on every request is most of a lookup's cost. */
+  readonly pair: string;
 }
 
 const PREFIX_SECURE = "__secure-";
@@ -104,7 +106,7 @@ function byPathThenCreation(a: Entry, b: Entry): number {
 }
 
 /** `name=value`, or the bare value of a nameless cookie (RFC 6265bis 5.8.3 step 4). */
-function pair(c: StoredCookie): string {
+function pair(c: { readonly name: string; readonly value: string }): string {
   return c.name === "" ? c.value : `${c.name}=${c.value}`;
 }
 
@@ -223,8 +225,8 @@ export class CookieJar {
       ) ?? -1;
     const old = bucket !== undefined && i !== -1 ? bucket[i] : undefined;
     if (old !== undefined && script && old.httpOnly) return rejected("overwrites-http-only");
-    if (old !== undefined && bucket !== undefined) this.#remove(bucket, i, old);
     if (expires !== undefined && expires <= now) {
+      if (old !== undefined && bucket !== undefined) this.#remove(bucket, i, old);
       return { type: "deleted", name: p.name, removed: old !== undefined };
     }
     const entry: Entry = {
@@ -242,7 +244,13 @@ export class CookieJar {
       partitionKey,
       priority: p.priority ?? "Medium",
       seq: old?.seq ?? this.#seq++,
+      pair: pair(p),
     };
+    if (old !== undefined && bucket !== undefined) {
+      // Same name, domain and path, and the old creation time: its place in the order is kept.
+      bucket[i] = entry;
+      return { type: "stored", cookie: publicCopy(entry), replaced: true };
+    }
     this.#insert(entry);
     this.#evict(entry, now);
     return { type: "stored", cookie: publicCopy(entry), replaced: old !== undefined };
@@ -299,7 +307,18 @@ export class CookieJar {
   #insert(e: Entry): void {
     const bucket = this.#byDomain.get(e.domain);
     if (bucket === undefined) this.#byDomain.set(e.domain, [e]);
-    else bucket.push(e);
+    else {
+      // Buckets stay in sending order, so a request to one domain needs no sort.
+      let lo = 0;
+      let hi = bucket.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (byPathThenCreation(bucket[mid] as Entry, e) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === bucket.length) bucket.push(e);
+      else bucket.splice(lo, 0, e);
+    }
     const site = registrableDomain(e.domain);
     this.#perSite.set(site, (this.#perSite.get(site) ?? 0) + 1);
     this.#size++;
@@ -342,17 +361,6 @@ export class CookieJar {
       (e.expires !== undefined && e.expires <= now ? 0 : 2) + (nonSecureFirst && !e.secure ? 0 : 1);
     group.sort((a, b) => rank(a) - rank(b) || a.lastAccessTime - b.lastAccessTime || a.seq - b.seq);
     for (let i = 0; i < group.length - keep; i++) this.#removeEntry(group[i] as Entry);
-  }
-
-  /** The domains whose cookies can match `host`: the host, then each parent domain. */
-  *#candidates(host: string): Generator<Entry[]> {
-    const own = this.#byDomain.get(host);
-    if (own !== undefined) yield own;
-    if (isIpAddress(host)) return;
-    for (let dot = host.indexOf("."); dot !== -1; dot = host.indexOf(".", dot + 1)) {
-      const bucket = this.#byDomain.get(host.slice(dot + 1));
-      if (bucket !== undefined) yield bucket;
-    }
   }
 
   /**
@@ -398,17 +406,28 @@ export class CookieJar {
 
   #matching(url: string | URL, context: RequestContext | undefined): Entry[] {
     const { retrieval } = this.#retrieval(url, context);
+    const host = retrieval.host;
     const out: Entry[] = [];
     const expired: Entry[] = [];
-    for (const bucket of this.#candidates(retrieval.host)) {
+    let buckets = 0;
+    const collect = (bucket: Entry[] | undefined): void => {
+      if (bucket === undefined) return;
+      buckets++;
       for (const e of bucket) {
         const reason = exclusionOf(e, retrieval);
         if (reason === undefined) out.push(e);
         else if (reason === "expired") expired.push(e);
       }
+    };
+    // The host's own domain, then each parent domain: only these can hold matching cookies.
+    collect(this.#byDomain.get(host));
+    if (!isIpAddress(host)) {
+      for (let dot = host.indexOf("."); dot !== -1; dot = host.indexOf(".", dot + 1)) {
+        collect(this.#byDomain.get(host.slice(dot + 1)));
+      }
     }
     for (const e of expired) this.#removeEntry(e);
-    if (out.length > 1) out.sort(byPathThenCreation);
+    if (buckets > 1 && out.length > 1) out.sort(byPathThenCreation);
     // RFC 6265bis 5.8.3 step 3: retrieval updates the last-access time of what it returns.
     for (const e of out) e.lastAccessTime = retrieval.now;
     return out;
@@ -425,8 +444,9 @@ export class CookieJar {
    */
   getCookieHeader(url: string | URL, context?: RequestContext): string {
     const list = this.#matching(url, context);
-    let out = "";
-    for (let i = 0; i < list.length; i++) out += (i === 0 ? "" : "; ") + pair(list[i] as Entry);
+    if (list.length === 0) return "";
+    let out = (list[0] as Entry).pair;
+    for (let i = 1; i < list.length; i++) out += `; ${(list[i] as Entry).pair}`;
     return out;
   }
 
@@ -534,5 +554,6 @@ function entryFromJSON(raw: unknown, i: number, seq: number): Entry {
     partitionKey: r.partitionKey === null ? undefined : str("partitionKey"),
     priority: priority as StoredCookie["priority"],
     seq,
+    pair: pair({ name: str("name"), value: str("value") }),
   };
 }
