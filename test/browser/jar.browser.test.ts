@@ -103,6 +103,15 @@ function actions(env: Env): Action[] {
       await page.goto(env.page(host, html));
     },
   });
+  const post = (host: string): Action => ({
+    name: `form POST from ${host}`,
+    context: () => ({ initiator: env.origin(host), method: "POST" }),
+    run: async (page, target) => {
+      const form = `<form method="POST" action="${target}"><button id="go">go</button></form>`;
+      await page.goto(env.page(host, form));
+      await Promise.all([page.waitForURL((u) => u.href === target), page.click("#go")]);
+    },
+  });
   return [
     {
       name: "address bar",
@@ -113,32 +122,8 @@ function actions(env: Env): Action[] {
     link("api.shop.test"),
     link("evil.example"),
     link("www.shop.test", "http"),
-    {
-      name: "form POST from evil.example",
-      context: () => ({ initiator: env.origin("evil.example"), method: "POST" }),
-      run: async (page, target) => {
-        await page.goto(
-          env.page(
-            "evil.example",
-            `<form method="POST" action="${target}"><button id="go">go</button></form>`,
-          ),
-        );
-        await Promise.all([page.waitForURL((u) => u.href === target), page.click("#go")]);
-      },
-    },
-    {
-      name: "form POST from api.shop.test",
-      context: () => ({ initiator: env.origin("api.shop.test"), method: "POST" }),
-      run: async (page, target) => {
-        await page.goto(
-          env.page(
-            "api.shop.test",
-            `<form method="POST" action="${target}"><button id="go">go</button></form>`,
-          ),
-        );
-        await Promise.all([page.waitForURL((u) => u.href === target), page.click("#go")]);
-      },
-    },
+    post("evil.example"),
+    post("api.shop.test"),
     embed("iframe", "www.shop.test"),
     embed("iframe", "evil.example"),
     embed("fetch", "www.shop.test"),
