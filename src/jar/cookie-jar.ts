@@ -62,8 +62,16 @@ function rejected(reason: RejectionReason): SetCookieResult {
   return { type: "rejected", reason, message: REJECTION_MESSAGES[reason] };
 }
 
+// Parsed request URLs by their text: clients ask about the same URLs again and again, and the
+// jar only reads them. Bounded by clearing.
+const PARSED = new Map<string, URL>();
+
 /** Parses a request URL; only http(s) and ws(s) URLs carry cookies. */
 export function requestUrl(url: string | URL): URL {
+  if (typeof url === "string") {
+    const hit = PARSED.get(url);
+    if (hit !== undefined) return hit;
+  }
   let u: URL;
   try {
     u = typeof url === "string" ? new URL(url) : new URL(url.href);
@@ -78,6 +86,10 @@ export function requestUrl(url: string | URL): URL {
       "ERR_JAR_URL_INVALID",
       `${u.href} is not an http(s) or ws(s) URL: only those carry cookies`,
     );
+  }
+  if (typeof url === "string") {
+    if (PARSED.size >= 1024) PARSED.clear();
+    PARSED.set(url, u);
   }
   return u;
 }
