@@ -434,6 +434,55 @@ describe("CookieJar limits and eviction", () => {
   });
 });
 
+describe("CookieJar repeated lookups", () => {
+  test("a remembered lookup never outlives a change, an expiry or a clock that goes back", () => {
+    let now = T0;
+    const jar = new CookieJar({ clock: () => now });
+    jar.setCookie("a=1; Max-Age=10", SHOP);
+    assert.equal(jar.getCookieHeader(SHOP), "a=1");
+    assert.equal(jar.getCookieHeader(SHOP), "a=1");
+    jar.setCookie("b=2", SHOP);
+    assert.equal(jar.getCookieHeader(SHOP), "a=1; b=2");
+    jar.setCookie("a=3; Max-Age=10", SHOP);
+    assert.equal(jar.getCookieHeader(SHOP), "a=3; b=2");
+    now += 10_000;
+    assert.equal(jar.getCookieHeader(SHOP), "b=2");
+    assert.equal(jar.getCookieHeader(SHOP, { api: "script" }), "b=2");
+    jar.setCookie("c=1; Max-Age=60", SHOP);
+    assert.equal(jar.getCookieHeader(SHOP), "b=2; c=1");
+    now -= 5000;
+    jar.setCookie("d=1; Max-Age=60", "https://other.test/");
+    assert.equal(jar.getCookieHeader(SHOP), "b=2; c=1");
+    jar.clear();
+    assert.equal(jar.getCookieHeader(SHOP), "");
+  });
+
+  test("every lookup, remembered or not, updates the last-access time", () => {
+    let now = T0;
+    const jar = new CookieJar({
+      clock: () => now,
+      maxCookiesPerDomain: 2,
+      purgeCookiesPerDomainTo: 2,
+    });
+    jar.setCookie("old=1", SHOP);
+    now += 1;
+    jar.setCookie("new=1", "https://api.shop.test/");
+    now += 1;
+    jar.getCookieHeader(SHOP);
+    now += 1;
+    jar.getCookieHeader(SHOP);
+    assert.equal(jar.all().find((c) => c.name === "old")?.lastAccessTime, T0 + 3);
+    jar.setCookie("third=1", "https://api.shop.test/");
+    assert.deepEqual(
+      jar
+        .all()
+        .map((c) => c.name)
+        .sort(),
+      ["old", "third"],
+    );
+  });
+});
+
 describe("CookieJar persistence, clock and errors", () => {
   test("toJSON / fromJSON keeps cookies, times and order", () => {
     const { jar, tick } = jarAt();
