@@ -1,5 +1,5 @@
 import { type ParsedSetCookie, parseSetCookie } from "../cookie/index.js";
-import { domainMatches, isLoopbackHost, siteOf } from "../site/index.js";
+import { domainMatch, isLoopbackHost, siteOf } from "../site/index.js";
 import { defaultPath, httpUrl, refusal } from "./rules/index.js";
 
 /** A request whose cookies are in question. */
@@ -100,7 +100,7 @@ function decide(c: ParsedSetCookie, setFrom: URL, request: SendingRequest): Send
       return no(`host-only: sent to ${setFrom.hostname} alone, not ${host}`);
     reasons.push(`host-only, and this is ${host}`);
   } else {
-    if (!domainMatches(host, c.domain as string))
+    if (!domainMatch(host, c.domain as string))
       return no(`${host} is not under Domain=${c.domain}`);
     reasons.push(`${host} is under Domain=${c.domain}`);
   }

@@ -1,10 +1,27 @@
 import { parseArgs } from "node:util";
 import { type ExplainRequest, explainCors, formatCorsExplanation } from "../cors/index.js";
+import { explainSetCookie } from "./explain-set-cookie.js";
 import type { CliIo } from "./main.js";
 
 export const EXPLAIN_HELP = `Usage:
   sessionjar explain --cors URL --origin ORIGIN [options]
+  sessionjar explain --set-cookie "..." --from URL --to URL [options]
 
+With --set-cookie: the response to a request for --from set the cookie; does a request for
+--to carry it? Every check (expiry, host, path, secure, same-site, HttpOnly, partition) in
+plain words. Exit code 0 when it is sent, 1 when not (or not stored), 2 on bad usage.
+
+  --set-cookie "..."           a Set-Cookie field value (repeatable, in order)
+  --from URL                   the URL whose response set the cookie
+  --to URL                     the URL of the later request
+  --initiator ORIGIN           the origin of the document that makes the request (default: the user)
+  --type TYPE                  navigation (default), frame or subresource
+  --method METHOD              the request method (default GET)
+  --frame ORIGIN               for frame and subresource: top-level and nested documents' origins, outermost first (repeatable)
+  --profile NAME               rfc6265bis (default) or chromium
+  --json                       print the explanation as JSON
+
+With --cors:
 Will the browser expose this response to a script on ORIGIN, and send and store its cookies?
 Without --response-header, the request is made (with an Origin header) and the real response
 is explained; with them, the response described is.
@@ -44,8 +61,15 @@ export async function explain(argv: readonly string[], io: CliIo): Promise<numbe
       allowPositionals: true,
       options: {
         cors: { type: "boolean" },
+        "set-cookie": { type: "string", multiple: true, default: [] },
+        from: { type: "string" },
+        to: { type: "string" },
+        initiator: { type: "string" },
+        type: { type: "string" },
+        frame: { type: "string", multiple: true, default: [] },
+        profile: { type: "string" },
         origin: { type: "string" },
-        method: { type: "string", default: "GET" },
+        method: { type: "string" },
         credentials: { type: "string", default: "include" },
         header: { type: "string", multiple: true, default: [] },
         "response-header": { type: "string", multiple: true, default: [] },
@@ -64,6 +88,7 @@ export async function explain(argv: readonly string[], io: CliIo): Promise<numbe
     io.out(EXPLAIN_HELP);
     return 0;
   }
+  if (values["set-cookie"].length > 0) return explainSetCookie(values, io);
   const url = positionals[0];
   const credentials = values.credentials;
   if (values.cors !== true || url === undefined || values.origin === undefined) {
@@ -90,7 +115,7 @@ export async function explain(argv: readonly string[], io: CliIo): Promise<numbe
   }
   const request: ExplainRequest = {
     url,
-    method: values.method.toUpperCase(),
+    method: (values.method ?? "GET").toUpperCase(),
     origin: values.origin,
     credentials,
     headers: requestHeaders,

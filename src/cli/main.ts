@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { audit } from "./audit.js";
 import { explain } from "./explain.js";
+import { jar } from "./jar.js";
 
 const HELP = `sessionjar — session transport over HTTP done right
 
@@ -13,6 +14,9 @@ Commands:
                                        (sessionjar audit --help)
   explain --cors URL --origin ORIGIN   will the browser expose this response, and send and
                                        store its cookies? (sessionjar explain --help)
+  explain --set-cookie "…" --from URL --to URL
+                                       does that request carry the cookie, check by check?
+  jar run FILE... [--profile NAME]     replay jar scenarios (sessionjar jar --help)
 
 Options:
   -h, --help       show this help
@@ -47,6 +51,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (first === "explain") return explain(argv.slice(1), io);
   if (first === "audit") return audit(argv.slice(1), io);
+  if (first === "jar") return jar(argv.slice(1), io);
   io.err(`sessionjar: unknown command or option "${first}"\n\n${HELP}`);
   return 2;
 }

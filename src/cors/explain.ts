@@ -1,6 +1,6 @@
 import { getPublicSuffix } from "tldts";
 import { type ParsedSetCookie, parseSetCookie, splitSetCookie } from "../cookie/index.js";
-import { domainMatches, isLoopbackHost } from "../site/hosts.js";
+import { domainMatch, isLoopbackHost } from "../site/host.js";
 import { isSameSite, originOf, siteOf } from "../site/origin.js";
 import { CorsError } from "./errors.js";
 import { FORBIDDEN_REQUEST_HEADERS } from "./policy.js";
@@ -171,7 +171,7 @@ function cookieFindings(
     );
   }
   if (c.domain !== undefined && c.domain !== "") {
-    if (!domainMatches(host, c.domain)) {
+    if (!domainMatch(host, c.domain)) {
       fail(
         "cookie-domain",
         `${label} has Domain=${c.domain}, which does not cover the host that set it (${host}): browsers reject it. Remove Domain, or use a parent domain of ${host}.`,

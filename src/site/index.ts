@@ -1,8 +1,17 @@
 /**
- * sessionjar/site: origins and schemeful sites from the public suffix list (`tldts`). Pure: no
- * `node:` imports.
+ * sessionjar/site: origins, hosts and schemeful sites from the public suffix list (`tldts`,
+ * private section included). Pure: no `node:` imports.
  *
  * @module
  */
-export { domainMatches, isLoopbackHost } from "./hosts.js";
+export {
+  canonicalHost,
+  domainMatch,
+  isIpAddress,
+  isLoopbackHost,
+  isPublicSuffix,
+  isSecureUrl,
+  registrableDomain,
+  type SecureUrlOptions,
+} from "./host.js";
 export { isSameSite, type Origin, originOf, siteOf } from "./origin.js";

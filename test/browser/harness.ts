@@ -30,6 +30,8 @@ export interface HarnessOptions {
   hosts: Record<string, HostHandler>;
   /** Chromium's executable. Default {@link CHROMIUM_PATH}. */
   executablePath?: string;
+  /** Chromium switches added to the harness's own (e.g. to block third-party cookies). */
+  extraArgs?: readonly string[];
 }
 
 export interface BrowserHarness {
@@ -180,6 +182,7 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
         "--disable-sync",
         `--host-resolver-rules=${rules}, EXCLUDE localhost`,
         `--ignore-certificate-errors-spki-list=${spki}`,
+        ...(options.extraArgs ?? []),
       ],
     });
   } catch (error) {

@@ -1,6 +1,6 @@
 import { getPublicSuffix } from "tldts";
 import type { ParsedSetCookie } from "../../cookie/index.js";
-import { domainMatches, isLoopbackHost, siteOf } from "../../site/index.js";
+import { domainMatch, isLoopbackHost, siteOf } from "../../site/index.js";
 import { RULES, type RuleId, type Severity } from "./catalogue.js";
 import { type CookieClass, estimateEntropyBits, isJwt } from "./classify.js";
 import { type CookieLine, lineOf, writeLine } from "./cookie-line.js";
@@ -100,7 +100,7 @@ export function refusal(c: ParsedSetCookie, url: URL): string | undefined {
   if (c.sameSite === "None" && !c.secure) return "it is SameSite=None without Secure";
   if (c.partitioned && !c.secure) return "it is Partitioned without Secure";
   if (c.domain !== undefined && c.domain !== "") {
-    if (!domainMatches(host, c.domain)) return `its Domain=${c.domain} does not cover ${host}`;
+    if (!domainMatch(host, c.domain)) return `its Domain=${c.domain} does not cover ${host}`;
     if (c.domain !== host && getPublicSuffix(c.domain, { allowPrivateDomains: true }) === c.domain)
       return `its Domain=${c.domain} is a public suffix`;
   }
@@ -189,7 +189,7 @@ export function cookieFindings(
     add("partitioned-no-secure", "medium", "browsers refuse it", { ...base, secure: true });
   }
   if (c.domain !== undefined && c.domain !== "") {
-    if (!domainMatches(host, c.domain)) {
+    if (!domainMatch(host, c.domain)) {
       add("domain-mismatch", "medium", `${host} is not under ${c.domain}: browsers refuse it`, {
         ...base,
         domain: undefined,
@@ -256,7 +256,7 @@ export function cookieFindings(
     c.domain !== undefined &&
     c.domain !== "" &&
     c.domain !== host &&
-    domainMatches(host, c.domain) &&
+    domainMatch(host, c.domain) &&
     // A __Host- cookie with Domain is refused outright (prefix-violation), not shared.
     !c.name.toLowerCase().startsWith("__host-")
   ) {

@@ -1,0 +1,628 @@
+import { type ParsedSetCookie, parseSetCookie } from "../cookie/index.js";
+import {
+  domainMatch,
+  isIpAddress,
+  isPublicSuffix,
+  isSecureUrl,
+  registrableDomain,
+} from "../site/host.js";
+import { type RequestContext, type ResolvedContext, resolveContext } from "./context.js";
+import { JarError } from "./errors.js";
+import { type JarExplanation, verdictOf } from "./explain.js";
+import { exclusionOf, type Retrieval } from "./match.js";
+import { defaultPath, pathMatch } from "./path.js";
+import {
+  type JarProfile,
+  type ProfileName,
+  type ProfileOptions,
+  resolveProfile,
+} from "./profiles.js";
+import { REJECTION_MESSAGES } from "./reasons.js";
+import type { RejectionReason, SetCookieResult, StoredCookie } from "./types.js";
+
+/** Options of a {@link CookieJar}: a profile, options that override it, and a clock. */
+export interface CookieJarOptions extends Partial<ProfileOptions> {
+  /** `"rfc6265bis"` (default), `"chromium"`, or a profile object. */
+  readonly profile?: ProfileName | JarProfile;
+  /** The time in milliseconds since the epoch. Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** What {@link CookieJar.toJSON} writes and {@link CookieJar.fromJSON} reads. */
+export interface CookieJarJSON {
+  readonly format: "sessionjar-jar/1";
+  readonly profile: string;
+  readonly cookies: readonly (Omit<StoredCookie, "expires" | "partitionKey"> & {
+    readonly expires: number | null;
+    readonly partitionKey: string | null;
+  })[];
+}
+
+/** One remembered lookup: its cookies, the jar version and times it holds for, its header. */
+interface Lookup {
+  readonly entries: readonly Entry[];
+  readonly version: number;
+  /** When it was made; a clock that goes back makes it stale. */
+  readonly at: number;
+  /** The first expiry among its cookies. */
+  readonly validUntil: number;
+  header: string | undefined;
+}
+
+/** A stored cookie with the jar's bookkeeping. */
+interface Entry extends StoredCookie {
+  lastAccessTime: number;
+  /** Insertion order, to order cookies created in the same millisecond. */
+  seq: number;
+  /** `name=value` as sent, made once: building it on every request is most of a lookup's cost. */
+  readonly pair: string;
+}
+
+const PREFIX_SECURE = "__secure-";
+const PREFIX_HOST = "__host-";
+const PREFIX_HTTP = "__http-";
+const PREFIX_HOST_HTTP = "__host-http-";
+
+function startsWithInsensitive(s: string, lowerPrefix: string): boolean {
+  return (
+    s.length >= lowerPrefix.length && s.slice(0, lowerPrefix.length).toLowerCase() === lowerPrefix
+  );
+}
+
+function rejected(reason: RejectionReason): SetCookieResult {
+  return { type: "rejected", reason, message: REJECTION_MESSAGES[reason] };
+}
+
+// Parsed request URLs by their text: clients ask about the same URLs again and again, and the
+// jar only reads them. Bounded by clearing.
+const PARSED = new Map<string, URL>();
+
+/** Parses a request URL; only http(s) and ws(s) URLs carry cookies. */
+export function requestUrl(url: string | URL): URL {
+  if (typeof url === "string") {
+    const hit = PARSED.get(url);
+    if (hit !== undefined) return hit;
+  }
+  let u: URL;
+  try {
+    u = typeof url === "string" ? new URL(url) : new URL(url.href);
+  } catch {
+    throw new JarError(
+      "ERR_JAR_URL_INVALID",
+      `${JSON.stringify(String(url))} is not an absolute URL`,
+    );
+  }
+  if (!/^(?:https?|wss?):$/.test(u.protocol) || u.hostname === "") {
+    throw new JarError(
+      "ERR_JAR_URL_INVALID",
+      `${u.href} is not an http(s) or ws(s) URL: only those carry cookies`,
+    );
+  }
+  if (typeof url === "string") {
+    if (PARSED.size >= 1024) PARSED.clear();
+    PARSED.set(url, u);
+  }
+  return u;
+}
+
+function publicCopy(e: Entry): StoredCookie {
+  return {
+    name: e.name,
+    value: e.value,
+    domain: e.domain,
+    path: e.path,
+    hostOnly: e.hostOnly,
+    secure: e.secure,
+    httpOnly: e.httpOnly,
+    sameSite: e.sameSite,
+    expires: e.expires,
+    creationTime: e.creationTime,
+    lastAccessTime: e.lastAccessTime,
+    partitionKey: e.partitionKey,
+    priority: e.priority,
+  };
+}
+
+/** Longer paths first, then earlier creation (RFC 6265bis 5.8.3 step 2). */
+function byPathThenCreation(a: Entry, b: Entry): number {
+  return b.path.length - a.path.length || a.creationTime - b.creationTime || a.seq - b.seq;
+}
+
+/** `name=value`, or the bare value of a nameless cookie (RFC 6265bis 5.8.3 step 4). */
+function pair(c: { readonly name: string; readonly value: string }): string {
+  return c.name === "" ? c.value : `${c.name}=${c.value}`;
+}
+
+/**
+ * The browser's cookie store and its sending decision: the storage model and the retrieval
+ * algorithm of the latest RFC 6265bis draft, with a profile for what a browser does
+ * differently. Synchronous and pure: it runs in Node, in a page and in any Web runtime.
+ *
+ * ```ts
+ * const jar = new CookieJar({ profile: "chromium" });
+ * jar.setCookie("sid=1; Path=/; Secure; HttpOnly; SameSite=Lax", "https://www.shop.test/login");
+ * jar.getCookieHeader("https://www.shop.test/cart"); // "sid=1"
+ * jar.getCookieHeader("https://www.shop.test/cart", { type: "subresource", initiator: "https://evil.example" }); // ""
+ * ```
+ *
+ * Lookups cost what the requested host's own cookies cost: cookies are indexed by domain, and
+ * a request looks only at its host and the domains above it.
+ */
+export class CookieJar {
+  /** The profile in force, overrides applied. */
+  readonly profile: JarProfile;
+  readonly #clock: () => number;
+  /** Cookies by their `domain` field. */
+  readonly #byDomain = new Map<string, Entry[]>();
+  /** Cookie counts by registrable domain, for the per-domain limit. */
+  readonly #perSite = new Map<string, number>();
+  #size = 0;
+  #seq = 0;
+  /** Bumped by every change, so that a remembered lookup knows when it is stale. */
+  #version = 0;
+  /** Recent lookups by what decides them; see {@link CookieJar.#matching}. */
+  readonly #lookups = new Map<string, Lookup>();
+
+  constructor(options: CookieJarOptions = {}) {
+    const { profile, clock, ...overrides } = options;
+    this.profile = resolveProfile(profile, overrides);
+    if (clock !== undefined && typeof clock !== "function") {
+      throw new JarError(
+        "ERR_JAR_PROFILE_INVALID",
+        "clock must be a function returning milliseconds",
+      );
+    }
+    this.#clock = clock ?? Date.now;
+  }
+
+  /** How many cookies the jar holds (expired ones included until they are next looked at). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Stores one Set-Cookie field value received in the response to a request for `url` (or
+   * written to `document.cookie` with `context.api: "script"`), as RFC 6265bis 5.7 says.
+   * Never throws for what a server sends: a cookie a browser would ignore comes back as
+   * `{ type: "rejected", reason, message }` and changes nothing.
+   */
+  setCookie(header: string, url: string | URL, context?: RequestContext): SetCookieResult {
+    const u = requestUrl(url);
+    const ctx = resolveContext(u, context, this.profile);
+    const parsed = parseSetCookie(header);
+    if (parsed.type === "ignored") return rejected(parsed.reason);
+    return this.#store(parsed.cookie, u, ctx);
+  }
+
+  #store(p: ParsedSetCookie, u: URL, ctx: ResolvedContext): SetCookieResult {
+    const profile = this.profile;
+    const partitioned = profile.partitioned && p.partitioned;
+    if (profile.blockThirdPartyCookies && ctx.thirdParty && !partitioned) {
+      return rejected("third-party-blocked");
+    }
+    const now = this.#clock();
+    const cap = now + profile.maxAgeCapSeconds * 1000;
+    let expires: number | undefined;
+    if (p.maxAge !== undefined)
+      expires = p.maxAge <= 0 ? Number.NEGATIVE_INFINITY : Math.min(now + p.maxAge * 1000, cap);
+    else if (p.expires !== undefined) expires = Math.min(p.expires.getTime(), cap);
+
+    const host = u.hostname;
+    let domain = host;
+    let hostOnly = true;
+    if (p.domain !== undefined && p.domain !== "") {
+      if (isPublicSuffix(p.domain)) {
+        if (p.domain !== host) return rejected("domain-public-suffix");
+      } else if (!domainMatch(host, p.domain)) {
+        return rejected("domain-mismatch");
+      } else {
+        domain = p.domain;
+        hostOnly = false;
+      }
+    }
+    const path = p.path ?? defaultPath(u.pathname);
+    const secureOrigin = isSecureUrl(u, { trustLoopback: profile.trustLoopback });
+    if (p.secure && !secureOrigin) return rejected("secure-from-insecure");
+    const script = ctx.api === "script";
+    if (p.httpOnly && script) return rejected("http-only-from-script");
+    const partitionKey = partitioned ? ctx.topLevelSite : undefined;
+    if (!p.secure && !secureOrigin && this.#shadowsSecure(p.name, domain, path, partitionKey)) {
+      return rejected("shadows-secure");
+    }
+    const sameSite = p.sameSite ?? "Default";
+    if (sameSite !== "None") {
+      const allowed = script
+        ? ctx.status === "same-site"
+        : ctx.status === "same-site" || ctx.type === "navigation";
+      if (!allowed) return rejected("samesite-cross-site");
+    }
+    if (sameSite === "None" && !p.secure) return rejected("samesite-none-insecure");
+    if (partitioned && !p.secure) return rejected("partitioned-insecure");
+    const prefixProblem = this.#prefixProblem(p, hostOnly, script);
+    if (prefixProblem !== undefined) return rejected(prefixProblem);
+
+    const bucket = this.#byDomain.get(domain);
+    const i =
+      bucket?.findIndex(
+        (e) =>
+          e.name === p.name &&
+          e.path === path &&
+          e.hostOnly === hostOnly &&
+          e.partitionKey === partitionKey,
+      ) ?? -1;
+    const old = bucket !== undefined && i !== -1 ? bucket[i] : undefined;
+    if (old !== undefined && script && old.httpOnly) return rejected("overwrites-http-only");
+    if (expires !== undefined && expires <= now) {
+      if (old !== undefined && bucket !== undefined) this.#remove(bucket, i, old);
+      return { type: "deleted", name: p.name, removed: old !== undefined };
+    }
+    const entry: Entry = {
+      name: p.name,
+      value: p.value,
+      domain,
+      path,
+      hostOnly,
+      secure: p.secure,
+      httpOnly: p.httpOnly,
+      sameSite,
+      expires,
+      creationTime: old?.creationTime ?? now,
+      lastAccessTime: now,
+      partitionKey,
+      priority: p.priority ?? "Medium",
+      seq: old?.seq ?? this.#seq++,
+      pair: pair(p),
+    };
+    if (old !== undefined && bucket !== undefined) {
+      // Same name, domain and path, and the old creation time: its place in the order is kept.
+      bucket[i] = entry;
+      this.#version++;
+      return { type: "stored", cookie: publicCopy(entry), replaced: true };
+    }
+    this.#insert(entry);
+    this.#evict(entry, now);
+    return { type: "stored", cookie: publicCopy(entry), replaced: old !== undefined };
+  }
+
+  /** RFC 6265bis 5.7 step 16: a non-secure cookie may not shadow a Secure one. */
+  #shadowsSecure(
+    name: string,
+    domain: string,
+    path: string,
+    partitionKey: string | undefined,
+  ): boolean {
+    for (const bucket of this.#byDomain.values()) {
+      const d = bucket[0]?.domain;
+      if (d === undefined || !(domainMatch(d, domain) || domainMatch(domain, d))) continue;
+      for (const e of bucket) {
+        if (
+          e.secure &&
+          e.name === name &&
+          e.partitionKey === partitionKey &&
+          pathMatch(path, e.path)
+        )
+          return true;
+      }
+    }
+    return false;
+  }
+
+  #prefixProblem(
+    p: ParsedSetCookie,
+    hostOnly: boolean,
+    script: boolean,
+  ): RejectionReason | undefined {
+    const name = p.name;
+    if (name === "") {
+      const v = p.value;
+      const prefixes = this.profile.httpPrefixes
+        ? [PREFIX_SECURE, PREFIX_HOST, PREFIX_HTTP]
+        : [PREFIX_SECURE, PREFIX_HOST];
+      return prefixes.some((x) => startsWithInsensitive(v, x)) ? "nameless-prefix" : undefined;
+    }
+    if (name.charCodeAt(0) !== 0x5f) return undefined;
+    if (startsWithInsensitive(name, PREFIX_SECURE) && !p.secure) return "prefix-secure";
+    const hostRules = startsWithInsensitive(name, PREFIX_HOST);
+    if (hostRules && !(p.secure && hostOnly && p.path === "/")) return "prefix-host";
+    if (this.profile.httpPrefixes) {
+      const http =
+        startsWithInsensitive(name, PREFIX_HTTP) || startsWithInsensitive(name, PREFIX_HOST_HTTP);
+      if (http && !(p.secure && p.httpOnly && !script)) return "prefix-http";
+    }
+    return undefined;
+  }
+
+  #insert(e: Entry): void {
+    this.#version++;
+    const bucket = this.#byDomain.get(e.domain);
+    if (bucket === undefined) this.#byDomain.set(e.domain, [e]);
+    else {
+      // Buckets stay in sending order, so a request to one domain needs no sort.
+      let lo = 0;
+      let hi = bucket.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (byPathThenCreation(bucket[mid] as Entry, e) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === bucket.length) bucket.push(e);
+      else bucket.splice(lo, 0, e);
+    }
+    const site = registrableDomain(e.domain);
+    this.#perSite.set(site, (this.#perSite.get(site) ?? 0) + 1);
+    this.#size++;
+  }
+
+  #remove(bucket: Entry[], index: number, e: Entry): void {
+    this.#version++;
+    bucket.splice(index, 1);
+    if (bucket.length === 0) this.#byDomain.delete(e.domain);
+    const site = registrableDomain(e.domain);
+    const n = (this.#perSite.get(site) ?? 1) - 1;
+    if (n === 0) this.#perSite.delete(site);
+    else this.#perSite.set(site, n);
+    this.#size--;
+  }
+
+  #removeEntry(e: Entry): void {
+    const bucket = this.#byDomain.get(e.domain);
+    const i = bucket?.indexOf(e) ?? -1;
+    if (bucket !== undefined && i !== -1) this.#remove(bucket, i, e);
+  }
+
+  /** RFC 6265bis 5.7.1 (limits): expired cookies go first, then by the profile's order. */
+  #evict(added: Entry, now: number): void {
+    const p = this.profile;
+    const site = registrableDomain(added.domain);
+    if ((this.#perSite.get(site) ?? 0) > p.maxCookiesPerDomain) {
+      const group = [...this.#byDomain.values()]
+        .flat()
+        .filter((e) => registrableDomain(e.domain) === site);
+      this.#purge(group, p.purgeCookiesPerDomainTo, now);
+    }
+    if (this.#size > p.maxCookies) {
+      this.#purge([...this.#byDomain.values()].flat(), p.purgeCookiesTo, now);
+    }
+  }
+
+  #purge(group: Entry[], keep: number, now: number): void {
+    const nonSecureFirst = this.profile.evictNonSecureFirst;
+    const rank = (e: Entry): number =>
+      (e.expires !== undefined && e.expires <= now ? 0 : 2) + (nonSecureFirst && !e.secure ? 0 : 1);
+    group.sort((a, b) => rank(a) - rank(b) || a.lastAccessTime - b.lastAccessTime || a.seq - b.seq);
+    for (let i = 0; i < group.length - keep; i++) this.#removeEntry(group[i] as Entry);
+  }
+
+  /**
+   * For every stored cookie, sent or not, each check of the retrieval algorithm in plain
+   * words: host, path, secure, same-site, expiry, HttpOnly for script, partition. Changes
+   * nothing in the jar (not even last-access times).
+   */
+  explain(url: string | URL, context?: RequestContext): JarExplanation {
+    const { url: u, retrieval } = this.#retrieval(url, context);
+    const verdicts = this.#entries()
+      .sort(byPathThenCreation)
+      .map((e) => verdictOf(publicCopy(e), retrieval));
+    const sent = verdicts.filter((v) => v.sent);
+    return {
+      url: u.href,
+      sameSite: { status: retrieval.context.status, why: retrieval.context.why },
+      secure: retrieval.secure,
+      header: sent.map((v) => pair(v.cookie)).join("; "),
+      cookies: [...sent, ...verdicts.filter((v) => !v.sent)],
+    };
+  }
+
+  #retrieval(url: string | URL, context?: RequestContext): { url: URL; retrieval: Retrieval } {
+    const u = requestUrl(url);
+    const ctx = resolveContext(u, context, this.profile);
+    return {
+      url: u,
+      retrieval: {
+        host: u.hostname,
+        path: u.pathname,
+        secure: isSecureUrl(u, { trustLoopback: this.profile.trustLoopback }),
+        context: ctx,
+        now: this.#clock(),
+        profile: this.profile,
+      },
+    };
+  }
+
+  /** Every stored cookie, in no particular order. */
+  #entries(): Entry[] {
+    return [...this.#byDomain.values()].flat();
+  }
+
+  /**
+   * The cookies a request carries, in order. A lookup is remembered by what decides it (host,
+   * path, secure, api, same-site status, top-level site, third party) until the jar changes or
+   * the first of its cookies expires: clients ask the same thing again and again.
+   */
+  #matching(url: string | URL, context: RequestContext | undefined): Lookup {
+    const { retrieval } = this.#retrieval(url, context);
+    const host = retrieval.host;
+    const now = retrieval.now;
+    const ctx = retrieval.context;
+    // lax-unsafe depends on each cookie's age (Lax-allowing-unsafe): never remembered.
+    const key =
+      ctx.status === "lax-unsafe"
+        ? undefined
+        : `${host} ${retrieval.path} ${retrieval.secure} ${ctx.api} ${ctx.status} ${ctx.topLevelSite} ${ctx.thirdParty}`;
+    const known = key === undefined ? undefined : this.#lookups.get(key);
+    if (
+      known !== undefined &&
+      known.version === this.#version &&
+      now < known.validUntil &&
+      now >= known.at
+    ) {
+      // RFC 6265bis 5.8.3 step 3: retrieval updates the last-access time of what it returns.
+      for (const e of known.entries) e.lastAccessTime = now;
+      return known;
+    }
+    const out: Entry[] = [];
+    const expired: Entry[] = [];
+    let buckets = 0;
+    const collect = (bucket: Entry[] | undefined): void => {
+      if (bucket === undefined) return;
+      buckets++;
+      for (const e of bucket) {
+        const reason = exclusionOf(e, retrieval);
+        if (reason === undefined) out.push(e);
+        else if (reason === "expired") expired.push(e);
+      }
+    };
+    // The host's own domain, then each parent domain: only these can hold matching cookies.
+    collect(this.#byDomain.get(host));
+    if (!isIpAddress(host)) {
+      for (let dot = host.indexOf("."); dot !== -1; dot = host.indexOf(".", dot + 1)) {
+        collect(this.#byDomain.get(host.slice(dot + 1)));
+      }
+    }
+    for (const e of expired) this.#removeEntry(e);
+    if (buckets > 1 && out.length > 1) out.sort(byPathThenCreation);
+    let validUntil = Number.POSITIVE_INFINITY;
+    for (const e of out) {
+      e.lastAccessTime = now;
+      if (e.expires !== undefined && e.expires < validUntil) validUntil = e.expires;
+    }
+    const lookup: Lookup = {
+      entries: out,
+      version: this.#version,
+      at: now,
+      validUntil,
+      header: undefined,
+    };
+    if (key !== undefined) {
+      if (this.#lookups.size >= 32) this.#lookups.clear();
+      this.#lookups.set(key, lookup);
+    }
+    return lookup;
+  }
+
+  /** The cookies a request for `url` in `context` carries, in the order they are sent. */
+  getCookies(url: string | URL, context?: RequestContext): StoredCookie[] {
+    return this.#matching(url, context).entries.map(publicCopy);
+  }
+
+  /**
+   * The `Cookie` header a request for `url` in `context` carries (`""`: none), or, with
+   * `context.api: "script"`, the string `document.cookie` returns.
+   */
+  getCookieHeader(url: string | URL, context?: RequestContext): string {
+    const lookup = this.#matching(url, context);
+    if (lookup.header !== undefined) return lookup.header;
+    // join makes one flat string; concatenation would keep a chain of pieces alive in the
+    // remembered lookup.
+    const out = lookup.entries.map((e) => e.pair).join("; ");
+    lookup.header = out;
+    return out;
+  }
+
+  /** Every stored cookie that has not expired, oldest first. */
+  all(): StoredCookie[] {
+    const now = this.#clock();
+    return this.#entries()
+      .filter((e) => e.expires === undefined || e.expires > now)
+      .sort((a, b) => a.creationTime - b.creationTime || a.seq - b.seq)
+      .map(publicCopy);
+  }
+
+  /** Removes every cookie (or those of one domain field, as stored). */
+  clear(options: { readonly domain?: string } = {}): void {
+    for (const e of this.#entries()) {
+      if (options.domain === undefined || e.domain === options.domain) this.#removeEntry(e);
+    }
+  }
+
+  /** Removes session cookies, as a browser does when the user ends the session. */
+  endSession(): void {
+    for (const e of this.#entries()) if (e.expires === undefined) this.#removeEntry(e);
+  }
+
+  /** The jar as plain JSON (times as milliseconds), for {@link CookieJar.fromJSON}. */
+  toJSON(): CookieJarJSON {
+    return {
+      format: "sessionjar-jar/1",
+      profile: this.profile.name,
+      cookies: this.all().map((c) => ({
+        ...c,
+        expires: c.expires ?? null,
+        partitionKey: c.partitionKey ?? null,
+      })),
+    };
+  }
+
+  /**
+   * A jar holding what `toJSON` wrote, with `options` for its profile and clock. Throws a
+   * {@link JarError} (`ERR_JAR_JSON_INVALID`) for anything else, naming the first bad field.
+   */
+  static fromJSON(json: unknown, options: CookieJarOptions = {}): CookieJar {
+    const data = (
+      typeof json === "string" ? parseJson(json) : json
+    ) as Partial<CookieJarJSON> | null;
+    if (
+      data === null ||
+      typeof data !== "object" ||
+      data.format !== "sessionjar-jar/1" ||
+      !Array.isArray(data.cookies)
+    ) {
+      throw new JarError(
+        "ERR_JAR_JSON_INVALID",
+        'not a jar written by toJSON (format "sessionjar-jar/1" with a cookies list)',
+      );
+    }
+    const jar = new CookieJar(options);
+    for (const [i, raw] of data.cookies.entries()) jar.#insert(entryFromJSON(raw, i, jar.#seq++));
+    return jar;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new JarError("ERR_JAR_JSON_INVALID", `the jar is not JSON: ${(error as Error).message}`);
+  }
+}
+
+const SAME_SITE_MODES = new Set(["Strict", "Lax", "None", "Default"]);
+const PRIORITIES = new Set(["Low", "Medium", "High"]);
+
+function entryFromJSON(raw: unknown, i: number, seq: number): Entry {
+  const fail = (field: string): never => {
+    throw new JarError(
+      "ERR_JAR_JSON_INVALID",
+      `cookie ${i}: ${field} is missing or of the wrong type`,
+    );
+  };
+  if (raw === null || typeof raw !== "object") return fail("the cookie");
+  const r = raw as Record<string, unknown>;
+  const str = (k: string): string => (typeof r[k] === "string" ? (r[k] as string) : fail(k));
+  const bool = (k: string): boolean => (typeof r[k] === "boolean" ? (r[k] as boolean) : fail(k));
+  const num = (k: string): number =>
+    typeof r[k] === "number" && Number.isFinite(r[k]) ? (r[k] as number) : fail(k);
+  const sameSite = str("sameSite");
+  const priority = str("priority");
+  if (!SAME_SITE_MODES.has(sameSite)) fail("sameSite");
+  if (!PRIORITIES.has(priority)) fail("priority");
+  const path = str("path");
+  if (!path.startsWith("/")) fail("path");
+  return {
+    name: str("name"),
+    value: str("value"),
+    domain: str("domain"),
+    path,
+    hostOnly: bool("hostOnly"),
+    secure: bool("secure"),
+    httpOnly: bool("httpOnly"),
+    sameSite: sameSite as StoredCookie["sameSite"],
+    expires: r.expires === null ? undefined : num("expires"),
+    creationTime: num("creationTime"),
+    lastAccessTime: num("lastAccessTime"),
+    partitionKey: r.partitionKey === null ? undefined : str("partitionKey"),
+    priority: priority as StoredCookie["priority"],
+    seq,
+    pair: pair({ name: str("name"), value: str("value") }),
+  };
+}
