@@ -9,7 +9,7 @@ import {
   lessonRequests,
   type SendingRequest,
   sortFindings,
-} from "../../src/audit/index.js";
+} from "sessionjar/audit";
 
 const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/;
 

@@ -17,6 +17,7 @@ import {
   type Sessions,
 } from "sessionjar/session";
 import type { SessionStore } from "sessionjar/stores";
+import { buildAuditPage } from "../audit-page/build.js";
 import { ACCOUNTS, cartOf, demoOrders, euros, type Order, type User } from "./data.js";
 import { createExchangeCodes } from "./exchange-codes.js";
 import {
@@ -254,6 +255,8 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
   const ordersOf = (userId: string): Order[] =>
     [...orders.values()].filter((o) => o.userId === userId);
   const publicUser = (u: User): User => ({ id: u.id, email: u.email, name: u.name, role: u.role });
+  let auditPage: Promise<string> | undefined;
+
   const preferencesOf = (session: RequestSession<WwwData>): Record<string, string> => {
     const out: Record<string, string> = {};
     for (const k of session.keys())
@@ -366,6 +369,24 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
           wwwSessionId: (c.session.info as SessionInfo).id,
         });
         sendJson(c.res, 200, { code, api: origins.api });
+      },
+    },
+    {
+      // The cookie audit page: paste Set-Cookie lines, see the findings and which requests carry
+      // each cookie. It runs sessionjar/audit in the browser; built once, on first request.
+      method: "GET",
+      path: "/audit",
+      handler: async (c) => {
+        auditPage ??= buildAuditPage();
+        const html = await auditPage.catch((error: unknown) => {
+          auditPage = undefined;
+          throw new HttpError(
+            503,
+            "audit_page_unavailable",
+            `the audit page could not be built: ${(error as Error).message}`,
+          );
+        });
+        sendHtml(c.res, 200, html);
       },
     },
     {

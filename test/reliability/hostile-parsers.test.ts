@@ -14,6 +14,7 @@ import {
 import { createCorsPolicy } from "../../src/cors/index.js";
 import { createTokenCodec } from "../../src/csrf/tokens.js";
 import { SessionjarError } from "../../src/errors.js";
+import { CookieJar, type RequestContext } from "../../src/jar/index.js";
 import { createSessions } from "../../src/session/index.js";
 import { isSameSite, originOf, siteOf } from "../../src/site/index.js";
 import { memoryStore } from "../../src/stores/index.js";
@@ -188,6 +189,35 @@ describe(`hostile input against the parsers and verifiers (${RUNS} cases each)`,
     );
   });
 
+  test("the jar: any Set-Cookie from any URL, any request context", async () => {
+    const jar = new CookieJar();
+    const url = fc.oneof(
+      fc.webUrl({ withQueryParameters: true }),
+      fc.constantFrom("https://www.shop.test/a/b", "http://api.shop.test/", "https://[::1]:8443/x"),
+      hostileText,
+    );
+    const context = fc.record(
+      {
+        type: fc.constantFrom("navigation", "frame", "subresource"),
+        initiator: fc.oneof(fc.constant(null), url),
+        method: fc.oneof(fc.constantFrom("GET", "POST", "get"), hostileText),
+        api: fc.constantFrom("http", "script"),
+      },
+      { requiredKeys: [] },
+    );
+    await check("jar setCookie", fc.tuple(hostileText, url, context), ([line, u, ctx]) => {
+      typedOrNothing(() => jar.setCookie(line, u, ctx as RequestContext));
+    });
+    await check("jar getCookieHeader / explain", fc.tuple(url, context), ([u, ctx]) => {
+      typedOrNothing(() => {
+        assert.equal(typeof jar.getCookieHeader(u, ctx as RequestContext), "string");
+        jar.explain(u, ctx as RequestContext);
+      });
+    });
+    // Bounded whatever it was fed: the limits hold.
+    assert.ok(jar.all().length <= 3300);
+  });
+
   test("sites, origins and CORS decisions: any Origin, Host or URL", async () => {
     const policy = createCorsPolicy({ origins: ["https://www.shop.test"], credentials: true });
     const url = fc.oneof(
@@ -217,6 +247,6 @@ describe(`hostile input against the parsers and verifiers (${RUNS} cases each)`,
     console.log(
       `hostile parsers: ${Object.keys(counted).length} targets, ${total} cases, no crash`,
     );
-    assert.ok(Object.keys(counted).length >= 14);
+    assert.ok(Object.keys(counted).length >= 18);
   });
 });

@@ -132,6 +132,18 @@ describe("shop over HTTP: sign-in", () => {
   });
 });
 
+describe("shop over HTTP: the audit page", () => {
+  test("GET /audit serves the self-contained cookie audit page", async () => {
+    const r = await send(target, WWW, "/audit", { headers: { accept: "text/html" } });
+    assert.equal(r.status, 200);
+    assert.match(String(r.headers["content-type"]), /^text\/html/);
+    assert.match(r.body, /<title>sessionjar — cookie audit<\/title>/);
+    // One document: the audit rules are bundled in, nothing is fetched.
+    assert.doesNotMatch(r.body, /<script[^>]+src=/);
+    assert.ok(r.body.length > 50_000);
+  });
+});
+
 describe("shop over HTTP: preferences (session data)", () => {
   test("parallel changes of different preferences all land; bad names and too many are 400", async () => {
     const c = await signedIn("bob@shop.test", "bob-password");
