@@ -175,20 +175,21 @@ function heldWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
   return this;
 }
 
+/** `write` or `end` while held: straight through once committed, else queued behind the commit. */
+function heldCall(res: ServerResponse, method: "write" | "end", args: unknown[]): unknown {
+  const hold = holds.get(res) as Hold;
+  if (hold.state === 2 || (hold.state === 0 && committedNow(res, hold)))
+    return hold[method].apply(res, args);
+  queueCall(res, hold, () => hold[method].apply(res, args));
+  return method === "write" ? true : res;
+}
+
 function heldWrite(this: ServerResponse, ...args: unknown[]): unknown {
-  const hold = holds.get(this) as Hold;
-  if (hold.state === 2 || (hold.state === 0 && committedNow(this, hold)))
-    return hold.write.apply(this, args);
-  queueCall(this, hold, () => hold.write.apply(this, args));
-  return true;
+  return heldCall(this, "write", args);
 }
 
 function heldEnd(this: ServerResponse, ...args: unknown[]): unknown {
-  const hold = holds.get(this) as Hold;
-  if (hold.state === 2 || (hold.state === 0 && committedNow(this, hold)))
-    return hold.end.apply(this, args);
-  queueCall(this, hold, () => hold.end.apply(this, args));
-  return this;
+  return heldCall(this, "end", args);
 }
 
 /**
