@@ -73,14 +73,22 @@ describe("createSessions({ audit }): development warnings from the runtime audit
     assert.deepEqual(ids, ["host-prefix-missing", "path-not-root"]);
   });
 
-  test("off by default; a Host it cannot read never fails the request", async () => {
+  test("on by default outside production, off with NODE_ENV=production; a Host it cannot read never fails the request", async () => {
     let warned = 0;
     const original = console.warn;
+    const env = process.env.NODE_ENV;
     console.warn = () => {
       warned++;
     };
     try {
+      process.env.NODE_ENV = "production";
       await signInOnce({ store: memoryStore(), cookie: { name: "sid" } });
+      assert.equal(warned, 0);
+      process.env.NODE_ENV = "development";
+      await signInOnce({ store: memoryStore(), cookie: { name: "sid" } });
+      assert.equal(warned, 1, "host-prefix-missing, by default in development");
+      warned = 0;
+      await signInOnce({ store: memoryStore(), cookie: { name: "sid" }, audit: false });
       assert.equal(warned, 0);
       const { events } = await signInOnce(
         { store: memoryStore(), cookie: { name: "sid" }, audit: { warn: false } },
@@ -91,6 +99,8 @@ describe("createSessions({ audit }): development warnings from the runtime audit
       assert.equal(warned, 1, "host-prefix-missing, through console.warn");
     } finally {
       console.warn = original;
+      if (env === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = env;
     }
   });
 });

@@ -59,6 +59,13 @@ export interface Sessions<Data extends Record<string, unknown>> {
   on: Emitter<SessionEvent>["on"];
 }
 
+/** `NODE_ENV=production`, where a runtime has a `process` at all (Web runtimes may not). */
+function inProduction(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  return env?.NODE_ENV === "production";
+}
+
 const LOCALHOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?$/i;
 
 /**
@@ -100,8 +107,9 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
   }
   const events = new Emitter<SessionEvent>();
   const transport = options.transport;
-  if (options.audit !== undefined && options.audit !== false) {
-    const a = options.audit === true ? {} : options.audit;
+  const audit = options.audit ?? !inProduction();
+  if (audit !== false) {
+    const a = audit === true ? {} : audit;
     const auditor = createRuntimeAuditor({
       // The session layer sees its own headers only, not the HSTS the application may send.
       ignore: ["hsts-missing"],

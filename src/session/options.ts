@@ -64,9 +64,10 @@ export interface SessionsOptions<Data> {
   cacheControl?: { private?: boolean; vary?: boolean };
   /**
    * Development aid: audit every Set-Cookie the session layer writes with `sessionjar/audit`
-   * and warn once per rule, with the fix; each finding is also an `audit` event. Opt-in:
-   * `audit: process.env.NODE_ENV !== "production"`. `true` warns with `console.warn`;
-   * `{ warn }` sends the text elsewhere (`false`: events only). Default off.
+   * and warn once per rule, with the fix; each finding is also an `audit` event. `true` warns
+   * with `console.warn`; `{ warn }` sends the text elsewhere (`false`: events only); `false`
+   * turns it off. Default: on outside production (`NODE_ENV` other than `production`), off in
+   * production. The safe defaults audit clean, so it stays silent unless a setting weakens them.
    */
   audit?: boolean | { warn?: ((text: string) => void) | false; maxLifetime?: number };
   /** Validates `data` on every load (any Standard Schema validator: Zod, Valibot, ArkType…). */

@@ -13,13 +13,13 @@ import { createClient, createCluster } from "redis";
 import { createSessions } from "../../src/session/index.js";
 import { storeKey } from "../../src/session/tokens.js";
 import type { SessionStore } from "../../src/stores/index.js";
-import { DEFAULT_TABLE, migrate, postgresStore } from "../../src/stores/postgres.js";
 import { type RedisStoreClient, redisStore } from "../../src/stores/redis.js";
 import { type RedisCluster, startRedisCluster } from "../redis-cluster.js";
 import { Browser } from "../sessions/behaviour.js";
 import { startNode } from "../sessions/servers.js";
 import { fetchSender, percentile, type Sample, startLoad, tally } from "./load.js";
 import { ownPostgres, ownRedis } from "./servers.js";
+import { type ShopUnderLoad, shopUnderLoad } from "./shop.js";
 import { SOAK } from "./soak.js";
 
 const SESSIONS = SOAK ? 1_000 : 60;
@@ -28,9 +28,51 @@ const HEALTHY_MS = SOAK ? 10_000 : 1_500;
 const OUTAGE_MS = SOAK ? 10_000 : 2_000;
 const AFTER_MS = SOAK ? 10_000 : 1_500;
 const noop = (): void => {};
+const unreadableValue = Symbol("unreadable");
+
+/**
+ * The behavioural suite's app through the node adapter, on `store`: for the Redis Cluster,
+ * which the shop's --store cannot name. Reads are GET /me, writes POST /set (one key each).
+ */
+async function appTarget(store: SessionStore): Promise<Target> {
+  const server = await startNode(createSessions({ store, insecureLocalhost: true }));
+  const cookies: string[] = [];
+  for (let i = 0; i < SESSIONS; i += 20) {
+    const batch = Array.from(
+      { length: Math.min(20, SESSIONS - i) },
+      () => new Browser(server.origin),
+    );
+    await Promise.all(batch.map((b, j) => b.json("POST", `/login?user=u${i + j}`)));
+    for (const b of batch) cookies.push(b.cookie as string);
+  }
+  return {
+    send: fetchSender(server.origin, "__Host-session", cookies),
+    sessions: cookies.length,
+    cookieName: "__Host-session",
+    step: (loop, n) =>
+      n % 3 === 2
+        ? {
+            method: "POST",
+            path: `/set?key=w${loop}-${n}&value=${n}`,
+            write: { key: `w${loop}-${n}`, value: String(n) },
+          }
+        : { method: "GET", path: "/me" },
+    stored: async (session, key) =>
+      (await store.get(storeKey(cookies[session] as string)))?.data[key],
+    close: () => server.close(),
+  };
+}
+
+/** The shop itself on a --store spec. */
+const shopTarget = (store: string, storePrefix: string) => (): Promise<Target> =>
+  shopUnderLoad({ store, storePrefix, sessions: SESSIONS, connections: CONNECTIONS });
+
+/** What the load runs against: the shop, or the library's test app on a given store. */
+type Target = Pick<ShopUnderLoad, "send" | "sessions" | "cookieName" | "step" | "stored" | "close">;
 
 interface Scenario {
-  store: SessionStore;
+  /** Starts the server under test, with its sessions signed in. */
+  target(): Promise<Target>;
   /** Takes the store away (a crash, or a master killed). */
   fail(): Promise<void>;
   /** Brings it back; undefined where the store heals itself (a cluster failover). */
@@ -55,32 +97,10 @@ interface Outcome {
 
 /** Runs the load through a fault; waits up to `resumeBoundMs` for success to come back. */
 async function underLoad(name: string, s: Scenario, resumeBoundMs = 60_000): Promise<Outcome> {
-  const server = await startNode(createSessions({ store: s.store, insecureLocalhost: true }));
+  const t = await s.target();
   try {
-    const cookies: string[] = [];
-    for (let i = 0; i < SESSIONS; i += 20) {
-      const batch = Array.from(
-        { length: Math.min(20, SESSIONS - i) },
-        () => new Browser(server.origin),
-      );
-      await Promise.all(batch.map((b, j) => b.json("POST", `/login?user=u${i + j}`)));
-      for (const b of batch) cookies.push(b.cookie as string);
-    }
     const sessionsBefore = await s.count?.();
-    const load = startLoad({
-      send: fetchSender(server.origin, "__Host-session", cookies),
-      sessions: cookies.length,
-      cookieName: "__Host-session",
-      connections: CONNECTIONS,
-      step: (loop, n) =>
-        n % 3 === 2
-          ? {
-              method: "POST",
-              path: `/set?key=w${loop}-${n}&value=${n}`,
-              write: { key: `w${loop}-${n}`, value: String(n) },
-            }
-          : { method: "GET", path: "/me" },
-    });
+    const load = startLoad({ ...t, connections: CONNECTIONS });
     await sleep(HEALTHY_MS);
     const tFail = load.elapsed();
     await s.fail();
@@ -110,11 +130,9 @@ async function underLoad(name: string, s: Scenario, resumeBoundMs = 60_000): Pro
     let unreadable = 0;
     for (const x of samples) {
       if (x.write === undefined || x.status !== 200) continue;
-      const record = await s.store
-        .get(storeKey(cookies[x.session] as string))
-        .catch(() => undefined);
-      if (record === undefined) unreadable++;
-      else if (record?.data[x.write.key] !== x.write.value) lostWrites++;
+      const value = await t.stored(x.session, x.write.key).catch(() => unreadableValue);
+      if (value === unreadableValue) unreadable++;
+      else if (value !== x.write.value) lostWrites++;
     }
     const outcome: Outcome = {
       samples,
@@ -139,7 +157,7 @@ async function underLoad(name: string, s: Scenario, resumeBoundMs = 60_000): Pro
     );
     return outcome;
   } finally {
-    await server.close();
+    await t.close();
     await s.cleanup();
   }
 }
@@ -165,21 +183,17 @@ function assertFailedClosed(name: string, o: Outcome): void {
 }
 
 describe("store faults under load", () => {
-  test("Redis killed and started again", async () => {
+  test("Redis killed and started again, under the shop", async () => {
     const redis = await ownRedis();
-    const client = createClient({
-      url: `redis://127.0.0.1:${redis.port}`,
-      disableOfflineQueue: true,
-      socket: { reconnectStrategy: (n) => Math.min(50 * 2 ** n, 500), connectTimeout: 1_000 },
-    });
+    const client = createClient({ url: `redis://127.0.0.1:${redis.port}` });
     client.on("error", noop);
     await client.connect();
-    const prefix = `sjfault:${randomBytes(4).toString("hex")}:`;
-    const o = await underLoad("redis", {
-      store: redisStore({ client, prefix }),
+    const prefix = `sjfault_${randomBytes(4).toString("hex")}`;
+    const o = await underLoad("redis, the shop", {
+      target: shopTarget(`redis://127.0.0.1:${redis.port}`, prefix),
       fail: () => redis.crash(),
       recover: () => redis.start(),
-      count: async () => (await client.keys(`${prefix}s:*`)).length,
+      count: async () => (await client.keys(`${prefix}:www:s:*`)).length,
       cleanup: async () => {
         client.destroy();
         await redis.remove();
@@ -189,21 +203,18 @@ describe("store faults under load", () => {
     assert.equal(o.lostWrites + o.unreadable, 0);
   });
 
-  test("PostgreSQL killed and started again", async () => {
+  test("PostgreSQL killed and started again, under the shop", async () => {
     const server = await ownPostgres();
-    const pool = new pg.Pool({
-      connectionString: `postgres://postgres@127.0.0.1:${server.port}/postgres`,
-      max: 10,
-      connectionTimeoutMillis: 1_000,
-    });
+    const url = `postgres://postgres@127.0.0.1:${server.port}/postgres`;
+    const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 1_000 });
     pool.on("error", noop);
-    await migrate(pool);
-    const o = await underLoad("postgres", {
-      store: postgresStore({ pool }),
+    const prefix = `sjfault_${randomBytes(4).toString("hex")}`;
+    const o = await underLoad("postgres, the shop", {
+      target: shopTarget(url, prefix),
       fail: () => server.crash(),
       recover: () => server.start(),
       count: async () =>
-        Number((await pool.query(`SELECT count(*) AS n FROM ${DEFAULT_TABLE}`)).rows[0].n),
+        Number((await pool.query(`SELECT count(*) AS n FROM ${prefix}_www_sessions`)).rows[0].n),
       cleanup: async () => {
         await pool.end();
         await server.remove();
@@ -251,7 +262,7 @@ describe("store faults under load", () => {
       const o = await underLoad(
         `redis cluster, ${which}`,
         {
-          store: redisStore({ client: client as RedisStoreClient, prefix }),
+          target: () => appTarget(redisStore({ client: client as RedisStoreClient, prefix })),
           fail: () => cluster.kill(cluster.ports[0] as number),
           recover: undefined,
           cleanup: async () => {
