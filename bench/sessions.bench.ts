@@ -310,6 +310,8 @@ class ServerProcess {
       execArgv: [...build.execArgv, ...execArgv],
       env: {
         ...process.env,
+        // Every server as deployed: Express and sessionjar (its development audit) read it.
+        NODE_ENV: "production",
         SJB_KIND: s.id,
         SJB_REDIS_URL: REDIS_URL,
         SJB_PREFIX: prefix,
