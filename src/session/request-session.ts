@@ -10,6 +10,8 @@ import {
   insecureTransport,
   noSession,
   sessionCookie,
+  stagedData,
+  stagedValue,
 } from "./session-common.js";
 import { newPublicId, newToken, shardFor, storeKey } from "./tokens.js";
 
@@ -179,9 +181,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   /** A value of the session's data, including changes staged by this request. */
   get<K extends keyof Data & string>(key: K): Data[K] | undefined {
     this.#read = true;
-    if (this.#unset.has(key)) return undefined;
-    if (Object.hasOwn(this.#set, key)) return this.#set[key] as Data[K];
-    return this.#record?.data[key] as Data[K] | undefined;
+    return stagedValue(this.#record?.data, this.#set, this.#unset, key) as Data[K] | undefined;
   }
 
   /** The keys of the session's data, including changes staged by this request. */
@@ -516,9 +516,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   }
 
   #currentData(): Record<string, unknown> {
-    const data: Record<string, unknown> = { ...(this.#record?.data ?? {}), ...this.#set };
-    for (const k of this.#unset) delete data[k];
-    return data;
+    return stagedData(this.#record?.data, this.#set, this.#unset);
   }
 
   #takePatch(): SessionPatch {

@@ -78,3 +78,26 @@ export function checkKey(key: string): void {
   if (key === "__proto__")
     throw new SessionError("ERR_SESSION_DATA_INVALID", 500, 'a session key cannot be "__proto__"');
 }
+
+/** A data key as this request sees it: staged changes over the stored data. */
+export function stagedValue(
+  base: Readonly<Record<string, unknown>> | undefined,
+  set: Readonly<Record<string, unknown>>,
+  unset: ReadonlySet<string>,
+  key: string,
+): unknown {
+  if (unset.has(key)) return undefined;
+  if (Object.hasOwn(set, key)) return set[key];
+  return base?.[key];
+}
+
+/** The whole data as this request sees it: a copy, staged changes applied. */
+export function stagedData(
+  base: Readonly<Record<string, unknown>> | undefined,
+  set: Readonly<Record<string, unknown>>,
+  unset: ReadonlySet<string>,
+): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...(base ?? {}), ...set };
+  for (const k of unset) delete data[k];
+  return data;
+}

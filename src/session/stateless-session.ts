@@ -21,6 +21,8 @@ import {
   insecureTransport,
   noSession,
   sessionCookie,
+  stagedData,
+  stagedValue,
 } from "./session-common.js";
 import { isWellFormedToken, newToken, shardFor, storeKey } from "./tokens.js";
 import type { Carrier, StatelessCodec } from "./transport.js";
@@ -144,16 +146,12 @@ export class StatelessSession<
 
   override get<K extends keyof Data & string>(key: K): Data[K] | undefined {
     this.#read = true;
-    if (this.#unset.has(key)) return undefined;
-    if (Object.hasOwn(this.#set, key)) return this.#set[key] as Data[K];
-    return this.#payload?.data[key] as Data[K] | undefined;
+    return stagedValue(this.#payload?.data, this.#set, this.#unset, key) as Data[K] | undefined;
   }
 
   override keys(): (keyof Data & string)[] {
     this.#read = true;
-    const keys = new Set([...Object.keys(this.#payload?.data ?? {}), ...Object.keys(this.#set)]);
-    for (const k of this.#unset) keys.delete(k);
-    return [...keys] as (keyof Data & string)[];
+    return Object.keys(this.#currentData()) as (keyof Data & string)[];
   }
 
   override set<K extends keyof Data & string>(key: K, value: Data[K]): void {
@@ -478,9 +476,7 @@ export class StatelessSession<
   }
 
   #currentData(): Record<string, unknown> {
-    const data: Record<string, unknown> = { ...(this.#payload?.data ?? {}), ...this.#set };
-    for (const k of this.#unset) delete data[k];
-    return data;
+    return stagedData(this.#payload?.data, this.#set, this.#unset);
   }
 
   #revocation(action: string): RevocationStore {
