@@ -123,9 +123,16 @@ const spec = (
 const SERVERS: Spec[] = [
   spec("limit", "node", "limit: node http + 1 raw Redis GET", true),
   spec("node-sj-redis", "node", "node http + sessionjar + redisStore (node-redis)", true, true),
+  spec(
+    "node-sj-redis-csc",
+    "node",
+    "node http + sessionjar + redisStore (node-redis, clientSideCache)",
+    true,
+  ),
   spec("node-sj-ioredis", "node", "node http + sessionjar + redisStore (ioredis)", true, true),
   spec("express-bare", "express", "Express 5, no session"),
   spec("express-sj", "express", "Express 5 + sessionjar + redisStore", true, true),
+  spec("express-sj-csc", "express", "Express 5 + sessionjar + redisStore (clientSideCache)", true),
   spec("express-session", "express", "Express 5 + express-session + connect-redis", true),
   spec(
     "express-session-notouch",
@@ -135,6 +142,7 @@ const SERVERS: Spec[] = [
   ),
   spec("fastify-bare", "fastify", "Fastify 5, no session"),
   spec("fastify-sj", "fastify", "Fastify 5 + sessionjar + redisStore", true, true),
+  spec("fastify-sj-csc", "fastify", "Fastify 5 + sessionjar + redisStore (clientSideCache)", true),
   spec("fastify-session", "fastify", "Fastify 5 + @fastify/session + connect-redis", true),
   spec(
     "fastify-session-norolling",
@@ -157,13 +165,31 @@ interface Ratio {
 const RATIOS: Ratio[] = [
   { label: "node+sessionjar / limit", a: "node-sj-redis", b: "limit", target: 0.85 },
   {
+    label: "node+sessionjar (clientSideCache) / limit",
+    a: "node-sj-redis-csc",
+    b: "limit",
+    target: undefined,
+  },
+  {
     label: "node+sessionjar (ioredis) / limit",
     a: "node-sj-ioredis",
     b: "limit",
     target: undefined,
   },
   { label: "express+sessionjar / express bare", a: "express-sj", b: "express-bare", target: 0.9 },
+  {
+    label: "express+sessionjar (clientSideCache) / express bare",
+    a: "express-sj-csc",
+    b: "express-bare",
+    target: 0.9,
+  },
   { label: "fastify+sessionjar / fastify bare", a: "fastify-sj", b: "fastify-bare", target: 0.9 },
+  {
+    label: "fastify+sessionjar (clientSideCache) / fastify bare",
+    a: "fastify-sj-csc",
+    b: "fastify-bare",
+    target: 0.9,
+  },
   {
     label: "express+sessionjar / express-session",
     a: "express-sj",

@@ -25,6 +25,20 @@ export async function nodeRedis(): Promise<NodeRedis> {
   return client;
 }
 
+/** node-redis with its client-side cache (RESP3, CLIENT TRACKING), failing fast when down. */
+export async function cachingNodeRedis(url: string) {
+  const client = createClient({
+    url,
+    RESP: 3,
+    clientSideCache: { ttl: 0, maxEntries: 10_000 },
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: false },
+  });
+  client.on("error", noop);
+  await client.connect();
+  return client;
+}
+
 export async function ioredis(options: { keyPrefix?: string } = {}): Promise<Redis> {
   const client = new Redis(6379, "127.0.0.1", {
     enableOfflineQueue: false,

@@ -140,10 +140,16 @@ export function runServer(kinds: Record<string, (config: ServerConfig) => Promis
   })().catch(fail);
 }
 
-/** A connected node-redis client with its defaults, the same for every server that uses one. */
-export async function connectNodeRedis(url: string) {
+/**
+ * A connected node-redis client with its defaults, the same for every server that uses one; the
+ * `-csc` servers add its client-side cache (RESP3 CLIENT TRACKING), as an application may.
+ */
+export async function connectNodeRedis(url: string, options: { cache?: boolean } = {}) {
   const { createClient } = await import("redis");
-  const client = createClient({ url });
+  const client =
+    options.cache === true
+      ? createClient({ url, RESP: 3, clientSideCache: { ttl: 0, maxEntries: 100_000 } })
+      : createClient({ url });
   client.on("error", (error: unknown) => process.stderr.write(`node-redis: ${String(error)}\n`));
   await client.connect();
   return client;

@@ -57,7 +57,7 @@ async function bare(): Promise<Running> {
 
 async function sessionjar(config: ServerConfig): Promise<Running> {
   const { redisStore } = await redis();
-  const client = await connectNodeRedis(config.redisUrl);
+  const client = await connectNodeRedis(config.redisUrl, { cache: config.kind.endsWith("-csc") });
   const sessions = createSessions({
     store: redisStore({ client, prefix: config.prefix }),
     insecureLocalhost: true,
@@ -111,6 +111,7 @@ async function expressSession(config: ServerConfig, disableTouch: boolean): Prom
 runServer({
   "express-bare": bare,
   "express-sj": sessionjar,
+  "express-sj-csc": sessionjar,
   "express-session": (config) => expressSession(config, false),
   "express-session-notouch": (config) => expressSession(config, true),
 });

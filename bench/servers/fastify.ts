@@ -58,7 +58,7 @@ async function bare(): Promise<Running> {
 
 async function sessionjar(config: ServerConfig): Promise<Running> {
   const { redisStore } = await redis();
-  const client = await connectNodeRedis(config.redisUrl);
+  const client = await connectNodeRedis(config.redisUrl, { cache: config.kind.endsWith("-csc") });
   const sessions = createSessions({
     store: redisStore({ client, prefix: config.prefix }),
     insecureLocalhost: true,
@@ -113,6 +113,7 @@ async function fastifySessionServer(config: ServerConfig, rolling: boolean): Pro
 runServer({
   "fastify-bare": bare,
   "fastify-sj": sessionjar,
+  "fastify-sj-csc": sessionjar,
   "fastify-session": (config) => fastifySessionServer(config, true),
   "fastify-session-norolling": (config) => fastifySessionServer(config, false),
 });

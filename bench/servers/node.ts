@@ -140,6 +140,12 @@ runServer({
     const store = redisStore({ client, prefix: config.prefix });
     return withSessionjar(store, () => client.close());
   },
+  "node-sj-redis-csc": async (config) => {
+    const { redisStore } = await redis();
+    const client = await connectNodeRedis(config.redisUrl, { cache: true });
+    const store = redisStore({ client, prefix: config.prefix });
+    return withSessionjar(store, () => client.close());
+  },
   "node-sj-ioredis": async (config) => {
     const { redisStore } = await redis();
     const { Redis } = await import("ioredis");

@@ -73,6 +73,12 @@ export interface RedisConnection {
   readonly cluster: boolean;
   /** Sends one command; the client's failures are thrown as they are. */
   readonly raw: RedisSend;
+  /**
+   * HGETALL of one key, failures thrown as they are: through node-redis's client-side cache when
+   * the client has one (`clientSideCache`, RESP3), so that a repeated read costs no round trip
+   * until Redis says the key changed; else one command, as {@link raw}.
+   */
+  readonly hgetall: (key: string) => Promise<unknown>;
   /** Sends one command; the client's failures are thrown as {@link ClientFailure}. */
   send(key: string, args: readonly string[]): Promise<unknown>;
   /**
@@ -89,6 +95,7 @@ export interface RedisConnection {
 export function connectRedis(client: unknown, notAClient: () => Error): RedisConnection {
   const c = client as Record<string, unknown>;
   let raw: RedisSend;
+  let hgetall: ((key: string) => Promise<unknown>) | undefined;
   let cluster = false;
   if (
     typeof c === "object" &&
@@ -114,6 +121,11 @@ export function connectRedis(client: unknown, notAClient: () => Error): RedisCon
       // The arguments are a fresh array per call: handed over as they are.
       raw = (_key, args) => sendCommand.call(client, args) as Promise<unknown>;
     }
+    // Only the typed command methods go through node-redis's cache; sendCommand bypasses it.
+    if (c.clientSideCache != null && typeof c.hGetAll === "function") {
+      const hGetAll = c.hGetAll as Fn;
+      hgetall = (key) => hGetAll.call(client, key) as Promise<unknown>;
+    }
   } else {
     throw notAClient();
   }
@@ -129,6 +141,7 @@ export function connectRedis(client: unknown, notAClient: () => Error): RedisCon
   return {
     cluster,
     raw,
+    hgetall: hgetall ?? ((key) => raw(key, ["HGETALL", key])),
     send,
     async script(s, keys, args) {
       const first = keys[0] as string;

@@ -8,6 +8,7 @@ import { Cluster, type Redis } from "ioredis";
 import { createClient, createCluster } from "redis";
 import {
   assertUnavailable,
+  cachingNodeRedis,
   closedPort,
   downIoredis,
   downNodeRedis,
@@ -20,8 +21,10 @@ import {
   nodeRedis,
   nodeRedisCluster,
   noop,
+  REDIS_URL,
 } from "../../test/redis.js";
 import { type RedisCluster, startRedisCluster } from "../../test/redis-cluster.js";
+import { ownRedis } from "../../test/reliability/servers.js";
 import { shardFor } from "../session/tokens.js";
 import { testSessionStore } from "./conformance.js";
 import { type RedisStoreClient, redisStore } from "./redis.js";
@@ -97,6 +100,99 @@ testSessionStore("redis, ioredis with a keyPrefix", async () => {
     },
   };
 });
+
+// node-redis with its client-side cache (RESP3 CLIENT TRACKING): the whole contract still holds,
+// the store's own writes included (Redis invalidates the keys they touch).
+testSessionStore("redis, node-redis with clientSideCache", async () => {
+  const client = await cachingNodeRedis(REDIS_URL);
+  const prefix = `${RUN}:csc:`;
+  return {
+    store: redisStore({ client, prefix }),
+    cleanup: async () => {
+      try {
+        await dropNodeRedis(client as unknown as NodeRedis, `${prefix}*`);
+      } finally {
+        await client.close();
+      }
+    },
+  };
+});
+
+describe("redis store, node-redis with clientSideCache", () => {
+  test("a repeated get costs no Redis command; a change from another client is seen at once", async () => {
+    const cached = await cachingNodeRedis(REDIS_URL);
+    const other = await nodeRedis();
+    const prefix = `${RUN}:csc2:`;
+    try {
+      const reader = redisStore({ client: cached, prefix });
+      const writer = redisStore({ client: other, prefix });
+      const userId = `u-${rand()}`;
+      const key = userKey(userId);
+      await writer.create(key, record({ userId, data: { n: 1 } }));
+      const hgetalls = async (): Promise<number> => {
+        const info = await other.info("commandstats");
+        return Number(/cmdstat_hgetall:calls=(\d+)/.exec(info)?.[1] ?? 0);
+      };
+      assert.deepEqual((await reader.get(key))?.data, { n: 1 });
+      const before = await hgetalls();
+      for (let i = 0; i < 20; i++) assert.deepEqual((await reader.get(key))?.data, { n: 1 });
+      assert.equal(await hgetalls(), before, "20 repeated reads reached Redis");
+      assert.ok((cached.clientSideCache?.stats().hitCount ?? 0) >= 20);
+      // Redis queues the invalidation for the reader while it runs the write; the reader's next
+      // read after that push arrives goes to Redis again.
+      await writer.update(key, { set: { n: 2 } });
+      const changed = await eventually(
+        () => reader.get(key),
+        (r) => r?.data.n === 2,
+      );
+      assert.deepEqual(changed?.data, { n: 2 });
+      await writer.delete(key);
+      assert.equal(
+        await eventually(
+          () => reader.get(key),
+          (r) => r === null,
+        ),
+        null,
+      );
+    } finally {
+      await dropNodeRedis(other, `${prefix}*`);
+      await cached.close();
+      await other.close();
+    }
+  });
+
+  test("Redis down: a cached session is not served, get fails with ERR_STORE_UNAVAILABLE", async () => {
+    const redis = await ownRedis();
+    const cached = await cachingNodeRedis(`redis://127.0.0.1:${redis.port}`);
+    try {
+      const store = redisStore({ client: cached, prefix: `${RUN}:cscdown:` });
+      const userId = `u-${rand()}`;
+      const key = userKey(userId);
+      await store.create(key, record({ userId }));
+      assert.notEqual(await store.get(key), null);
+      assert.notEqual(await store.get(key), null);
+      const lost = new Promise((resolve) => cached.once("error", resolve));
+      await redis.crash();
+      await lost;
+      await assert.rejects(
+        store.get(key),
+        (e: unknown) => e instanceof StoreError && e.code === "ERR_STORE_UNAVAILABLE",
+      );
+    } finally {
+      cached.destroy();
+      await redis.remove();
+    }
+  });
+});
+
+/** Polls `read` (at most 2 s) until `done` holds; returns that value. */
+async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  for (let i = 0; ; i++) {
+    const v = await read();
+    if (done(v) || i === 200) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe("redis store, standalone", () => {
   let nr: NodeRedis;

@@ -349,7 +349,10 @@ function expiry(r: SessionRecord): number {
  * (`createClient`, `createCluster`) or ioredis (`Redis`, `Cluster`). Sessions expire by Redis
  * TTLs (PEXPIREAT at the earlier of the idle and absolute expiry); every change is one Lua
  * script, so it is atomic, including the per-user index and the `maxPerUser` cap. `get` is one
- * HGETALL. Needs Redis 5.0 or later (tested on 7.0).
+ * HGETALL. Needs Redis 5.0 or later (tested on 7.0). With a node-redis client that has its
+ * client-side cache (`RESP: 3, clientSideCache: { maxEntries }`), `get` reads through it: a
+ * session read again costs no command until Redis pushes that it changed (docs/sessions.md says
+ * what that means for revocation).
  *
  * Configure the client to fail fast when Redis is down, so that requests get a 503 at once
  * instead of waiting in the client's offline queue:
@@ -524,7 +527,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       // The hot path: one command, and no wrapper promises around it.
       let reply: unknown;
       try {
-        reply = await conn.raw(sk, ["HGETALL", sk]);
+        reply = await conn.hgetall(sk);
       } catch (err) {
         throw toStoreError("get", new ClientFailure(err));
       }
