@@ -49,7 +49,8 @@ export const startNode: StartServer = async (sessions) => {
   return running(server);
 };
 
-export const startExpress: StartServer = async (sessions) => {
+/** The suite's app as one Express app: the session middleware, the routes, the error handler. */
+function expressApp(sessions: AnySessions): express.Express {
   const app = express();
   app.use(expressAdapter.sessionMiddleware(sessions, noGuard(sessions)));
   app.use(async (req, res) => {
@@ -61,9 +62,25 @@ export const startExpress: StartServer = async (sessions) => {
     res.send(body(out));
   });
   app.use(expressAdapter.sessionErrorHandler());
+  return app;
+}
+
+function listenExpress(app: express.Express): ReturnType<StartServer> {
   const server = app.listen(0, "127.0.0.1");
   server.on("clientError", nodeAdapter.answerClientError);
   return running(server);
+}
+
+export const startExpress: StartServer = async (sessions) => listenExpress(expressApp(sessions));
+
+/**
+ * The same app mounted as a sub-app of an app that has no sessions: Express gives its responses
+ * the sub-app's prototype, so the session is held through a prototype chain one level deeper.
+ */
+export const startExpressMounted: StartServer = async (sessions) => {
+  const outer = express();
+  outer.use(expressApp(sessions));
+  return listenExpress(outer);
 };
 
 export const startFastify: StartServer = async (sessions) => {

@@ -32,7 +32,7 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
@@ -192,10 +192,69 @@ function heldEnd(this: ServerResponse, ...args: unknown[]): unknown {
   return heldCall(this, "end", args);
 }
 
+const HELD = ["writeHead", "write", "end"] as const;
+
+// Framework bases given the held methods, once each. The methods call straight through for
+// responses that hold no session.
+const layered = new WeakSet<object>();
+
+/**
+ * The object a framework puts between its responses and `ServerResponse.prototype` (Express's
+ * `response`, which every app's and mounted sub-app's response inherits from), when it has none
+ * of the held methods of its own or has them from {@link layer}; undefined for a plain Node
+ * response.
+ */
+function frameworkBase(res: ServerResponse): object | undefined {
+  let p: object | null = Object.getPrototypeOf(res) as object | null;
+  if (p === null || p === ServerResponse.prototype) return undefined;
+  for (let up = Object.getPrototypeOf(p) as object | null; up !== null; ) {
+    if (up === ServerResponse.prototype)
+      return layered.has(p) || !HELD.some((m) => Object.hasOwn(p as object, m)) ? p : undefined;
+    p = up;
+    up = Object.getPrototypeOf(up) as object | null;
+  }
+  return undefined;
+}
+
+function layer(base: object): void {
+  const below = Object.getPrototypeOf(base) as Record<(typeof HELD)[number], Method>;
+  const { writeHead, write, end } = below;
+  Object.defineProperties(base, {
+    writeHead: {
+      configurable: true,
+      writable: true,
+      value(this: ServerResponse, ...args: unknown[]): unknown {
+        return holds.has(this) ? heldWriteHead.apply(this, args) : writeHead.apply(this, args);
+      },
+    },
+    write: {
+      configurable: true,
+      writable: true,
+      value(this: ServerResponse, ...args: unknown[]): unknown {
+        return holds.has(this) ? heldCall(this, "write", args) : write.apply(this, args);
+      },
+    },
+    end: {
+      configurable: true,
+      writable: true,
+      value(this: ServerResponse, ...args: unknown[]): unknown {
+        return holds.has(this) ? heldCall(this, "end", args) : end.apply(this, args);
+      },
+    },
+  });
+  layered.add(base);
+}
+
 /**
  * Holds the response until the session is committed: `writeHead`, `write` and `end` are
  * deferred until the store write has completed and the session's headers are set, so the
  * client never sees a response (a redirect, say) before its session is saved.
+ *
+ * A plain Node response gets the three methods as its own. A response whose prototype a
+ * framework swapped (Express does, on every request and again in mounted sub-apps) would take
+ * V8's slow path for each property added to it, and slow the framework's own code after it:
+ * there the three methods go once on the framework's base response object, shared by every app
+ * and sub-app, and act only for responses that hold a session.
  */
 export function commitBeforeResponse(
   res: ServerResponse,
@@ -203,14 +262,29 @@ export function commitBeforeResponse(
 ): void {
   if (holds.has(res))
     throw new TypeError("this response already holds a session: load one session per request");
+  const found = frameworkBase(res);
+  // A wrapper that middleware earlier in this request put on the response itself took the
+  // methods from before the base was layered: this response is held through its own methods.
+  const base =
+    found !== undefined && (layered.has(found) || !HELD.some((m) => Object.hasOwn(res, m)))
+      ? found
+      : undefined;
+  // Once committed, calls go on to what was there before the hold: the response's own methods,
+  // or those below the framework's base (the hold is then the innermost of any wrappers).
+  const next = (base === undefined ? res : Object.getPrototypeOf(base)) as Record<
+    (typeof HELD)[number],
+    Method
+  >;
   holds.set(res, {
     session,
-    writeHead: res.writeHead as Method,
-    write: res.write as Method,
-    end: res.end as Method,
+    writeHead: next.writeHead,
+    write: next.write,
+    end: next.end,
     state: 0,
     queue: undefined,
   });
+  if (found !== undefined && !layered.has(found)) layer(found);
+  if (base !== undefined) return;
   res.writeHead = heldWriteHead as typeof res.writeHead;
   res.write = heldWrite as typeof res.write;
   res.end = heldEnd as typeof res.end;
