@@ -38,17 +38,6 @@ export interface CookieJarJSON {
   })[];
 }
 
-/** One remembered lookup: its cookies, the jar version and times it holds for, its header. */
-interface Lookup {
-  readonly entries: readonly Entry[];
-  readonly version: number;
-  /** When it was made; a clock that goes back makes it stale. */
-  readonly at: number;
-  /** The first expiry among its cookies. */
-  readonly validUntil: number;
-  header: string | undefined;
-}
-
 /** A stored cookie with the jar's bookkeeping. */
 interface Entry extends StoredCookie {
   lastAccessTime: number;
@@ -158,10 +147,6 @@ export class CookieJar {
   readonly #perSite = new Map<string, number>();
   #size = 0;
   #seq = 0;
-  /** Bumped by every change, so that a remembered lookup knows when it is stale. */
-  #version = 0;
-  /** Recent lookups by what decides them; see {@link CookieJar.#matching}. */
-  readonly #lookups = new Map<string, Lookup>();
 
   constructor(options: CookieJarOptions = {}) {
     const { profile, clock, ...overrides } = options;
@@ -276,7 +261,6 @@ export class CookieJar {
     if (old !== undefined && bucket !== undefined) {
       // Same name, domain and path, and the old creation time: its place in the order is kept.
       bucket[i] = entry;
-      this.#version++;
       return { type: "stored", cookie: publicCopy(entry), replaced: true };
     }
     this.#insert(entry);
@@ -333,7 +317,6 @@ export class CookieJar {
   }
 
   #insert(e: Entry): void {
-    this.#version++;
     const bucket = this.#byDomain.get(e.domain);
     if (bucket === undefined) this.#byDomain.set(e.domain, [e]);
     else {
@@ -354,7 +337,6 @@ export class CookieJar {
   }
 
   #remove(bucket: Entry[], index: number, e: Entry): void {
-    this.#version++;
     bucket.splice(index, 1);
     if (bucket.length === 0) this.#byDomain.delete(e.domain);
     const site = registrableDomain(e.domain);
@@ -434,32 +416,10 @@ export class CookieJar {
     return [...this.#byDomain.values()].flat();
   }
 
-  /**
-   * The cookies a request carries, in order. A lookup is remembered by what decides it (host,
-   * path, secure, api, same-site status, top-level site, third party) until the jar changes or
-   * the first of its cookies expires: clients ask the same thing again and again.
-   */
-  #matching(url: string | URL, context: RequestContext | undefined): Lookup {
+  /** The cookies a request carries, in the order they are sent. */
+  #matching(url: string | URL, context: RequestContext | undefined): Entry[] {
     const { retrieval } = this.#retrieval(url, context);
     const host = retrieval.host;
-    const now = retrieval.now;
-    const ctx = retrieval.context;
-    // lax-unsafe depends on each cookie's age (Lax-allowing-unsafe): never remembered.
-    const key =
-      ctx.status === "lax-unsafe"
-        ? undefined
-        : `${host} ${retrieval.path} ${retrieval.secure} ${ctx.api} ${ctx.status} ${ctx.topLevelSite} ${ctx.thirdParty}`;
-    const known = key === undefined ? undefined : this.#lookups.get(key);
-    if (
-      known !== undefined &&
-      known.version === this.#version &&
-      now < known.validUntil &&
-      now >= known.at
-    ) {
-      // RFC 6265bis 5.8.3 step 3: retrieval updates the last-access time of what it returns.
-      for (const e of known.entries) e.lastAccessTime = now;
-      return known;
-    }
     const out: Entry[] = [];
     const expired: Entry[] = [];
     let buckets = 0;
@@ -481,28 +441,14 @@ export class CookieJar {
     }
     for (const e of expired) this.#removeEntry(e);
     if (buckets > 1 && out.length > 1) out.sort(byPathThenCreation);
-    let validUntil = Number.POSITIVE_INFINITY;
-    for (const e of out) {
-      e.lastAccessTime = now;
-      if (e.expires !== undefined && e.expires < validUntil) validUntil = e.expires;
-    }
-    const lookup: Lookup = {
-      entries: out,
-      version: this.#version,
-      at: now,
-      validUntil,
-      header: undefined,
-    };
-    if (key !== undefined) {
-      if (this.#lookups.size >= 32) this.#lookups.clear();
-      this.#lookups.set(key, lookup);
-    }
-    return lookup;
+    // RFC 6265bis 5.8.3 step 3: retrieval updates the last-access time of what it returns.
+    for (const e of out) e.lastAccessTime = retrieval.now;
+    return out;
   }
 
   /** The cookies a request for `url` in `context` carries, in the order they are sent. */
   getCookies(url: string | URL, context?: RequestContext): StoredCookie[] {
-    return this.#matching(url, context).entries.map(publicCopy);
+    return this.#matching(url, context).map(publicCopy);
   }
 
   /**
@@ -510,13 +456,9 @@ export class CookieJar {
    * `context.api: "script"`, the string `document.cookie` returns.
    */
   getCookieHeader(url: string | URL, context?: RequestContext): string {
-    const lookup = this.#matching(url, context);
-    if (lookup.header !== undefined) return lookup.header;
-    // join makes one flat string; concatenation would keep a chain of pieces alive in the
-    // remembered lookup.
-    const out = lookup.entries.map((e) => e.pair).join("; ");
-    lookup.header = out;
-    return out;
+    return this.#matching(url, context)
+      .map((e) => e.pair)
+      .join("; ");
   }
 
   /** Every stored cookie that has not expired, oldest first. */
