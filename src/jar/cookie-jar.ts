@@ -65,9 +65,17 @@ function sameSiteOfFlags(flags: number): SameSiteMode {
   return (flags & SAME_SITE_NONE) !== 0 ? "None" : "Default";
 }
 
+/** A hash of a cookie name: a search by name compares numbers before strings. */
+function nameHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
+  return h;
+}
+
 /** A stored cookie as the jar keeps it: each field in the form its checks read. */
 class Entry {
   readonly name: string;
+  readonly nameHash: number;
   readonly value: string;
   readonly domain: string;
   readonly path: string;
@@ -87,8 +95,9 @@ class Entry {
    */
   readonly separatedPair: string;
 
-  constructor(c: StoredCookie, seq: number) {
+  constructor(c: StoredCookie, seq: number, hash: number = nameHash(c.name)) {
     this.name = c.name;
+    this.nameHash = hash;
     this.value = c.value;
     this.domain = c.domain;
     this.path = c.path;
@@ -289,11 +298,13 @@ export class CookieJar {
     if (prefixProblem !== undefined) return rejected(prefixProblem);
 
     const bucket = this.#byDomain.get(domain);
+    const hash = nameHash(p.name);
     let i = -1;
     if (bucket !== undefined) {
       for (let k = 0; k < bucket.length; k++) {
         const e = bucket[k] as Entry;
         if (
+          e.nameHash === hash &&
           e.name === p.name &&
           e.path === path &&
           e.hostOnly === hostOnly &&
@@ -326,7 +337,7 @@ export class CookieJar {
       priority: p.priority ?? "Medium",
     };
     // The entry copies what it keeps, so the caller's cookie is the jar's no longer.
-    const entry = new Entry(cookie, old?.seq ?? this.#seq++);
+    const entry = new Entry(cookie, old?.seq ?? this.#seq++, hash);
     if (old !== undefined && bucket !== undefined) {
       // Same name, domain and path, and the old creation time: its place in the order is kept.
       bucket[i] = entry;
