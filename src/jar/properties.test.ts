@@ -174,10 +174,13 @@ describe("CookieJar sending decision (properties)", () => {
             const header = jar.getCookieHeader(url, context);
             assert.equal(header, expected.join("; "), `${url} ${JSON.stringify(context)}`);
             assert.equal(explained.header, header);
+            const sent = jar.getCookies(url, context);
             assert.deepEqual(
               explained.cookies.filter((v) => v.sent).map((v) => v.cookie.name),
-              jar.getCookies(url, context).map((c) => c.name),
+              sent.map((c) => c.name),
             );
+            // Retrieval updates the last-access time of what it sends (RFC 6265bis 5.8.3 step 3).
+            assert.ok(sent.every((c) => c.lastAccessTime === now));
           };
           for (const o of ops) {
             if (o.op === "set") jar.setCookie(o.line, o.url, o.context);
