@@ -336,7 +336,7 @@ export class CookieJar {
       partitionKey,
       priority: p.priority ?? "Medium",
     };
-    // The entry copies what it keeps, so the caller's cookie is the jar's no longer.
+    // The entry copies the fields it keeps, so `cookie` goes to the caller as it is: no second copy.
     const entry = new Entry(cookie, old?.seq ?? this.#seq++, hash);
     if (old !== undefined && bucket !== undefined) {
       // Same name, domain and path, and the old creation time: its place in the order is kept.
@@ -566,7 +566,7 @@ export class CookieJar {
     const sent = this.#matching(url, context);
     let header = "";
     for (let i = 0; i < sent.length; i++) header += (sent[i] as Entry).separatedPair;
-    // slice makes the chain of pieces one flat string, as join would.
+    // Slicing flattens the chain of pieces (V8), so the caller gets one string, as join gives.
     return header.slice(2);
   }
 
