@@ -336,7 +336,7 @@ export class CookieJar {
       partitionKey,
       priority: p.priority ?? "Medium",
     };
-    // The entry copies the fields it keeps, so `cookie` goes to the caller as it is: no second copy.
+    // The entry copies the fields it keeps, so `cookie` goes to the caller as it is.
     const entry = new Entry(cookie, old?.seq ?? this.#seq++, hash);
     if (old !== undefined && bucket !== undefined) {
       // Same name, domain and path, and the old creation time: its place in the order is kept.
