@@ -68,15 +68,18 @@ function priorityOf(v: string): Priority | undefined {
 
 /** Max-Age: an optional "-" then DIGITs only (5.6.2). NaN when it is not. */
 function maxAgeOf(v: string): number {
-  const first = v.charCodeAt(0);
-  let i = first === 0x2d ? 1 : 0;
-  if (i === v.length) return Number.NaN;
-  for (; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return Number.NaN;
+  const negative = v.charCodeAt(0) === 0x2d;
+  const start = negative ? 1 : 0;
+  if (start === v.length) return Number.NaN;
+  // The digits are read as they are checked; up to 15 of them the sum is exact.
+  let n = 0;
+  for (let i = start; i < v.length; i++) {
+    const d = v.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
   }
-  const n = Number(v);
-  return n === 0 ? 0 : n; // no -0
+  if (v.length - start > 15) n = Math.abs(Number(v));
+  return negative && n !== 0 ? -n : n; // no -0
 }
 
 /**

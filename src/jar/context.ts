@@ -85,7 +85,7 @@ function siteOfUrl(url: string): string {
 }
 
 /** The schemeful site of a parsed URL, from its scheme and host alone. */
-function siteOfParsed(url: URL): string {
+export function siteOfParsed(url: URL): string {
   return siteOfUrl(`${url.protocol}//${url.host}`);
 }
 
@@ -94,12 +94,13 @@ const NONE: readonly string[] = Object.freeze([]);
 /**
  * Fills in a context's defaults and decides, from the URL and the context alone, whether the
  * request is same-site. Throws a {@link JarError} (`ERR_JAR_CONTEXT_INVALID`) for a context
- * no browser could produce.
+ * no browser could produce. `site` is the URL's site, when the caller has it already.
  */
 export function resolveContext(
   url: URL,
   context: RequestContext = {},
   profile: JarProfile,
+  site: string = siteOfParsed(url),
 ): ResolvedContext {
   if (typeof context !== "object" || context === null) throw bad("the context must be an object");
   if (
@@ -120,7 +121,7 @@ export function resolveContext(
       api: "http",
       status: "same-site",
       why: "a top-level navigation started by the user, same site",
-      topLevelSite: siteOfParsed(url),
+      topLevelSite: site,
       thirdParty: false,
     };
   }
@@ -146,7 +147,6 @@ export function resolveContext(
     origin(f, "frame"),
   );
   const redirects = urlList(context.redirects, "redirects");
-  const site = siteOfParsed(url);
   const base = { type, initiator, frames, method: upper, redirects, api };
 
   if (type === "navigation") {

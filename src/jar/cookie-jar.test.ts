@@ -435,7 +435,7 @@ describe("CookieJar limits and eviction", () => {
 });
 
 describe("CookieJar repeated lookups", () => {
-  test("a remembered lookup never outlives a change, an expiry or a clock that goes back", () => {
+  test("a repeated lookup follows every change, expiry and a clock that goes back", () => {
     let now = T0;
     const jar = new CookieJar({ clock: () => now });
     jar.setCookie("a=1; Max-Age=10", SHOP);
@@ -457,7 +457,7 @@ describe("CookieJar repeated lookups", () => {
     assert.equal(jar.getCookieHeader(SHOP), "");
   });
 
-  test("every lookup, remembered or not, updates the last-access time", () => {
+  test("every lookup updates the last-access time", () => {
     let now = T0;
     const jar = new CookieJar({
       clock: () => now,

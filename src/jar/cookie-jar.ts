@@ -1,15 +1,14 @@
 import { type ParsedSetCookie, parseSetCookie } from "../cookie/index.js";
+import { domainMatch, isPublicSuffix, registrableDomain } from "../site/host.js";
 import {
-  domainMatch,
-  isIpAddress,
-  isPublicSuffix,
-  isSecureUrl,
-  registrableDomain,
-} from "../site/host.js";
-import { type RequestContext, type ResolvedContext, resolveContext } from "./context.js";
+  type RequestContext,
+  type ResolvedContext,
+  resolveContext,
+  type SameSiteStatus,
+} from "./context.js";
 import { JarError } from "./errors.js";
 import { type JarExplanation, verdictOf } from "./explain.js";
-import { exclusionOf, type Retrieval } from "./match.js";
+import type { Retrieval } from "./match.js";
 import { defaultPath, pathMatch } from "./path.js";
 import {
   type JarProfile,
@@ -18,7 +17,8 @@ import {
   resolveProfile,
 } from "./profiles.js";
 import { REJECTION_MESSAGES } from "./reasons.js";
-import type { RejectionReason, SetCookieResult, StoredCookie } from "./types.js";
+import { type RequestTarget, requestTarget } from "./request-url.js";
+import type { RejectionReason, SameSiteMode, SetCookieResult, StoredCookie } from "./types.js";
 
 /** Options of a {@link CookieJar}: a profile, options that override it, and a clock. */
 export interface CookieJarOptions extends Partial<ProfileOptions> {
@@ -38,24 +38,112 @@ export interface CookieJarJSON {
   })[];
 }
 
-/** One remembered lookup: its cookies, the jar version and times it holds for, its header. */
-interface Lookup {
-  readonly entries: readonly Entry[];
-  readonly version: number;
-  /** When it was made; a clock that goes back makes it stale. */
-  readonly at: number;
-  /** The first expiry among its cookies. */
-  readonly validUntil: number;
-  header: string | undefined;
+// What the retrieval checks read of a cookie, as bits: a request turns the checks that need
+// nothing but these into one mask, and a cookie fails them all in one AND.
+const HOST_ONLY = 1;
+const SECURE = 2;
+const HTTP_ONLY = 4;
+const PARTITIONED = 8;
+const UNPARTITIONED = 16;
+const SAME_SITE_STRICT = 32;
+const SAME_SITE_LAX = 64;
+const SAME_SITE_NONE = 128;
+const SAME_SITE_DEFAULT = 256;
+/** A Path other than `/`, which every request path is within. */
+const SUBPATH = 512;
+
+const SAME_SITE_FLAGS: Readonly<Record<SameSiteMode, number>> = {
+  Strict: SAME_SITE_STRICT,
+  Lax: SAME_SITE_LAX,
+  None: SAME_SITE_NONE,
+  Default: SAME_SITE_DEFAULT,
+};
+
+function sameSiteOfFlags(flags: number): SameSiteMode {
+  if ((flags & SAME_SITE_STRICT) !== 0) return "Strict";
+  if ((flags & SAME_SITE_LAX) !== 0) return "Lax";
+  return (flags & SAME_SITE_NONE) !== 0 ? "None" : "Default";
 }
 
-/** A stored cookie with the jar's bookkeeping. */
-interface Entry extends StoredCookie {
+/** A hash of a cookie name: a search by name compares numbers before strings. */
+function nameHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** A stored cookie as the jar keeps it: each field in the form its checks read. */
+class Entry {
+  readonly name: string;
+  readonly nameHash: number;
+  readonly value: string;
+  readonly domain: string;
+  readonly path: string;
+  /** HOST_ONLY, SECURE, HTTP_ONLY, (UN)PARTITIONED, one SAME_SITE_ bit and SUBPATH. */
+  readonly flags: number;
+  /** When it expires; `Infinity` for a session cookie. */
+  readonly expiresAt: number;
+  readonly creationTime: number;
   lastAccessTime: number;
+  readonly partitionKey: string | undefined;
+  readonly priority: StoredCookie["priority"];
   /** Insertion order, to order cookies created in the same millisecond. */
-  seq: number;
-  /** `name=value` as sent, made once: building it on every request is most of a lookup's cost. */
-  readonly pair: string;
+  readonly seq: number;
+  /**
+   * `; name=value`, made once: a header is these strung together less its first two
+   * characters, one concatenation a cookie.
+   */
+  readonly separatedPair: string;
+
+  constructor(c: StoredCookie, seq: number, hash: number = nameHash(c.name)) {
+    this.name = c.name;
+    this.nameHash = hash;
+    this.value = c.value;
+    this.domain = c.domain;
+    this.path = c.path;
+    this.flags =
+      (c.hostOnly ? HOST_ONLY : 0) |
+      (c.secure ? SECURE : 0) |
+      (c.httpOnly ? HTTP_ONLY : 0) |
+      (c.partitionKey === undefined ? UNPARTITIONED : PARTITIONED) |
+      SAME_SITE_FLAGS[c.sameSite] |
+      (c.path === "/" ? 0 : SUBPATH);
+    this.expiresAt = c.expires ?? Number.POSITIVE_INFINITY;
+    this.creationTime = c.creationTime;
+    this.lastAccessTime = c.lastAccessTime;
+    this.partitionKey = c.partitionKey;
+    this.priority = c.priority;
+    this.seq = seq;
+    this.separatedPair = `; ${pair(c)}`;
+  }
+
+  get hostOnly(): boolean {
+    return (this.flags & HOST_ONLY) !== 0;
+  }
+
+  get secure(): boolean {
+    return (this.flags & SECURE) !== 0;
+  }
+
+  get httpOnly(): boolean {
+    return (this.flags & HTTP_ONLY) !== 0;
+  }
+
+  get expires(): number | undefined {
+    return this.expiresAt === Number.POSITIVE_INFINITY ? undefined : this.expiresAt;
+  }
+}
+
+/**
+ * The same-site classes a request's status turns away at once. Cookies without SameSite on a
+ * cross-site unsafe navigation are left to a check of their age (Lax-allowing-unsafe).
+ */
+function sameSiteRejects(status: SameSiteStatus, profile: JarProfile): number {
+  if (status === "same-site") return 0;
+  if (status === "lax") return SAME_SITE_STRICT;
+  const defaultToo =
+    profile.defaultSameSite === "None" || status === "lax-unsafe" ? 0 : SAME_SITE_DEFAULT;
+  return SAME_SITE_STRICT | SAME_SITE_LAX | defaultToo;
 }
 
 const PREFIX_SECURE = "__secure-";
@@ -73,38 +161,6 @@ function rejected(reason: RejectionReason): SetCookieResult {
   return { type: "rejected", reason, message: REJECTION_MESSAGES[reason] };
 }
 
-// Parsed request URLs by their text: clients ask about the same URLs again and again, and the
-// jar only reads them. Bounded by clearing.
-const PARSED = new Map<string, URL>();
-
-/** Parses a request URL; only http(s) and ws(s) URLs carry cookies. */
-export function requestUrl(url: string | URL): URL {
-  if (typeof url === "string") {
-    const hit = PARSED.get(url);
-    if (hit !== undefined) return hit;
-  }
-  let u: URL;
-  try {
-    u = typeof url === "string" ? new URL(url) : new URL(url.href);
-  } catch {
-    throw new JarError(
-      "ERR_JAR_URL_INVALID",
-      `${JSON.stringify(String(url))} is not an absolute URL`,
-    );
-  }
-  if (!/^(?:https?|wss?):$/.test(u.protocol) || u.hostname === "") {
-    throw new JarError(
-      "ERR_JAR_URL_INVALID",
-      `${u.href} is not an http(s) or ws(s) URL: only those carry cookies`,
-    );
-  }
-  if (typeof url === "string") {
-    if (PARSED.size >= 1024) PARSED.clear();
-    PARSED.set(url, u);
-  }
-  return u;
-}
-
 function publicCopy(e: Entry): StoredCookie {
   return {
     name: e.name,
@@ -114,7 +170,7 @@ function publicCopy(e: Entry): StoredCookie {
     hostOnly: e.hostOnly,
     secure: e.secure,
     httpOnly: e.httpOnly,
-    sameSite: e.sameSite,
+    sameSite: sameSiteOfFlags(e.flags),
     expires: e.expires,
     creationTime: e.creationTime,
     lastAccessTime: e.lastAccessTime,
@@ -158,10 +214,6 @@ export class CookieJar {
   readonly #perSite = new Map<string, number>();
   #size = 0;
   #seq = 0;
-  /** Bumped by every change, so that a remembered lookup knows when it is stale. */
-  #version = 0;
-  /** Recent lookups by what decides them; see {@link CookieJar.#matching}. */
-  readonly #lookups = new Map<string, Lookup>();
 
   constructor(options: CookieJarOptions = {}) {
     const { profile, clock, ...overrides } = options;
@@ -187,14 +239,18 @@ export class CookieJar {
    * `{ type: "rejected", reason, message }` and changes nothing.
    */
   setCookie(header: string, url: string | URL, context?: RequestContext): SetCookieResult {
-    const u = requestUrl(url);
-    const ctx = resolveContext(u, context, this.profile);
+    const t = requestTarget(url);
+    const ctx = resolveContext(t.url, context, this.profile, t.site);
     const parsed = parseSetCookie(header);
     if (parsed.type === "ignored") return rejected(parsed.reason);
-    return this.#store(parsed.cookie, u, ctx);
+    return this.#store(parsed.cookie, t, ctx);
   }
 
-  #store(p: ParsedSetCookie, u: URL, ctx: ResolvedContext): SetCookieResult {
+  #isSecure(t: RequestTarget): boolean {
+    return t.secureScheme || (this.profile.trustLoopback && t.loopback);
+  }
+
+  #store(p: ParsedSetCookie, t: RequestTarget, ctx: ResolvedContext): SetCookieResult {
     const profile = this.profile;
     const partitioned = profile.partitioned && p.partitioned;
     if (profile.blockThirdPartyCookies && ctx.thirdParty && !partitioned) {
@@ -207,7 +263,7 @@ export class CookieJar {
       expires = p.maxAge <= 0 ? Number.NEGATIVE_INFINITY : Math.min(now + p.maxAge * 1000, cap);
     else if (p.expires !== undefined) expires = Math.min(p.expires.getTime(), cap);
 
-    const host = u.hostname;
+    const host = t.host;
     let domain = host;
     let hostOnly = true;
     if (p.domain !== undefined && p.domain !== "") {
@@ -220,8 +276,8 @@ export class CookieJar {
         hostOnly = false;
       }
     }
-    const path = p.path ?? defaultPath(u.pathname);
-    const secureOrigin = isSecureUrl(u, { trustLoopback: profile.trustLoopback });
+    const path = p.path ?? defaultPath(t.path);
+    const secureOrigin = this.#isSecure(t);
     if (p.secure && !secureOrigin) return rejected("secure-from-insecure");
     const script = ctx.api === "script";
     if (p.httpOnly && script) return rejected("http-only-from-script");
@@ -242,21 +298,30 @@ export class CookieJar {
     if (prefixProblem !== undefined) return rejected(prefixProblem);
 
     const bucket = this.#byDomain.get(domain);
-    const i =
-      bucket?.findIndex(
-        (e) =>
+    const hash = nameHash(p.name);
+    let i = -1;
+    if (bucket !== undefined) {
+      for (let k = 0; k < bucket.length; k++) {
+        const e = bucket[k] as Entry;
+        if (
+          e.nameHash === hash &&
           e.name === p.name &&
           e.path === path &&
           e.hostOnly === hostOnly &&
-          e.partitionKey === partitionKey,
-      ) ?? -1;
+          e.partitionKey === partitionKey
+        ) {
+          i = k;
+          break;
+        }
+      }
+    }
     const old = bucket !== undefined && i !== -1 ? bucket[i] : undefined;
     if (old !== undefined && script && old.httpOnly) return rejected("overwrites-http-only");
     if (expires !== undefined && expires <= now) {
       if (old !== undefined && bucket !== undefined) this.#remove(bucket, i, old);
       return { type: "deleted", name: p.name, removed: old !== undefined };
     }
-    const entry: Entry = {
+    const cookie: StoredCookie = {
       name: p.name,
       value: p.value,
       domain,
@@ -270,18 +335,17 @@ export class CookieJar {
       lastAccessTime: now,
       partitionKey,
       priority: p.priority ?? "Medium",
-      seq: old?.seq ?? this.#seq++,
-      pair: pair(p),
     };
+    // The entry copies the fields it keeps, so `cookie` goes to the caller as it is.
+    const entry = new Entry(cookie, old?.seq ?? this.#seq++, hash);
     if (old !== undefined && bucket !== undefined) {
       // Same name, domain and path, and the old creation time: its place in the order is kept.
       bucket[i] = entry;
-      this.#version++;
-      return { type: "stored", cookie: publicCopy(entry), replaced: true };
+      return { type: "stored", cookie, replaced: true };
     }
     this.#insert(entry);
     this.#evict(entry, now);
-    return { type: "stored", cookie: publicCopy(entry), replaced: old !== undefined };
+    return { type: "stored", cookie, replaced: false };
   }
 
   /** RFC 6265bis 5.7 step 16: a non-secure cookie may not shadow a Secure one. */
@@ -333,7 +397,6 @@ export class CookieJar {
   }
 
   #insert(e: Entry): void {
-    this.#version++;
     const bucket = this.#byDomain.get(e.domain);
     if (bucket === undefined) this.#byDomain.set(e.domain, [e]);
     else {
@@ -354,7 +417,6 @@ export class CookieJar {
   }
 
   #remove(bucket: Entry[], index: number, e: Entry): void {
-    this.#version++;
     bucket.splice(index, 1);
     if (bucket.length === 0) this.#byDomain.delete(e.domain);
     const site = registrableDomain(e.domain);
@@ -414,14 +476,14 @@ export class CookieJar {
   }
 
   #retrieval(url: string | URL, context?: RequestContext): { url: URL; retrieval: Retrieval } {
-    const u = requestUrl(url);
-    const ctx = resolveContext(u, context, this.profile);
+    const t = requestTarget(url);
+    const ctx = resolveContext(t.url, context, this.profile, t.site);
     return {
-      url: u,
+      url: t.url,
       retrieval: {
-        host: u.hostname,
-        path: u.pathname,
-        secure: isSecureUrl(u, { trustLoopback: this.profile.trustLoopback }),
+        host: t.host,
+        path: t.path,
+        secure: this.#isSecure(t),
         context: ctx,
         now: this.#clock(),
         profile: this.profile,
@@ -435,74 +497,65 @@ export class CookieJar {
   }
 
   /**
-   * The cookies a request carries, in order. A lookup is remembered by what decides it (host,
-   * path, secure, api, same-site status, top-level site, third party) until the jar changes or
-   * the first of its cookies expires: clients ask the same thing again and again.
+   * The cookies a request carries, in the order they are sent (RFC 6265bis 5.8.3): one pass
+   * over the cookies of the host and of the domains above it, each check reading what was
+   * worked out when the cookie was stored. Expired cookies met on the way are removed.
    */
-  #matching(url: string | URL, context: RequestContext | undefined): Lookup {
-    const { retrieval } = this.#retrieval(url, context);
-    const host = retrieval.host;
-    const now = retrieval.now;
-    const ctx = retrieval.context;
-    // lax-unsafe depends on each cookie's age (Lax-allowing-unsafe): never remembered.
-    const key =
-      ctx.status === "lax-unsafe"
-        ? undefined
-        : `${host} ${retrieval.path} ${retrieval.secure} ${ctx.api} ${ctx.status} ${ctx.topLevelSite} ${ctx.thirdParty}`;
-    const known = key === undefined ? undefined : this.#lookups.get(key);
-    if (
-      known !== undefined &&
-      known.version === this.#version &&
-      now < known.validUntil &&
-      now >= known.at
-    ) {
-      // RFC 6265bis 5.8.3 step 3: retrieval updates the last-access time of what it returns.
-      for (const e of known.entries) e.lastAccessTime = now;
-      return known;
-    }
+  #matching(url: string | URL, context: RequestContext | undefined): Entry[] {
+    const t = requestTarget(url);
+    const profile = this.profile;
+    const ctx = resolveContext(t.url, context, profile, t.site);
+    const now = this.#clock();
+    const path = t.path;
+    const top = ctx.topLevelSite;
+    const reject =
+      (this.#isSecure(t) ? 0 : SECURE) |
+      (ctx.api === "script" ? HTTP_ONLY : 0) |
+      (profile.blockThirdPartyCookies && ctx.thirdParty ? UNPARTITIONED : 0) |
+      sameSiteRejects(ctx.status, profile);
+    const checkAge = ctx.status === "lax-unsafe" && profile.defaultSameSite !== "None";
+    // The cookies that need a check beyond their flags: most cookies need none.
+    const further = SUBPATH | PARTITIONED | (checkAge ? SAME_SITE_DEFAULT : 0);
+    const laxMs = profile.laxAllowingUnsafeMs;
     const out: Entry[] = [];
-    const expired: Entry[] = [];
-    let buckets = 0;
-    const collect = (bucket: Entry[] | undefined): void => {
-      if (bucket === undefined) return;
-      buckets++;
-      for (const e of bucket) {
-        const reason = exclusionOf(e, retrieval);
-        if (reason === undefined) out.push(e);
-        else if (reason === "expired") expired.push(e);
+    let expired: Entry[] | undefined;
+    let sources = 0;
+    const domains = t.domains;
+    for (let d = 0; d < domains.length; d++) {
+      const bucket = this.#byDomain.get(domains[d] as string);
+      if (bucket === undefined) continue;
+      // Above the host itself, host-only cookies belong to another host.
+      const mask = d === 0 ? reject : reject | HOST_ONLY;
+      const before = out.length;
+      for (let i = 0; i < bucket.length; i++) {
+        const e = bucket[i] as Entry;
+        if (e.expiresAt <= now) {
+          if (expired === undefined) expired = [e];
+          else expired.push(e);
+          continue;
+        }
+        const f = e.flags;
+        if ((f & mask) !== 0) continue;
+        if ((f & further) !== 0) {
+          if ((f & SUBPATH) !== 0 && !pathMatch(path, e.path)) continue;
+          if ((f & PARTITIONED) !== 0 && e.partitionKey !== top) continue;
+          if (checkAge && (f & SAME_SITE_DEFAULT) !== 0 && now - e.creationTime >= laxMs) continue;
+        }
+        // RFC 6265bis 5.8.3 step 3: retrieval updates the last-access time of what it returns.
+        e.lastAccessTime = now;
+        out.push(e);
       }
-    };
-    // The host's own domain, then each parent domain: only these can hold matching cookies.
-    collect(this.#byDomain.get(host));
-    if (!isIpAddress(host)) {
-      for (let dot = host.indexOf("."); dot !== -1; dot = host.indexOf(".", dot + 1)) {
-        collect(this.#byDomain.get(host.slice(dot + 1)));
-      }
+      if (out.length > before) sources++;
     }
-    for (const e of expired) this.#removeEntry(e);
-    if (buckets > 1 && out.length > 1) out.sort(byPathThenCreation);
-    let validUntil = Number.POSITIVE_INFINITY;
-    for (const e of out) {
-      e.lastAccessTime = now;
-      if (e.expires !== undefined && e.expires < validUntil) validUntil = e.expires;
-    }
-    const lookup: Lookup = {
-      entries: out,
-      version: this.#version,
-      at: now,
-      validUntil,
-      header: undefined,
-    };
-    if (key !== undefined) {
-      if (this.#lookups.size >= 32) this.#lookups.clear();
-      this.#lookups.set(key, lookup);
-    }
-    return lookup;
+    if (expired !== undefined) for (const e of expired) this.#removeEntry(e);
+    // Each bucket is in sending order: only cookies from two domains need merging.
+    if (sources > 1) out.sort(byPathThenCreation);
+    return out;
   }
 
   /** The cookies a request for `url` in `context` carries, in the order they are sent. */
   getCookies(url: string | URL, context?: RequestContext): StoredCookie[] {
-    return this.#matching(url, context).entries.map(publicCopy);
+    return this.#matching(url, context).map(publicCopy);
   }
 
   /**
@@ -510,13 +563,11 @@ export class CookieJar {
    * `context.api: "script"`, the string `document.cookie` returns.
    */
   getCookieHeader(url: string | URL, context?: RequestContext): string {
-    const lookup = this.#matching(url, context);
-    if (lookup.header !== undefined) return lookup.header;
-    // join makes one flat string; concatenation would keep a chain of pieces alive in the
-    // remembered lookup.
-    const out = lookup.entries.map((e) => e.pair).join("; ");
-    lookup.header = out;
-    return out;
+    const sent = this.#matching(url, context);
+    let header = "";
+    for (let i = 0; i < sent.length; i++) header += (sent[i] as Entry).separatedPair;
+    // Slicing flattens the chain of pieces (V8), so the caller gets one string, as join gives.
+    return header.slice(2);
   }
 
   /** Every stored cookie that has not expired, oldest first. */
@@ -608,21 +659,22 @@ function entryFromJSON(raw: unknown, i: number, seq: number): Entry {
   if (!PRIORITIES.has(priority)) fail("priority");
   const path = str("path");
   if (!path.startsWith("/")) fail("path");
-  return {
-    name: str("name"),
-    value: str("value"),
-    domain: str("domain"),
-    path,
-    hostOnly: bool("hostOnly"),
-    secure: bool("secure"),
-    httpOnly: bool("httpOnly"),
-    sameSite: sameSite as StoredCookie["sameSite"],
-    expires: r.expires === null ? undefined : num("expires"),
-    creationTime: num("creationTime"),
-    lastAccessTime: num("lastAccessTime"),
-    partitionKey: r.partitionKey === null ? undefined : str("partitionKey"),
-    priority: priority as StoredCookie["priority"],
+  return new Entry(
+    {
+      name: str("name"),
+      value: str("value"),
+      domain: str("domain"),
+      path,
+      hostOnly: bool("hostOnly"),
+      secure: bool("secure"),
+      httpOnly: bool("httpOnly"),
+      sameSite: sameSite as SameSiteMode,
+      expires: r.expires === null ? undefined : num("expires"),
+      creationTime: num("creationTime"),
+      lastAccessTime: num("lastAccessTime"),
+      partitionKey: r.partitionKey === null ? undefined : str("partitionKey"),
+      priority: priority as StoredCookie["priority"],
+    },
     seq,
-    pair: pair({ name: str("name"), value: str("value") }),
-  };
+  );
 }

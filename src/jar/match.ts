@@ -65,18 +65,3 @@ function sameSiteCheck(c: StoredCookie, r: Retrieval): ExclusionReason | undefin
   }
   return lax ? "same-site-lax" : "same-site-default";
 }
-
-/** The first reason the cookie is not sent, or `undefined` when it is. */
-export function exclusionOf(c: StoredCookie, r: Retrieval): ExclusionReason | undefined {
-  // The same checks as CHECKS, called directly: this is the hot path of every request.
-  return (
-    expiryCheck(c, r) ??
-    hostCheck(c, r) ??
-    pathCheck(c, r) ??
-    secureCheck(c, r) ??
-    httpOnlyCheck(c, r) ??
-    sameSiteCheck(c, r) ??
-    partitionCheck(c, r) ??
-    thirdPartyCheck(c, r)
-  );
-}

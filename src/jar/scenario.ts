@@ -1,9 +1,10 @@
 import type { RequestContext } from "./context.js";
 import { resolveContext } from "./context.js";
-import { CookieJar, requestUrl } from "./cookie-jar.js";
+import { CookieJar } from "./cookie-jar.js";
 import { JarError } from "./errors.js";
 import { isProfileName, type ProfileName, type ProfileOptions, RFC6265BIS } from "./profiles.js";
 import { EXCLUSION_MESSAGES } from "./reasons.js";
+import { requestUrl } from "./request-url.js";
 import type { ExclusionReason, SetCookieResult } from "./types.js";
 
 /** One step of a jar scenario (`jar-scenario/1`). */
