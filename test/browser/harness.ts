@@ -7,15 +7,33 @@
 // Never `npx playwright install`.
 import assert from "node:assert/strict";
 import { createHash, createPublicKey } from "node:crypto";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { generate } from "selfsigned";
 
 /** Where Debian installs Chromium. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+/**
+ * Debian's Chromium reads machine-wide ("managed") policies from here; it is the only way to set
+ * a policy such as BlockThirdPartyCookies, which no switch or preference overrides.
+ */
+export const CHROMIUM_POLICY_DIR = "/etc/chromium/policies/managed";
+
+/** Why {@link HarnessOptions.policies} cannot be used here, or undefined when it can. */
+export function policiesUnavailable(): string | undefined {
+  try {
+    mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
+    accessSync(CHROMIUM_POLICY_DIR, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return `Chromium policies need write access to ${CHROMIUM_POLICY_DIR} (run as root, as .ci/run does): ${(error as Error).message}`;
+  }
+}
 
 /** The host names every harness serves, beside any the caller adds. */
 export const DEFAULT_HOSTS: readonly string[] = ["www.shop.test", "api.shop.test", "evil.example"];
@@ -32,6 +50,12 @@ export interface HarnessOptions {
   executablePath?: string;
   /** Chromium switches added to the harness's own (e.g. to block third-party cookies). */
   extraArgs?: readonly string[];
+  /**
+   * Chromium policies for this browser's lifetime, as one file in {@link CHROMIUM_POLICY_DIR},
+   * removed on close. Machine-wide: the file is there only while this browser runs, and another
+   * Chromium started meanwhile would read it too.
+   */
+  policies?: Readonly<Record<string, unknown>>;
 }
 
 export interface BrowserHarness {
@@ -166,8 +190,20 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
   };
 
   const rules = names.map((n) => `MAP ${n} 127.0.0.1`).join(", ");
+  const policyFile =
+    options.policies === undefined
+      ? undefined
+      : join(CHROMIUM_POLICY_DIR, `sessionjar-harness-${process.pid}-${port}.json`);
+  const removePolicies = (): void => {
+    if (policyFile !== undefined) rmSync(policyFile, { force: true });
+  };
   let browser: Browser;
   try {
+    if (policyFile !== undefined) {
+      const why = policiesUnavailable();
+      if (why !== undefined) throw new Error(why);
+      writeFileSync(policyFile, JSON.stringify(options.policies));
+    }
     browser = await chromium.launch({
       executablePath,
       headless: true,
@@ -186,6 +222,7 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
       ],
     });
   } catch (error) {
+    removePolicies();
     await closeServer();
     throw error;
   }
@@ -217,6 +254,7 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
             console.error("browser harness: Chromium did not close in time", error);
           },
         );
+        removePolicies();
         await closeServer();
       })();
       return closing;

@@ -12,7 +12,12 @@ import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import type { RequestContext } from "../../src/jar/index.js";
 import { type ProfileOptions, parseScenarios, replayScenario } from "../../src/jar/index.js";
-import { type BrowserHarness, startBrowserHarness, withTimeout } from "./harness.js";
+import {
+  type BrowserHarness,
+  policiesUnavailable,
+  startBrowserHarness,
+  withTimeout,
+} from "./harness.js";
 
 const HOSTS = [
   "www.shop.test",
@@ -335,24 +340,56 @@ after(() => new Promise<void>((resolve) => http.close(() => resolve())));
 
 const handlers = Object.fromEntries(HOSTS.map((host) => [host, handle]));
 
-// Debian's Chromium blocks third-party cookies in these contexts by default, and nothing tried
-// here lifts it (see docs/jar.md), so both runs compare with the profile's blocking option:
-// the browser's default, and the switch that forces the blocking on.
-for (const [label, extraArgs] of [
-  ["Debian's default", []],
-  ["--test-third-party-cookie-phaseout", ["--test-third-party-cookie-phaseout"]],
-] as const) {
-  describe(`jar differential against Chromium: ${label}`, { timeout: TEST_TIMEOUT_MS * 4 }, () => {
+interface DifferentialRun {
+  label: string;
+  extraArgs: readonly string[];
+  policies?: Readonly<Record<string, unknown>>;
+  /** The `chromium` profile's third-party option this run is compared with. */
+  blockThirdPartyCookies: boolean;
+}
+
+// Debian's Chromium blocks third-party cookies by default, and no switch or preference lifts it
+// (see docs/jar.md): its default and the switch that forces blocking are compared with the
+// profile's blocking option. The machine-wide BlockThirdPartyCookies policy does lift it, which
+// is how Chrome ships, and the profile's own default.
+const RUNS: readonly DifferentialRun[] = [
+  { label: "Debian's default", extraArgs: [], blockThirdPartyCookies: true },
+  {
+    label: "--test-third-party-cookie-phaseout",
+    extraArgs: ["--test-third-party-cookie-phaseout"],
+    blockThirdPartyCookies: true,
+  },
+  {
+    label: "third-party cookies allowed (BlockThirdPartyCookies policy false)",
+    extraArgs: [],
+    policies: { BlockThirdPartyCookies: false },
+    blockThirdPartyCookies: false,
+  },
+];
+
+for (const run of RUNS) {
+  // Policies are files only root may write: elsewhere that run says why and does not start.
+  const skip = run.policies === undefined ? undefined : policiesUnavailable();
+  describe(`jar differential against Chromium: ${run.label}`, {
+    timeout: TEST_TIMEOUT_MS * 4,
+    ...(skip === undefined ? {} : { skip }),
+  }, () => {
     let h: BrowserHarness;
     before(async () => {
-      h = await startBrowserHarness({ hosts: handlers, extraArgs });
+      h = await startBrowserHarness({
+        hosts: handlers,
+        extraArgs: run.extraArgs,
+        ...(run.policies === undefined ? {} : { policies: run.policies }),
+      });
     });
     after(() => h.close());
 
     test("the chromium profile sends exactly what Chromium sends", {
       timeout: TEST_TIMEOUT_MS * 3,
     }, async (t) => {
-      const outcomes = await runDifferential(h, httpPort, { blockThirdPartyCookies: true });
+      const outcomes = await runDifferential(h, httpPort, {
+        blockThirdPartyCookies: run.blockThirdPartyCookies,
+      });
       // JAR_DIFFERENTIAL_OUT=file.json keeps what Chromium did as a scenario file for `jar run`.
       const keep = process.env.JAR_DIFFERENTIAL_OUT;
       if (keep !== undefined && keep !== "") {
