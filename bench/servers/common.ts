@@ -2,7 +2,7 @@
 // the IPC protocol with the parent (ready, CPU start/stop, shutdown), a bounded lifetime, and the
 // constants of the GET /me answer. Each server runs in its own process, so that
 // process.cpuUsage() measures it alone while autocannon runs in the parent.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -153,4 +153,51 @@ export async function connectNodeRedis(url: string, options: { cache?: boolean }
   client.on("error", (error: unknown) => process.stderr.write(`node-redis: ${String(error)}\n`));
   await client.connect();
   return client;
+}
+
+const COOKIE_FIRST = `${COOKIE_NAME}=`;
+const COOKIE_LATER = `; ${COOKIE_NAME}=`;
+
+/** The value of the cookie `__Host-session` in a Cookie header, the cheapest way there is. */
+export function tokenOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  let from: number;
+  if (header.startsWith(COOKIE_FIRST)) from = COOKIE_FIRST.length;
+  else {
+    const i = header.indexOf(COOKIE_LATER);
+    if (i < 0) return undefined;
+    from = i + COOKIE_LATER.length;
+  }
+  const end = header.indexOf(";", from);
+  return end < 0 ? header.slice(from) : header.slice(from, end);
+}
+
+/**
+ * The limit's whole session: one raw Redis GET of the token's SHA-256 per read, one SET per
+ * sign-in, and nothing else (no timeouts, no rotation, no headers), for the `*-limit` servers.
+ */
+export interface RawGetSessions {
+  /** The raw GET reply for a token from {@link tokenOf}: the user id, or null. */
+  read(token: string): Promise<unknown>;
+  /** A new token, stored for {@link USER_ID}; its Set-Cookie line. */
+  signIn(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function rawGetSessions(config: ServerConfig): Promise<RawGetSessions> {
+  const client = await connectNodeRedis(config.redisUrl);
+  const keyOf = (token: string): string =>
+    `${config.prefix}${createHash("sha256").update(token).digest("base64url")}`;
+  return {
+    // The command's own promise, so that the limit pays no extra promise per request.
+    read: (token) => client.sendCommand(["GET", keyOf(token)]),
+    async signIn() {
+      const token = randomBytes(36).toString("base64url");
+      await client.sendCommand(["SET", keyOf(token), USER_ID, "PX", "3600000"]);
+      return `${COOKIE_NAME}=${token}; Path=/; HttpOnly; SameSite=Lax`;
+    },
+    close: async () => {
+      await client.close();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 // The Express 5 servers:
 //   express-bare             no session at all
+//   express-limit            one raw Redis GET of the SHA-256 of the cookie's token, nothing else
 //   express-sj               sessionjar (sessionMiddleware) + redisStore on node-redis
 //   express-session          express-session + connect-redis, their defaults (resave false,
 //                            saveUninitialized false, touch on every request)
@@ -21,8 +22,10 @@ import {
   dummySetCookie,
   listen,
   type Running,
+  rawGetSessions,
   runServer,
   type ServerConfig,
+  tokenOf,
   USER_ID,
 } from "./common.js";
 
@@ -53,6 +56,22 @@ async function bare(): Promise<Running> {
     res.status(204).end();
   });
   return serve(app, async () => {});
+}
+
+async function limit(config: ServerConfig): Promise<Running> {
+  const raw = await rawGetSessions(config);
+  const app = express();
+  app.get("/me", async (req, res) => {
+    const token = tokenOf(req.headers.cookie);
+    const user = token === undefined ? null : await raw.read(token);
+    if (typeof user !== "string") res.status(401).json({ error: "sign in" });
+    else res.json({ user });
+  });
+  app.post("/login", async (_req, res) => {
+    res.setHeader("set-cookie", await raw.signIn());
+    res.status(204).end();
+  });
+  return serve(app, () => raw.close());
 }
 
 async function sessionjar(config: ServerConfig): Promise<Running> {
@@ -110,6 +129,7 @@ async function expressSession(config: ServerConfig, disableTouch: boolean): Prom
 
 runServer({
   "express-bare": bare,
+  "express-limit": limit,
   "express-sj": sessionjar,
   "express-sj-csc": sessionjar,
   "express-session": (config) => expressSession(config, false),

@@ -1,5 +1,6 @@
 // The Fastify 5 servers:
 //   fastify-bare               no session at all
+//   fastify-limit              one raw Redis GET of the SHA-256 of the cookie's token, nothing else
 //   fastify-sj                 sessionjar (fastifySessions plugin) + redisStore on node-redis
 //   fastify-session            @fastify/cookie + @fastify/session on connect-redis, its defaults
 //                              (rolling: true, which saves the session on every request) except
@@ -16,8 +17,10 @@ import {
   connectNodeRedis,
   dummySetCookie,
   type Running,
+  rawGetSessions,
   runServer,
   type ServerConfig,
+  tokenOf,
   USER_ID,
 } from "./common.js";
 
@@ -54,6 +57,24 @@ async function bare(): Promise<Running> {
     reply.header("set-cookie", dummySetCookie()).code(204).send(),
   );
   return serve(app, async () => {});
+}
+
+async function limit(config: ServerConfig): Promise<Running> {
+  const raw = await rawGetSessions(config);
+  const app = fastify();
+  app.get("/me", async (request, reply) => {
+    const token = tokenOf(request.headers.cookie);
+    const user = token === undefined ? null : await raw.read(token);
+    if (typeof user !== "string") return reply.code(401).send({ error: "sign in" });
+    return { user };
+  });
+  app.post("/login", async (_request, reply) =>
+    reply
+      .header("set-cookie", await raw.signIn())
+      .code(204)
+      .send(),
+  );
+  return serve(app, () => raw.close());
 }
 
 async function sessionjar(config: ServerConfig): Promise<Running> {
@@ -112,6 +133,7 @@ async function fastifySessionServer(config: ServerConfig, rolling: boolean): Pro
 
 runServer({
   "fastify-bare": bare,
+  "fastify-limit": limit,
   "fastify-sj": sessionjar,
   "fastify-sj-csc": sessionjar,
   "fastify-session": (config) => fastifySessionServer(config, true),

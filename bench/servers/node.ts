@@ -5,21 +5,21 @@
 //   node-sj-ioredis  the same on ioredis
 //   node-sj-memory   sessionjar (withSessions) + memoryStore
 // Every one answers POST /login (sign in, Set-Cookie) and GET /me ({"user":…} or 401).
-import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { withSessions } from "../../src/adapters/node/index.js";
 import { createSessions } from "../../src/session/index.js";
 import { memoryStore, type SessionStore } from "../../src/stores/index.js";
 import {
-  COOKIE_NAME,
   closeServer,
   connectNodeRedis,
   dummySetCookie,
   listen,
   ME_BODY,
   type Running,
+  rawGetSessions,
   runServer,
   type ServerConfig,
+  tokenOf,
   UNAUTHORIZED_BODY,
   USER_ID,
 } from "./common.js";
@@ -33,27 +33,11 @@ function notFound(res: ServerResponse): void {
   res.writeHead(404, JSON_TYPE).end('{"error":"not found"}');
 }
 
-const COOKIE_FIRST = `${COOKIE_NAME}=`;
-const COOKIE_LATER = `; ${COOKIE_NAME}=`;
-
-/** The value of the cookie `__Host-session` in a Cookie header, the cheapest way there is. */
-function tokenOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  let from: number;
-  if (header.startsWith(COOKIE_FIRST)) from = COOKIE_FIRST.length;
-  else {
-    const i = header.indexOf(COOKIE_LATER);
-    if (i < 0) return undefined;
-    from = i + COOKIE_LATER.length;
-  }
-  const end = header.indexOf(";", from);
-  return end < 0 ? header.slice(from) : header.slice(from, end);
-}
-
 async function limit(config: ServerConfig): Promise<Running> {
-  const client = await connectNodeRedis(config.redisUrl);
-  const keyOf = (token: string): string =>
-    `${config.prefix}${createHash("sha256").update(token).digest("base64url")}`;
+  const raw = await rawGetSessions(config);
+  const unavailable = (res: ServerResponse) => (): void => {
+    res.writeHead(503, JSON_TYPE).end('{"error":"store unavailable"}');
+  };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET" && req.url === "/me") {
       const token = tokenOf(req.headers.cookie);
@@ -61,24 +45,14 @@ async function limit(config: ServerConfig): Promise<Running> {
         res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
         return;
       }
-      client.sendCommand(["GET", keyOf(token)]).then(
-        (user) => {
-          if (typeof user !== "string") res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
-          else res.writeHead(200, JSON_TYPE).end(JSON.stringify({ user }));
-        },
-        () => res.writeHead(503, JSON_TYPE).end('{"error":"store unavailable"}'),
-      );
+      raw.read(token).then((user) => {
+        if (typeof user !== "string") res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
+        else res.writeHead(200, JSON_TYPE).end(JSON.stringify({ user }));
+      }, unavailable(res));
     } else if (req.method === "POST" && req.url === "/login") {
-      const token = randomBytes(36).toString("base64url");
-      client.sendCommand(["SET", keyOf(token), USER_ID, "PX", "3600000"]).then(
-        () =>
-          res
-            .writeHead(204, {
-              "set-cookie": `${COOKIE_NAME}=${token}; Path=/; HttpOnly; SameSite=Lax`,
-            })
-            .end(),
-        () => res.writeHead(503, JSON_TYPE).end('{"error":"store unavailable"}'),
-      );
+      raw.signIn().then((line) => {
+        res.writeHead(204, { "set-cookie": line }).end();
+      }, unavailable(res));
     } else notFound(res);
   });
   const port = await listen(server);
@@ -86,7 +60,7 @@ async function limit(config: ServerConfig): Promise<Running> {
     port,
     close: async () => {
       await closeServer(server);
-      await client.close();
+      await raw.close();
     },
   };
 }
