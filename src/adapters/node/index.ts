@@ -192,7 +192,17 @@ function heldEnd(this: ServerResponse, ...args: unknown[]): unknown {
   return heldCall(this, "end", args);
 }
 
-const HELD = ["writeHead", "write", "end"] as const;
+type HeldName = "writeHead" | "write" | "end";
+
+/** What each held method is replaced with while a response holds a session. */
+const REPLACEMENTS: Readonly<Record<HeldName, Method>> = {
+  writeHead: heldWriteHead,
+  write: heldWrite,
+  end: heldEnd,
+};
+const HELD = Object.keys(REPLACEMENTS) as HeldName[];
+
+const ownsHeld = (o: object): boolean => HELD.some((m) => Object.hasOwn(o, m));
 
 // Framework bases given the held methods, once each. The methods call straight through for
 // responses that hold no session.
@@ -208,8 +218,7 @@ function frameworkBase(res: ServerResponse): object | undefined {
   let p: object | null = Object.getPrototypeOf(res) as object | null;
   if (p === null || p === ServerResponse.prototype) return undefined;
   for (let up = Object.getPrototypeOf(p) as object | null; up !== null; ) {
-    if (up === ServerResponse.prototype)
-      return layered.has(p) || !HELD.some((m) => Object.hasOwn(p as object, m)) ? p : undefined;
+    if (up === ServerResponse.prototype) return layered.has(p) || !ownsHeld(p) ? p : undefined;
     p = up;
     up = Object.getPrototypeOf(up) as object | null;
   }
@@ -217,31 +226,18 @@ function frameworkBase(res: ServerResponse): object | undefined {
 }
 
 function layer(base: object): void {
-  const below = Object.getPrototypeOf(base) as Record<(typeof HELD)[number], Method>;
-  const { writeHead, write, end } = below;
-  Object.defineProperties(base, {
-    writeHead: {
+  const below = Object.getPrototypeOf(base) as Record<HeldName, Method>;
+  for (const m of HELD) {
+    const held = REPLACEMENTS[m];
+    const original = below[m];
+    Object.defineProperty(base, m, {
       configurable: true,
       writable: true,
       value(this: ServerResponse, ...args: unknown[]): unknown {
-        return holds.has(this) ? heldWriteHead.apply(this, args) : writeHead.apply(this, args);
+        return holds.has(this) ? held.apply(this, args) : original.apply(this, args);
       },
-    },
-    write: {
-      configurable: true,
-      writable: true,
-      value(this: ServerResponse, ...args: unknown[]): unknown {
-        return holds.has(this) ? heldCall(this, "write", args) : write.apply(this, args);
-      },
-    },
-    end: {
-      configurable: true,
-      writable: true,
-      value(this: ServerResponse, ...args: unknown[]): unknown {
-        return holds.has(this) ? heldCall(this, "end", args) : end.apply(this, args);
-      },
-    },
-  });
+    });
+  }
   layered.add(base);
 }
 
@@ -265,16 +261,10 @@ export function commitBeforeResponse(
   const found = frameworkBase(res);
   // A wrapper that middleware earlier in this request put on the response itself took the
   // methods from before the base was layered: this response is held through its own methods.
-  const base =
-    found !== undefined && (layered.has(found) || !HELD.some((m) => Object.hasOwn(res, m)))
-      ? found
-      : undefined;
+  const base = found !== undefined && (layered.has(found) || !ownsHeld(res)) ? found : undefined;
   // Once committed, calls go on to what was there before the hold: the response's own methods,
   // or those below the framework's base (the hold is then the innermost of any wrappers).
-  const next = (base === undefined ? res : Object.getPrototypeOf(base)) as Record<
-    (typeof HELD)[number],
-    Method
-  >;
+  const next = (base === undefined ? res : Object.getPrototypeOf(base)) as Record<HeldName, Method>;
   holds.set(res, {
     session,
     writeHead: next.writeHead,
