@@ -23,7 +23,7 @@ import pg from "pg";
 import { createClient } from "redis";
 import { shardFor } from "../src/session/tokens.js";
 import { DEFAULT_TABLE, migrate, postgresStore } from "../src/stores/postgres.js";
-import { type RedisStoreClient, redisStore } from "../src/stores/redis.js";
+import { redisStore } from "../src/stores/redis.js";
 import type { SessionRecord, SessionStore } from "../src/stores/types.js";
 import { closedPort } from "../test/redis.js";
 import { packageVersion } from "./lib.js";
@@ -318,7 +318,7 @@ async function dropPrefix(c: NodeRedis, prefix: string): Promise<number> {
 
 const sessionKeyOf = (prefix: string, key: string): string => {
   const dot = key.indexOf(".");
-  return `${prefix}s:{${key.slice(0, dot)}}:${key.slice(dot + 1)}`;
+  return `${prefix}r:{${key.slice(0, dot)}}:${key.slice(dot + 1)}`;
 };
 const indexKeyOf = (prefix: string, userId: string): string =>
   `${prefix}u:{${shardFor(userId)}}:${userId}`;
@@ -379,7 +379,7 @@ async function benchRedis(): Promise<void> {
     const times = await sampleGets(store, pop.keys);
     const cpuPerGet = ((await redisCpu(client)) - cpu) / SAMPLES;
     const after = await commandstats(client);
-    const hgetall = perRequest(before.usec, after.usec, SAMPLES).get("HGETALL") ?? 0;
+    const getUs = perRequest(before.usec, after.usec, SAMPLES).get("GET") ?? 0;
     const p = percentiles(times);
     checkpointRows.push([
       fmt(target),
@@ -390,7 +390,7 @@ async function benchRedis(): Promise<void> {
       fmt(p.p90, 3),
       fmt(p.p99, 3),
       fmt(p.p999, 3),
-      fmt(hgetall, 2),
+      fmt(getUs, 2),
       fmt(cpuPerGet * 1e6, 1),
       fmt((roundTrips() - rt - SAMPLES) / (target - previous), 2),
     ]);
@@ -412,7 +412,7 @@ async function benchRedis(): Promise<void> {
         "p90",
         "p99",
         "p99.9",
-        "HGETALL µs (server)",
+        "GET µs (server)",
         "Redis CPU µs/get",
         "round trips/create",
       ],
@@ -420,7 +420,7 @@ async function benchRedis(): Promise<void> {
     ),
   );
   out(
-    `\nget: ${fmt(SAMPLES)} sequential store.get of random filled sessions per checkpoint, timed in the client (node-redis over loopback, on a shared 2-core machine); "HGETALL µs" is Redis's own time per call from INFO commandstats; "Redis CPU µs/get" the redis-server process's CPU time (INFO cpu) over the samples, network I/O included.\n`,
+    `\nget: ${fmt(SAMPLES)} sequential store.get of random filled sessions per checkpoint, timed in the client (node-redis over loopback, on a shared 2-core machine); "GET µs" is Redis's own time per call from INFO commandstats; "Redis CPU µs/get" the redis-server process's CPU time (INFO cpu) over the samples, network I/O included.\n`,
   );
 
   // Per-key memory, sampled.
@@ -440,7 +440,7 @@ async function benchRedis(): Promise<void> {
       ["what", "bytes", "encoding"],
       [
         [
-          "session hash (MEMORY USAGE, mean of 2,000)",
+          "session record, one string (MEMORY USAGE, mean of 2,000)",
           fmt(sessionBytes / sampleKeys.length),
           await encodings(client, sampleKeys.slice(0, 500)),
         ],
@@ -468,8 +468,6 @@ async function benchRedis(): Promise<void> {
     ),
   );
 
-  if (external === undefined) await listpackVariant(client, prefix);
-
   // Store work per request kind.
   out("\n### Store work per request (Redis)\n");
   const rows = await countKinds(store, {
@@ -496,31 +494,6 @@ async function benchRedis(): Promise<void> {
 
   await heavyUsersRedis(store, client);
   await expiryRedis(store, client, { tune: external === undefined });
-}
-
-/** The same sessions with hash-max-listpack-value 256: what listpack encoding would save. */
-async function listpackVariant(client: NodeRedis, prefix: string): Promise<void> {
-  const reply = (await client.sendCommand(["CONFIG", "GET", "hash-max-listpack-value"])) as unknown;
-  const old = String(Array.isArray(reply) ? reply[1] : Object.values(reply as object)[0]);
-  await client.sendCommand(["CONFIG", "SET", "hash-max-listpack-value", "256"]);
-  try {
-    const p2 = `${prefix}lp:`;
-    const store = redisStore({ client: client as unknown as RedisStoreClient, prefix: p2 });
-    const pop = new Population({ seed: 1 });
-    const n = Math.min(100_000, N);
-    const before = await usedMemory(client);
-    await fill(store, pop, n, { concurrency: 128 });
-    const delta = (await usedMemory(client)) - before;
-    const keys = pick(pop.keys, 1_000).map((k) => sessionKeyOf(p2, k));
-    let bytes = 0;
-    for (const k of keys) bytes += await memoryUsage(client, k);
-    out(
-      `\nWith \`hash-max-listpack-value 256\` (default ${old}; a User-Agent here is ${Math.min(...USER_AGENTS.map((u) => u.length))}–${Math.max(...USER_AGENTS.map((u) => u.length))} bytes, and one value over the limit makes the whole hash a hashtable): ${fmt(n)} of the same sessions take ${fmt(delta / n)} bytes/session of used_memory, ${fmt(bytes / keys.length)} bytes per session hash (${await encodings(client, keys.slice(0, 200))}).`,
-    );
-    log(`redis: listpack variant dropped ${fmt(await dropPrefix(client, p2))} keys`);
-  } finally {
-    await client.sendCommand(["CONFIG", "SET", "hash-max-listpack-value", old]);
-  }
 }
 
 /** One user with many sessions: what one sign-in, list and revoke-all cost inside Redis. */

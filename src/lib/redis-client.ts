@@ -74,11 +74,11 @@ export interface RedisConnection {
   /** Sends one command; the client's failures are thrown as they are. */
   readonly raw: RedisSend;
   /**
-   * HGETALL of one key, failures thrown as they are: through node-redis's client-side cache when
-   * the client has one (`clientSideCache`, RESP3), so that a repeated read costs no round trip
-   * until Redis says the key changed; else one command, as {@link raw}.
+   * GET of one key, failures thrown as they are: through node-redis's client-side cache when the
+   * client has one (`clientSideCache`, RESP3), so that a repeated read costs no round trip until
+   * Redis says the key changed; else one command, as {@link raw}.
    */
-  readonly hgetall: (key: string) => Promise<unknown>;
+  readonly get: (key: string) => Promise<unknown>;
   /** Sends one command; the client's failures are thrown as {@link ClientFailure}. */
   send(key: string, args: readonly string[]): Promise<unknown>;
   /**
@@ -95,7 +95,7 @@ export interface RedisConnection {
 export function connectRedis(client: unknown, notAClient: () => Error): RedisConnection {
   const c = client as Record<string, unknown>;
   let raw: RedisSend;
-  let hgetall: ((key: string) => Promise<unknown>) | undefined;
+  let get: ((key: string) => Promise<unknown>) | undefined;
   let cluster = false;
   if (
     typeof c === "object" &&
@@ -122,9 +122,9 @@ export function connectRedis(client: unknown, notAClient: () => Error): RedisCon
       raw = (_key, args) => sendCommand.call(client, args) as Promise<unknown>;
     }
     // Only the typed command methods go through node-redis's cache; sendCommand bypasses it.
-    if (c.clientSideCache != null && typeof c.hGetAll === "function") {
-      const hGetAll = c.hGetAll as Fn;
-      hgetall = (key) => hGetAll.call(client, key) as Promise<unknown>;
+    if (c.clientSideCache != null && typeof c.get === "function") {
+      const typedGet = c.get as Fn;
+      get = (key) => typedGet.call(client, key) as Promise<unknown>;
     }
   } else {
     throw notAClient();
@@ -141,7 +141,7 @@ export function connectRedis(client: unknown, notAClient: () => Error): RedisCon
   return {
     cluster,
     raw,
-    hgetall: hgetall ?? ((key) => raw(key, ["HGETALL", key])),
+    get: get ?? ((key) => raw(key, ["GET", key])),
     send,
     async script(s, keys, args) {
       const first = keys[0] as string;

@@ -150,6 +150,22 @@ describe("RequestSession rules", () => {
     );
   });
 
+  test("signIn refuses a user id that no store could keep as given, storing nothing", async () => {
+    const store = memoryStore();
+    const sessions = createSessions({ store });
+    for (const bad of ["", "u\ud800", "\udc00u", 42 as unknown as string]) {
+      const s = await sessions.load(request());
+      await assert.rejects(
+        s.signIn(bad),
+        (e: unknown) => e instanceof SessionError && e.code === "ERR_SESSION_DATA_INVALID",
+      );
+      assert.deepEqual(await store.listByUser(String(bad)), []);
+    }
+    const s = await sessions.load(request());
+    await s.signIn("u\u{1f36a}");
+    assert.equal(s.userId, "u\u{1f36a}");
+  });
+
   test("operations that need a signed-in user say so with a 401", async () => {
     const s = await createSessions({ store: memoryStore() }).load(request());
     for (const op of [

@@ -7,6 +7,7 @@ import {
   alreadyCommitted,
   anonymousSession,
   checkKey,
+  checkUserId,
   insecureTransport,
   noSession,
   sessionCookie,
@@ -214,13 +215,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   async signIn(userId: string, options: { data?: Partial<Data> } = {}): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
-    if (typeof userId !== "string" || userId === "") {
-      throw new SessionError(
-        "ERR_SESSION_DATA_INVALID",
-        500,
-        "signIn needs a non-empty user id string",
-      );
-    }
+    checkUserId(userId);
     const now = this.#o.now();
     const carried = this.#record?.userId === null ? this.#currentData() : {};
     const data = { ...carried, ...(options.data ?? {}) };

@@ -26,6 +26,20 @@ export function sessionCookie(
   });
 }
 
+// A lone surrogate has no UTF-8 form: a store would keep another user id than the one given.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Refuses a user id that no store can keep as given: not a string, empty, or not Unicode. */
+export function checkUserId(userId: unknown): asserts userId is string {
+  if (typeof userId !== "string" || userId === "" || LONE_SURROGATE.test(userId)) {
+    throw new SessionError(
+      "ERR_SESSION_DATA_INVALID",
+      500,
+      "signIn needs a non-empty user id string of well-formed Unicode (no lone surrogates)",
+    );
+  }
+}
+
 /** The 400 of a request over plain HTTP that would need a Secure credential. */
 export function insecureTransport(): SessionError {
   return new SessionError(

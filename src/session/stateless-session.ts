@@ -18,6 +18,7 @@ import {
   alreadyCommitted,
   anonymousSession,
   checkKey,
+  checkUserId,
   insecureTransport,
   noSession,
   sessionCookie,
@@ -172,13 +173,7 @@ export class StatelessSession<
   override async signIn(userId: string, options: { data?: Partial<Data> } = {}): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
-    if (typeof userId !== "string" || userId === "") {
-      throw new SessionError(
-        "ERR_SESSION_DATA_INVALID",
-        500,
-        "signIn needs a non-empty user id string",
-      );
-    }
+    checkUserId(userId);
     const now = this.#o.now();
     const previous = this.#payload;
     const carried = previous?.sub === null ? this.#currentData() : {};

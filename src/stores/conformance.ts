@@ -106,6 +106,59 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
       for (let i = 0; i < 50; i++) assert.equal(data[`k${i}`], i);
     });
 
+    test("data keys and user ids of any text survive every change", async () => {
+      // Names that a store which splits, quotes or prefixes names could confuse with others.
+      const odd = [
+        '"',
+        "\\",
+        '\\"',
+        '":',
+        '\\":1',
+        "a",
+        'a"',
+        "a\\",
+        "\n,",
+        "",
+        "__proto__",
+        "é\u{1f36a}",
+        "$id",
+        ".x",
+      ];
+      const userId = `u-${rand()} "quoted" \\ \n é\u{1f36a} ":`;
+      const key = keyFor(userId);
+      const data = Object.fromEntries(odd.map((k, i) => [k, i]));
+      const r = record({ userId, data });
+      await store.create(key, r);
+      const got = await store.get(key);
+      assert.deepEqual(got, r);
+      assert.equal(Object.hasOwn(got?.data ?? {}, "__proto__"), true);
+      // Each change touches only the names it gives, never one that merely looks alike.
+      assert.equal(
+        await store.update(key, { set: { a: "A", '\\"': "Q", "\n,": [1] }, unset: ["", '"'] }),
+        true,
+      );
+      const expected: Record<string, unknown> = { ...data, a: "A", '\\"': "Q", "\n,": [1] };
+      delete expected[""];
+      delete expected['"'];
+      Object.defineProperty(expected, "__proto__", {
+        value: 10,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      assert.deepEqual((await store.get(key))?.data, expected);
+      const newKey = sameShard(key);
+      assert.equal(await store.rename(key, newKey, { unset: ["a\\"] }), true);
+      delete expected["a\\"];
+      assert.deepEqual((await store.get(newKey))?.data, expected);
+      assert.deepEqual(
+        (await store.listByUser(userId)).map((x) => x.key),
+        [newKey],
+      );
+      assert.equal((await store.delete(newKey))?.userId, userId);
+      assert.deepEqual(await store.listByUser(userId), []);
+    });
+
     test("update of a missing session is false and creates nothing", async () => {
       const key = keyFor();
       assert.equal(

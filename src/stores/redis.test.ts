@@ -129,14 +129,14 @@ describe("redis store, node-redis with clientSideCache", () => {
       const userId = `u-${rand()}`;
       const key = userKey(userId);
       await writer.create(key, record({ userId, data: { n: 1 } }));
-      const hgetalls = async (): Promise<number> => {
+      const gets = async (): Promise<number> => {
         const info = await other.info("commandstats");
-        return Number(/cmdstat_hgetall:calls=(\d+)/.exec(info)?.[1] ?? 0);
+        return Number(/cmdstat_get:calls=(\d+)/.exec(info)?.[1] ?? 0);
       };
       assert.deepEqual((await reader.get(key))?.data, { n: 1 });
-      const before = await hgetalls();
+      const before = await gets();
       for (let i = 0; i < 20; i++) assert.deepEqual((await reader.get(key))?.data, { n: 1 });
-      assert.equal(await hgetalls(), before, "20 repeated reads reached Redis");
+      assert.equal(await gets(), before, "20 repeated reads reached Redis");
       assert.ok((cached.clientSideCache?.stats().hitCount ?? 0) >= 20);
       // Redis queues the invalidation for the reader while it runs the write; the reader's next
       // read after that push arrives goes to Redis again.
@@ -264,7 +264,7 @@ describe("redis store, standalone", () => {
       key,
       record({ userId, idleExpiresAt: t + 60_000, absoluteExpiresAt: t + 120_000 }),
     );
-    const sk = `${RUN}:x:s:{${shardFor(userId)}}:${key.slice(5)}`;
+    const sk = `${RUN}:x:r:{${shardFor(userId)}}:${key.slice(5)}`;
     const ik = `${RUN}:x:u:{${shardFor(userId)}}:${userId}`;
     assert.equal(Number(await nr.sendCommand(["PEXPIRETIME", sk])), t + 60_000);
     assert.ok(Number(await nr.sendCommand(["PEXPIRETIME", ik])) >= t + 120_000);
@@ -285,18 +285,26 @@ describe("redis store, standalone", () => {
     const store = redisStore({ client: io, prefix });
     const isCorrupt = (e: unknown): boolean =>
       e instanceof StoreError && e.code === "ERR_STORE_CORRUPT";
+    const at = (key: string): string => `${prefix}r:{dd}:${key.slice(3)}`;
     const notJson = keyFor("dd");
     await store.create(notJson, record());
-    await io.hset(`${prefix}s:{dd}:${notJson.slice(3)}`, ".cart", "{not json");
+    await io.set(at(notJson), '{"$id":"x"\n,".cart":{not json\n}', "KEEPTTL");
     await assert.rejects(store.get(notJson), isCorrupt);
     const wrongType = keyFor("dd");
-    await io.set(`${prefix}s:{dd}:${wrongType.slice(3)}`, "a string");
+    await io.hset(at(wrongType), "$id", "x");
     await assert.rejects(store.get(wrongType), isCorrupt);
     await assert.rejects(store.update(wrongType, { set: { a: 1 } }), isCorrupt);
     const noExpiry = keyFor("dd");
-    await io.hset(`${prefix}s:{dd}:${noExpiry.slice(3)}`, "$id", "x", "$idle", "soon");
+    await io.set(at(noExpiry), '{"$id":"x"\n,"$idle":"soon"\n}');
     await assert.rejects(store.get(noExpiry), isCorrupt);
     await assert.rejects(store.update(noExpiry, {}), isCorrupt);
+    const notARecord = keyFor("dd");
+    await io.set(at(notARecord), "[1,2]");
+    await assert.rejects(store.get(notARecord), isCorrupt);
+    await assert.rejects(store.update(notARecord, {}), isCorrupt);
+    // Nothing was changed by the refused updates.
+    assert.equal(await io.get(at(notARecord)), "[1,2]");
+    assert.equal(await io.get(at(noExpiry)), '{"$id":"x"\n,"$idle":"soon"\n}');
   });
 
   test("keys that are not <shard>.<hash> are refused as a programming error", async () => {
@@ -306,6 +314,10 @@ describe("redis store, standalone", () => {
     assert.throws(() => redisStore({ client: nr, prefix: "a{b}:" }), TypeError);
     assert.throws(() => redisStore({ client: {} as RedisStoreClient }), TypeError);
     // A bad record is the caller's mistake, not a store failure.
+    await assert.rejects(
+      store.create(keyFor(shardFor("u\ud800")), record({ userId: "u\ud800" })),
+      (e: unknown) => e instanceof TypeError && /lone surrogate/.test(e.message),
+    );
     await assert.rejects(
       store.create(keyFor("ab"), record({ createdAt: Number.NaN })),
       (e: unknown) => e instanceof TypeError && !(e instanceof StoreError),
@@ -509,7 +521,7 @@ describe("redis store on a three-master Redis Cluster", () => {
         node.on("error", noop);
         await node.connect();
         try {
-          const sk = `${prefix}s:{${shardFor(userId)}}:${key.slice(5)}`;
+          const sk = `${prefix}r:{${shardFor(userId)}}:${key.slice(5)}`;
           const ik = `${prefix}u:{${shardFor(userId)}}:${userId}`;
           assert.equal(
             await node.sendCommand(["CLUSTER", "KEYSLOT", sk]),

@@ -42,15 +42,19 @@ export interface RedisStoreOptions {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Layout. A session is a hash at `<prefix>s:{<shard>}:<hash>`: meta fields start with "$", data
-// fields with "." (one field per data key, holding JSON, so an update writes only what it
-// names). A user's index is a sorted set at `<prefix>u:{<shardFor(userId)>}:<userId>`, members
-// the store keys (`<shard>.<hash>`), scored by createdAt. A user's keys have the user's shard and
-// a rename keeps the shard (the SessionStore rules, checked here), so a session, the key it is
-// renamed to and its user's index share one Redis Cluster slot: every change is one script, which
-// finds a user's index from the shard of any of the user's keys.
+// Layout. A session is a string at `<prefix>r:{<shard>}:<hash>`: one JSON object whose members
+// are the meta fields (names starting with "$") and one member per data key (the key behind a
+// "."), written one member per line: `{m1\n,m2\n,…\n}`. JSON.stringify never writes a raw line
+// break, so a script can edit the record member by member (an update writes only what it names,
+// atomically) without decoding JSON, and a read is one GET and one JSON.parse. A user's index is
+// a sorted set at `<prefix>u:{<shardFor(userId)>}:<userId>`, members the store keys
+// (`<shard>.<hash>`), scored by createdAt. A user's keys have the user's shard and a rename keeps
+// the shard (the SessionStore rules, checked here), so a session, the key it is renamed to and
+// its user's index share one Redis Cluster slot: every change is one script, which finds a
+// user's index from the shard of any of the user's keys.
 // ---------------------------------------------------------------------------------------------
 
+/** The meta members' names. */
 const F = {
   id: "$id",
   user: "$user",
@@ -62,6 +66,7 @@ const F = {
   userAgent: "$ua",
 } as const;
 const DATA = ".";
+const DATA_CODE = 46; // "."
 
 const KEY = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
 
@@ -71,7 +76,7 @@ const KEY = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
 const PRELUDE = `${luaPrelude("a session")}local function shard(m) return string.match(m, '^([^.]+)%.') end
 local function skey(m)
   local s, h = string.match(m, '^([^.]+)%.(.+)$')
-  return BASE .. 's:{' .. s .. '}:' .. h
+  return BASE .. 'r:{' .. s .. '}:' .. h
 end
 -- The index of the user whose session is m: m's shard is the user's.
 local function ikey(user, m) return BASE .. 'u:{' .. shard(m) .. '}:' .. user end
@@ -86,29 +91,86 @@ local function extend(ik, t)
   end
   at(ik, t)
 end
-local function chunked(cmd, k, from, to)
-  for i = from, to, 500 do redis.call(cmd, k, unpack(ARGV, i, math.min(i + 499, to))) end
+-- A record's members, each '<JSON name>:<JSON value>'.
+local function members(t)
+  if string.sub(t, 1, 1) ~= '{' or string.sub(t, -2) ~= '\\n}' then bad('a session is not a record') end
+  local out, from, body = {}, 1, string.sub(t, 2, -3)
+  while true do
+    local i = string.find(body, '\\n,', from, true)
+    if i == nil then
+      out[#out + 1] = string.sub(body, from)
+      return out
+    end
+    out[#out + 1] = string.sub(body, from, i - 1)
+    from = i + 2
+  end
+end
+local function record(ms) return '{' .. table.concat(ms, '\\n,') .. '\\n}' end
+-- The JSON value of the member named n (a JSON string, quotes included), or nil. A JSON string
+-- ends at its first unescaped quote, so a member starts with n .. ':' only when its name is n.
+local function field(ms, n)
+  local p = n .. ':'
+  for _, m in ipairs(ms) do
+    if string.sub(m, 1, #p) == p then return string.sub(m, #p + 1) end
+  end
+  return nil
+end
+-- The name of a member, quotes included: up to the first quote not escaped by a backslash.
+local function name(m)
+  if string.byte(m, 1) ~= 34 then bad('a session has a member without a name') end
+  local from = 2
+  while true do
+    local q = string.find(m, '"', from, true)
+    if q == nil then bad('a session has a member without a name') end
+    local b = q - 1
+    while string.byte(m, b) == 92 do b = b - 1 end
+    if (q - 1 - b) % 2 == 0 then return string.sub(m, 1, q) end
+    from = q + 1
+  end
+end
+-- The user of a record, or nil.
+local function owner(ms)
+  local u = field(ms, '"$user"')
+  if u == nil then return nil end
+  local ok, s = pcall(cjson.decode, u)
+  if not ok or type(s) ~= 'string' then bad('a session has no valid user') end
+  return s
+end
+local function get(k)
+  local t = redis.call('GET', k)
+  if not t then return nil end
+  return members(t)
 end
 local function take(k)
-  local rec = redis.call('HGETALL', k)
+  local t = redis.call('GET', k)
   redis.call('DEL', k)
-  return rec
+  return t
 end
--- The absolute expiry, user and createdAt of the live session at sk; nil when there is none.
+local function expires(ms)
+  return math.min(num(field(ms, '"$idle"'), 'idle expiry'), num(field(ms, '"$abs"'), 'absolute expiry'))
+end
+-- The members, absolute expiry, user and createdAt of the live session at sk; nil when there is
+-- none.
 local function live(sk)
-  local f = redis.call('HMGET', sk, '$idle', '$abs', '$user', '$created')
-  if not f[1] then return nil end
-  local abs = num(f[2], 'absolute expiry')
-  if math.min(num(f[1], 'idle expiry'), abs) <= NOW then return nil end
-  return abs, f[3], f[4]
+  local ms = get(sk)
+  if ms == nil or expires(ms) <= NOW then return nil end
+  return ms, num(field(ms, '"$abs"'), 'absolute expiry'), owner(ms), field(ms, '"$created"')
 end
--- Applies the patch at ARGV[i]: n, then n fields to delete, then field/value pairs; and moves
--- the session's expiry to its (possibly new) idle expiry, capped by the absolute one.
-local function apply(sk, i, abs)
+-- Applies the patch at ARGV[i] to the members ms and stores them at sk: n, then n names to
+-- remove, then name/value pairs to set (names as JSON strings); and moves the session's expiry
+-- to its (possibly new) idle expiry, capped by the absolute one.
+local function apply(sk, ms, i, abs)
   local n = tonumber(ARGV[i])
-  if n > 0 then chunked('HDEL', sk, i + 1, i + n) end
-  if #ARGV > i + n then chunked('HSET', sk, i + n + 1, #ARGV) end
-  at(sk, math.min(num(redis.call('HGET', sk, '$idle'), 'idle expiry'), abs))
+  local drop = {}
+  for j = i + 1, i + n do drop[ARGV[j]] = true end
+  for j = i + n + 1, #ARGV, 2 do drop[ARGV[j]] = true end
+  local out = {}
+  for _, m in ipairs(ms) do
+    if not drop[name(m)] then out[#out + 1] = m end
+  end
+  for j = i + n + 1, #ARGV, 2 do out[#out + 1] = ARGV[j] .. ':' .. ARGV[j + 1] end
+  redis.call('SET', sk, record(out))
+  at(sk, math.min(num(field(out, '"$idle"'), 'idle expiry'), abs))
 end
 -- The index's live members, oldest first, after pruning those that are stale: gone by TTL, past
 -- their expiry, or not that user's.
@@ -119,10 +181,10 @@ local function scan(ik, user)
       redis.call('ZREM', ik, m)
     else
       local k = skey(m)
-      local f = redis.call('HMGET', k, '$user', '$idle', '$abs')
-      if f[1] ~= user then
+      local ms = get(k)
+      if ms == nil or owner(ms) ~= user then
         redis.call('ZREM', ik, m)
-      elseif math.min(num(f[2], 'idle expiry'), num(f[3], 'absolute expiry')) <= NOW then
+      elseif expires(ms) <= NOW then
         redis.call('DEL', k)
         redis.call('ZREM', ik, m)
       else
@@ -136,14 +198,14 @@ end
 
 const LUA = {
   // KEYS: session[, its user's index]. ARGV: 3 member, 4 expiry, 5 user, 6 createdAt,
-  // 7 absolute expiry, 8 cap (-1: none), 9.. field/value pairs. Returns {member, fields} for
-  // each session the cap removed, oldest first.
+  // 7 absolute expiry, 8 cap (-1: none), 9 the record. Returns {member, record} for each
+  // session the cap removed, oldest first.
   create: `
 local sk, ik = KEYS[1], KEYS[2]
 redis.call('DEL', sk)
 local exp = tonumber(ARGV[4])
 if exp <= NOW then return {} end
-chunked('HSET', sk, 9, #ARGV)
+redis.call('SET', sk, ARGV[9])
 at(sk, exp)
 local out = {}
 if ik == nil then return out end
@@ -160,19 +222,19 @@ return out
 `,
   // KEYS: session. ARGV: 3.. the patch (see apply). Returns 1, or 0 when there is no live session.
   update: `
-local abs = live(KEYS[1])
-if not abs then return 0 end
-apply(KEYS[1], 3, abs)
+local ms, abs = live(KEYS[1])
+if not ms then return 0 end
+apply(KEYS[1], ms, 3, abs)
 return 1
 `,
   // KEYS: old session, new session (same shard). ARGV: 3 old member, 4 new member, 5.. the
   // patch. Returns 1, or 0 when there is no live session.
   rename: `
 local from, to, om, nm = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
-local abs, user, created = live(from)
-if not abs then return 0 end
-if from ~= to then redis.call('RENAME', from, to) end
-apply(to, 5, abs)
+local ms, abs, user, created = live(from)
+if not ms then return 0 end
+if from ~= to then redis.call('DEL', from) end
+apply(to, ms, 5, abs)
 if user then
   local ik = ikey(user, om)
   redis.call('ZREM', ik, om)
@@ -181,18 +243,19 @@ if user then
 end
 return 1
 `,
-  // KEYS: session. ARGV: 3 member. Returns the fields it removed (none when absent).
+  // KEYS: session. ARGV: 3 member. Returns the record it removed, or false when absent.
   delete: `
 local sk, m = KEYS[1], ARGV[3]
-local user = redis.call('HGET', sk, '$user')
-local rec = take(sk)
+local t = take(sk)
+if not t then return false end
+local user = owner(members(t))
 if user then redis.call('ZREM', ikey(user, m), m) end
-return rec
+return t
 `,
-  // KEYS: index. ARGV: 3 user. Returns {member, fields} per live session, oldest first.
+  // KEYS: index. ARGV: 3 user. Returns {member, record} per live session, oldest first.
   list: `
 local out = {}
-for _, m in ipairs(scan(KEYS[1], ARGV[3])) do out[#out + 1] = {m, redis.call('HGETALL', skey(m))} end
+for _, m in ipairs(scan(KEYS[1], ARGV[3])) do out[#out + 1] = {m, redis.call('GET', skey(m))} end
 return out
 `,
   // KEYS: index. ARGV: 3 user, 4 member to keep or ''. Returns what it removed, as list does.
@@ -240,45 +303,6 @@ function str(v: unknown): string {
   return s;
 }
 
-/** A session hash as field → value. */
-type Fields = Record<string, string>;
-
-/**
- * HGETALL's reply as field → value, whichever shape the client gives it (flat array, object,
- * Map), or null for an empty hash. The object node-redis (RESP3) and ioredis give is used as it
- * is when every value is already a string: the hot path copies nothing.
- */
-function fieldsOf(reply: unknown): Fields | null {
-  let out: Fields;
-  if (Array.isArray(reply)) {
-    if (reply.length === 0) return null;
-    out = {};
-    for (let i = 0; i + 1 < reply.length; i += 2) out[str(reply[i])] = str(reply[i + 1]);
-    return out;
-  }
-  if (reply instanceof Map) {
-    if (reply.size === 0) return null;
-    out = {};
-    for (const [k, v] of reply) out[str(k)] = str(v);
-    return out;
-  }
-  if (typeof reply === "object" && reply !== null) {
-    const o = reply as Record<string, unknown>;
-    let empty = true;
-    for (const k in o) {
-      empty = false;
-      if (typeof o[k] !== "string") {
-        out = {};
-        for (const f of Object.keys(o)) out[f] = str(o[f]);
-        return out;
-      }
-    }
-    return empty ? null : (o as Fields);
-  }
-  if (reply !== null && reply !== undefined) throw unexpected(`${typeof reply} for HGETALL`);
-  return null;
-}
-
 function finite(name: string, v: unknown): string {
   if (typeof v !== "number" || !Number.isFinite(v)) {
     throw new TypeError(`redis store: ${name} must be a finite number, not ${String(v)}`);
@@ -291,49 +315,58 @@ function json(value: unknown): string | undefined {
   return value === undefined ? undefined : (JSON.stringify(value) as string | undefined);
 }
 
-function encodeRecord(record: SessionRecord): string[] {
-  if (typeof record.id !== "string") throw new TypeError("redis store: record.id must be a string");
-  const out = [
-    F.id,
-    record.id,
-    F.created,
-    finite("createdAt", record.createdAt),
-    F.seen,
-    finite("lastSeenAt", record.lastSeenAt),
-    F.idle,
-    finite("idleExpiresAt", record.idleExpiresAt),
-    F.absolute,
-    finite("absoluteExpiresAt", record.absoluteExpiresAt),
-  ];
-  if (record.userId !== null) out.push(F.user, record.userId);
-  if (record.elevatedAt !== null) out.push(F.elevated, finite("elevatedAt", record.elevatedAt));
-  if (record.userAgent !== null) out.push(F.userAgent, record.userAgent);
-  for (const [k, v] of Object.entries(record.data)) {
-    const text = json(v);
-    if (text !== undefined) out.push(DATA + k, text);
-  }
-  return out;
+/** A JSON member `"name":value`, one line of a record. */
+function member(name: string, valueJson: string): string {
+  return `${JSON.stringify(name)}:${valueJson}`;
 }
 
-/** A patch as script arguments: how many fields to delete, those fields, field/value pairs. */
+/** A record's text: its members one per line, so that the scripts can edit it by line. */
+function encodeRecord(record: SessionRecord): string {
+  if (typeof record.id !== "string") throw new TypeError("redis store: record.id must be a string");
+  const out = [
+    member(F.id, JSON.stringify(record.id)),
+    member(F.created, finite("createdAt", record.createdAt)),
+    member(F.seen, finite("lastSeenAt", record.lastSeenAt)),
+    member(F.idle, finite("idleExpiresAt", record.idleExpiresAt)),
+    member(F.absolute, finite("absoluteExpiresAt", record.absoluteExpiresAt)),
+  ];
+  if (record.userId !== null) out.push(member(F.user, JSON.stringify(record.userId)));
+  if (record.elevatedAt !== null) {
+    out.push(member(F.elevated, finite("elevatedAt", record.elevatedAt)));
+  }
+  if (record.userAgent !== null) out.push(member(F.userAgent, JSON.stringify(record.userAgent)));
+  for (const [k, v] of Object.entries(record.data)) {
+    const text = json(v);
+    if (text !== undefined) out.push(member(DATA + k, text));
+  }
+  return `{${out.join("\n,")}\n}`;
+}
+
+/**
+ * A patch as script arguments: how many members to remove, their names, then name/value pairs
+ * (names as JSON strings, values as JSON).
+ */
 function encodePatch(patch: SessionPatch = {}): string[] {
   const del: string[] = [];
   const set: string[] = [];
   const unset = new Set(patch.unset ?? []);
+  const name = (n: string): string => JSON.stringify(n);
   for (const [k, v] of Object.entries(patch.set ?? {})) {
     if (unset.has(k)) continue; // unset wins, as in the memory store
     const text = json(v);
-    if (text === undefined) del.push(DATA + k);
-    else set.push(DATA + k, text);
+    if (text === undefined) del.push(name(DATA + k));
+    else set.push(name(DATA + k), text);
   }
-  for (const k of unset) del.push(DATA + k);
-  if (patch.lastSeenAt !== undefined) set.push(F.seen, finite("lastSeenAt", patch.lastSeenAt));
+  for (const k of unset) del.push(name(DATA + k));
+  if (patch.lastSeenAt !== undefined) {
+    set.push(name(F.seen), finite("lastSeenAt", patch.lastSeenAt));
+  }
   if (patch.idleExpiresAt !== undefined) {
-    set.push(F.idle, finite("idleExpiresAt", patch.idleExpiresAt));
+    set.push(name(F.idle), finite("idleExpiresAt", patch.idleExpiresAt));
   }
-  if (patch.elevatedAt === null) del.push(F.elevated);
+  if (patch.elevatedAt === null) del.push(name(F.elevated));
   else if (patch.elevatedAt !== undefined) {
-    set.push(F.elevated, finite("elevatedAt", patch.elevatedAt));
+    set.push(name(F.elevated), finite("elevatedAt", patch.elevatedAt));
   }
   return [String(del.length), ...del, ...set];
 }
@@ -349,7 +382,8 @@ function expiry(r: SessionRecord): number {
  * (`createClient`, `createCluster`) or ioredis (`Redis`, `Cluster`). Sessions expire by Redis
  * TTLs (PEXPIREAT at the earlier of the idle and absolute expiry); every change is one Lua
  * script, so it is atomic, including the per-user index and the `maxPerUser` cap. `get` is one
- * HGETALL. Needs Redis 5.0 or later (tested on 7.0). With a node-redis client that has its
+ * GET of one JSON string, decoded by one `JSON.parse`; updates still write only the data keys
+ * they name, member by member, inside the script. Needs Redis 5.0 or later (tested on 7.0). With a node-redis client that has its
  * client-side cache (`RESP: 3, clientSideCache: { maxEntries }`), `get` reads through it: a
  * session read again costs no command until Redis pushes that it changed (docs/sessions.md says
  * what that means for revocation).
@@ -379,7 +413,8 @@ function expiry(r: SessionRecord): number {
  * const store = redisStore({ client, prefix: "myapp:sj:" });
  * ```
  *
- * Keys: a session lives at `<prefix>s:{<shard>}:<hash>`, its user's index (a sorted set of
+ * Keys: a session lives at `<prefix>r:{<shard>}:<hash>` (the hashes that earlier builds kept at
+ * `<prefix>s:…` are not read, and end by their TTL), its user's index (a sorted set of
  * store keys by createdAt, expiring with the user's last session) at
  * `<prefix>u:{<shardFor(userId)>}:<userId>`. The {@link SessionStore} rules put them in one
  * Redis Cluster slot: a user's keys have the user's shard, and `rename` keeps the shard. The
@@ -420,7 +455,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   const shardOf = (key: string): string => key.slice(0, checkKey(key));
   const sessionKey = (key: string): string => {
     const dot = checkKey(key);
-    return `${prefix}s:{${key.slice(0, dot)}}:${key.slice(dot + 1)}`;
+    return `${prefix}r:{${key.slice(0, dot)}}:${key.slice(dot + 1)}`;
   };
   const indexKey = (userId: string): string => `${prefix}u:{${shardFor(userId)}}:${userId}`;
 
@@ -440,48 +475,56 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   const corrupt = (where: string, why: string): StoreError =>
     new StoreError("ERR_STORE_CORRUPT", `redis store: the session at ${where} is corrupt: ${why}`);
 
-  const need = (fields: Fields, f: string, where: string): string => {
-    const v = fields[f];
-    if (v === undefined) throw corrupt(where, `it has no ${f} field`);
+  type Members = Record<string, unknown>;
+  const text = (m: Members, f: string, where: string): string => {
+    const v = m[f];
+    if (typeof v !== "string") throw corrupt(where, `it has no ${f} string`);
     return v;
   };
-  const number = (fields: Fields, f: string, where: string): number => {
-    const n = Number(need(fields, f, where));
-    if (!Number.isFinite(n)) throw corrupt(where, `${f} is not a number`);
-    return n;
+  const optionalText = (m: Members, f: string, where: string): string | null =>
+    m[f] === undefined ? null : text(m, f, where);
+  const number = (m: Members, f: string, where: string): number => {
+    const v = m[f];
+    if (typeof v !== "number" || !Number.isFinite(v)) throw corrupt(where, `${f} is not a number`);
+    return v;
   };
 
-  const decode = (fields: Fields, where: string): SessionRecord => {
+  const decode = (reply: unknown, where: string): SessionRecord => {
+    let m: unknown;
+    try {
+      m = JSON.parse(str(reply));
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw corrupt(where, "it is not JSON");
+    }
+    if (typeof m !== "object" || m === null || Array.isArray(m)) {
+      throw corrupt(where, "it is not a record");
+    }
+    const members = m as Members;
     const data: Record<string, unknown> = {};
-    for (const f in fields) {
-      if (!f.startsWith(DATA)) continue;
-      const k = f.slice(DATA.length);
-      let value: unknown;
-      try {
-        value = JSON.parse(fields[f] as string);
-      } catch {
-        throw corrupt(where, `data key ${JSON.stringify(k)} is not JSON`);
-      }
+    for (const f in members) {
+      if (f.charCodeAt(0) !== DATA_CODE) continue;
+      const k = f.slice(1);
       // "__proto__" as a data key must stay data.
       if (k === "__proto__")
         Object.defineProperty(data, k, {
-          value,
+          value: members[f],
           enumerable: true,
           writable: true,
           configurable: true,
         });
-      else data[k] = value;
+      else data[k] = members[f];
     }
     return {
-      id: need(fields, F.id, where),
-      userId: fields[F.user] ?? null,
+      id: text(members, F.id, where),
+      userId: optionalText(members, F.user, where),
       data,
-      createdAt: number(fields, F.created, where),
-      lastSeenAt: number(fields, F.seen, where),
-      idleExpiresAt: number(fields, F.idle, where),
-      absoluteExpiresAt: number(fields, F.absolute, where),
-      elevatedAt: fields[F.elevated] === undefined ? null : number(fields, F.elevated, where),
-      userAgent: fields[F.userAgent] ?? null,
+      createdAt: number(members, F.created, where),
+      lastSeenAt: number(members, F.seen, where),
+      idleExpiresAt: number(members, F.idle, where),
+      absoluteExpiresAt: number(members, F.absolute, where),
+      elevatedAt: members[F.elevated] === undefined ? null : number(members, F.elevated, where),
+      userAgent: optionalText(members, F.userAgent, where),
     };
   };
 
@@ -490,15 +533,12 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     return reply;
   };
 
-  /** Script replies of {member, fields}, one per session. */
+  /** Script replies of {member, record}, one per session. */
   const entries = (reply: unknown, op: string): StoredSession[] =>
     list(reply, op).map((item) => {
-      const [m, fields] = list(item, op);
+      const [m, record] = list(item, op);
       const key = str(m);
-      const where = sessionKey(key);
-      const decoded = fieldsOf(fields);
-      if (decoded === null) throw corrupt(where, "it has no fields");
-      return { key, record: decode(decoded, where) };
+      return { key, record: decode(record, sessionKey(key)) };
     });
 
   const create = async (
@@ -507,7 +547,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     cap: number | undefined,
   ): Promise<SessionRecord[]> => {
     const sk = sessionKey(key);
-    const fields = encodeRecord(record);
+    const text = encodeRecord(record);
     const user = record.userId;
     const reply = await script(SCRIPTS.create, user === null ? [sk] : [sk, indexKey(user)], [
       key,
@@ -516,7 +556,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       String(record.createdAt),
       String(record.absoluteExpiresAt),
       cap === undefined ? "-1" : String(cap),
-      ...fields,
+      text,
     ]);
     return entries(reply, "create").map((e) => e.record);
   };
@@ -527,13 +567,12 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       // The hot path: one command, and no wrapper promises around it.
       let reply: unknown;
       try {
-        reply = await conn.hgetall(sk);
+        reply = await conn.get(sk);
       } catch (err) {
         throw toStoreError("get", new ClientFailure(err));
       }
-      const fields = fieldsOf(reply);
-      if (fields === null) return null;
-      const record = decode(fields, sk);
+      if (reply === null || reply === undefined) return null;
+      const record = decode(reply, sk);
       // Redis's TTL may lag our clock by a little (clock skew, the millisecond of expiry).
       return expiry(record) > now() ? record : null;
     },
@@ -544,6 +583,11 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
         throw new TypeError(`redis store: maxPerUser must be a whole number ≥ 1, not ${cap}`);
       }
       const shard = shardOf(key);
+      if (record.userId !== null && /\p{Cs}/u.test(record.userId)) {
+        throw new TypeError(
+          "redis store: create: the user id has a lone surrogate, which has no UTF-8 form: Redis would keep another user id",
+        );
+      }
       if (record.userId !== null && shard !== shardFor(record.userId)) {
         throw new TypeError(
           `redis store: create: the key of a session with a user must have the shard shardFor(userId) (${JSON.stringify(shardFor(record.userId))}), not ${JSON.stringify(shard)}`,
@@ -576,9 +620,10 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     async delete(key) {
       const sk = sessionKey(key);
       return guard("delete", async () => {
-        const fields = fieldsOf(await script(SCRIPTS.delete, [sk], [key]));
-        if (fields === null) return null;
-        const record = decode(fields, sk);
+        const reply = await script(SCRIPTS.delete, [sk], [key]);
+        // A script's false (nothing there) arrives as null.
+        if (reply === null || reply === undefined) return null;
+        const record = decode(reply, sk);
         // Deleted either way; one past our clock's expiry is reported as absent, as get would.
         return expiry(record) > now() ? record : null;
       });
