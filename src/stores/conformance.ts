@@ -126,7 +126,11 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
       ];
       const userId = `u-${rand()} "quoted" \\ \n é\u{1f36a} ":`;
       const key = keyFor(userId);
-      const data = Object.fromEntries(odd.map((k, i) => [k, i]));
+      // First, a value that holds what a record's members look like.
+      const data = {
+        trap: { $idle: 0, ".a": "x", '\n,".a":': 1 },
+        ...Object.fromEntries(odd.map((k, i) => [k, i])),
+      };
       const r = record({ userId, data });
       await store.create(key, r);
       const got = await store.get(key);

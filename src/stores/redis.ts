@@ -91,47 +91,41 @@ local function extend(ik, t)
   end
   at(ik, t)
 end
--- A record's members, each '<JSON name>:<JSON value>'.
-local function members(t)
-  if string.sub(t, 1, 1) ~= '{' or string.sub(t, -2) ~= '\\n}' then bad('a session is not a record') end
-  local out, from, body = {}, 1, string.sub(t, 2, -3)
-  while true do
-    local i = string.find(body, '\\n,', from, true)
-    if i == nil then
-      out[#out + 1] = string.sub(body, from)
-      return out
-    end
-    out[#out + 1] = string.sub(body, from, i - 1)
-    from = i + 2
+-- A record is '{"$id":…\\n,<name>:<value>\\n,…\\n}', names as JSON strings. No JSON value holds a
+-- raw line break, so '\\n,' .. name .. ':' can only be the start of that name's member: the
+-- scripts read and change members by plain search, without decoding JSON. '$id', the first
+-- member, is never searched for or changed.
+local function record(t)
+  if string.sub(t, 1, 7) ~= '{"$id":' or string.sub(t, -2) ~= '\\n}' then
+    bad('a session is not a record')
   end
+  return t
 end
-local function record(ms) return '{' .. table.concat(ms, '\\n,') .. '\\n}' end
--- The JSON value of the member named n (a JSON string, quotes included), or nil. A JSON string
--- ends at its first unescaped quote, so a member starts with n .. ':' only when its name is n.
-local function field(ms, n)
-  local p = n .. ':'
-  for _, m in ipairs(ms) do
-    if string.sub(m, 1, #p) == p then return string.sub(m, #p + 1) end
-  end
-  return nil
+-- The JSON value of the member named n, or nil.
+local function field(t, n)
+  local p = '\\n,' .. n .. ':'
+  local i = string.find(t, p, 1, true)
+  if i == nil then return nil end
+  local from = i + #p
+  return string.sub(t, from, string.find(t, '\\n', from, true) - 1)
 end
--- The name of a member, quotes included: up to the first quote not escaped by a backslash.
-local function name(m)
-  if string.byte(m, 1) ~= 34 then bad('a session has a member without a name') end
-  local from = 2
-  while true do
-    local q = string.find(m, '"', from, true)
-    if q == nil then bad('a session has a member without a name') end
-    local b = q - 1
-    while string.byte(m, b) == 92 do b = b - 1 end
-    if (q - 1 - b) % 2 == 0 then return string.sub(m, 1, q) end
-    from = q + 1
+-- t without the member named n.
+local function without(t, n)
+  local p = '\\n,' .. n .. ':'
+  local i = string.find(t, p, 1, true)
+  while i ~= nil do
+    local j = string.find(t, '\\n', i + #p, true)
+    t = string.sub(t, 1, i - 1) .. string.sub(t, j)
+    i = string.find(t, p, i, true)
   end
+  return t
 end
 -- The user of a record, or nil.
-local function owner(ms)
-  local u = field(ms, '"$user"')
+local function owner(t)
+  local u = field(t, '"$user"')
   if u == nil then return nil end
+  -- Most user ids need no unescaping.
+  if string.find(u, '^"[^"\\\\]*"$') then return string.sub(u, 2, -2) end
   local ok, s = pcall(cjson.decode, u)
   if not ok or type(s) ~= 'string' then bad('a session has no valid user') end
   return s
@@ -139,38 +133,38 @@ end
 local function get(k)
   local t = redis.call('GET', k)
   if not t then return nil end
-  return members(t)
+  return record(t)
 end
 local function take(k)
   local t = redis.call('GET', k)
   redis.call('DEL', k)
   return t
 end
-local function expires(ms)
-  return math.min(num(field(ms, '"$idle"'), 'idle expiry'), num(field(ms, '"$abs"'), 'absolute expiry'))
+local function expires(t)
+  return math.min(num(field(t, '"$idle"'), 'idle expiry'), num(field(t, '"$abs"'), 'absolute expiry'))
 end
--- The members, absolute expiry, user and createdAt of the live session at sk; nil when there is
--- none.
+-- The record and absolute expiry of the live session at sk; nil when there is none.
 local function live(sk)
-  local ms = get(sk)
-  if ms == nil or expires(ms) <= NOW then return nil end
-  return ms, num(field(ms, '"$abs"'), 'absolute expiry'), owner(ms), field(ms, '"$created"')
+  local t = get(sk)
+  if t == nil then return nil end
+  local abs = num(field(t, '"$abs"'), 'absolute expiry')
+  if math.min(num(field(t, '"$idle"'), 'idle expiry'), abs) <= NOW then return nil end
+  return t, abs
 end
--- Applies the patch at ARGV[i] to the members ms and stores them at sk: n, then n names to
--- remove, then name/value pairs to set (names as JSON strings); and moves the session's expiry
--- to its (possibly new) idle expiry, capped by the absolute one.
-local function apply(sk, ms, i, abs)
+-- Applies the patch at ARGV[i] to the record t and stores it at sk: n, then n names to remove,
+-- then name/value pairs to set (names as JSON strings, values as JSON); and moves the session's
+-- expiry to its (possibly new) idle expiry, capped by the absolute one.
+local function apply(sk, t, i, abs)
   local n = tonumber(ARGV[i])
-  local drop = {}
-  for j = i + 1, i + n do drop[ARGV[j]] = true end
-  for j = i + n + 1, #ARGV, 2 do drop[ARGV[j]] = true end
-  local out = {}
-  for _, m in ipairs(ms) do
-    if not drop[name(m)] then out[#out + 1] = m end
+  for j = i + 1, i + n do t = without(t, ARGV[j]) end
+  local add = {}
+  for j = i + n + 1, #ARGV, 2 do
+    t = without(t, ARGV[j])
+    add[#add + 1] = '\\n,' .. ARGV[j] .. ':' .. ARGV[j + 1]
   end
-  for j = i + n + 1, #ARGV, 2 do out[#out + 1] = ARGV[j] .. ':' .. ARGV[j + 1] end
-  redis.call('SET', sk, record(out))
-  at(sk, math.min(num(field(out, '"$idle"'), 'idle expiry'), abs))
+  if #add > 0 then t = string.sub(t, 1, -3) .. table.concat(add) .. '\\n}' end
+  redis.call('SET', sk, t)
+  at(sk, math.min(num(field(t, '"$idle"'), 'idle expiry'), abs))
 end
 -- The index's live members, oldest first, after pruning those that are stale: gone by TTL, past
 -- their expiry, or not that user's.
@@ -181,10 +175,10 @@ local function scan(ik, user)
       redis.call('ZREM', ik, m)
     else
       local k = skey(m)
-      local ms = get(k)
-      if ms == nil or owner(ms) ~= user then
+      local t = get(k)
+      if t == nil or owner(t) ~= user then
         redis.call('ZREM', ik, m)
-      elseif expires(ms) <= NOW then
+      elseif expires(t) <= NOW then
         redis.call('DEL', k)
         redis.call('ZREM', ik, m)
       else
@@ -222,23 +216,24 @@ return out
 `,
   // KEYS: session. ARGV: 3.. the patch (see apply). Returns 1, or 0 when there is no live session.
   update: `
-local ms, abs = live(KEYS[1])
-if not ms then return 0 end
-apply(KEYS[1], ms, 3, abs)
+local t, abs = live(KEYS[1])
+if not t then return 0 end
+apply(KEYS[1], t, 3, abs)
 return 1
 `,
   // KEYS: old session, new session (same shard). ARGV: 3 old member, 4 new member, 5.. the
   // patch. Returns 1, or 0 when there is no live session.
   rename: `
 local from, to, om, nm = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
-local ms, abs, user, created = live(from)
-if not ms then return 0 end
+local t, abs = live(from)
+if not t then return 0 end
 if from ~= to then redis.call('DEL', from) end
-apply(to, ms, 5, abs)
+apply(to, t, 5, abs)
+local user = owner(t)
 if user then
   local ik = ikey(user, om)
   redis.call('ZREM', ik, om)
-  redis.call('ZADD', ik, num(created, 'createdAt'), nm)
+  redis.call('ZADD', ik, num(field(t, '"$created"'), 'createdAt'), nm)
   extend(ik, abs)
 end
 return 1
@@ -248,7 +243,7 @@ return 1
 local sk, m = KEYS[1], ARGV[3]
 local t = take(sk)
 if not t then return false end
-local user = owner(members(t))
+local user = owner(record(t))
 if user then redis.call('ZREM', ikey(user, m), m) end
 return t
 `,
