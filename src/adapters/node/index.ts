@@ -108,9 +108,15 @@ interface Hold {
   queue: (() => void)[] | undefined;
 }
 
-// Kept beside the response rather than on it: a property added to an object whose prototype
-// was swapped (Express swaps it on every request) takes V8's slow path, several µs each.
+// A plain Node response keeps its hold as a property, which costs the garbage collector
+// nothing. A response whose prototype a framework swapped (Express does, on every request) keeps
+// it beside, in a WeakMap: a property added to such an object takes V8's slow path, several µs.
+const HOLD = Symbol("sessionjar.hold");
 const holds = new WeakMap<ServerResponse, Hold>();
+
+function holdOf(res: ServerResponse): Hold | undefined {
+  return (res as ServerResponse & { [HOLD]?: Hold })[HOLD] ?? holds.get(res);
+}
 
 function applySession(res: ServerResponse, h: SessionResponseHeaders): void {
   if (res.headersSent) return;
@@ -163,7 +169,7 @@ function queueCall(res: ServerResponse, hold: Hold, call: () => void): void {
 // The replacements are shared by every response (no closures per request); each finds its
 // response's hold, and once the commit is done it only calls through.
 function heldWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
-  const hold = holds.get(this) as Hold;
+  const hold = holdOf(this) as Hold;
   if (hold.state === 2) return hold.writeHead.apply(this, args);
   // Keep the status and headers, but let the session's headers join them first.
   this.statusCode = args[0] as number;
@@ -177,7 +183,7 @@ function heldWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
 
 /** `write` or `end` while held: straight through once committed, else queued behind the commit. */
 function heldCall(res: ServerResponse, method: "write" | "end", args: unknown[]): unknown {
-  const hold = holds.get(res) as Hold;
+  const hold = holdOf(res) as Hold;
   if (hold.state === 2 || (hold.state === 0 && committedNow(res, hold)))
     return hold[method].apply(res, args);
   queueCall(res, hold, () => hold[method].apply(res, args));
@@ -256,7 +262,7 @@ export function commitBeforeResponse(
   res: ServerResponse,
   session: RequestSession<never> | RequestSession<Record<string, unknown>>,
 ): void {
-  if (holds.has(res))
+  if (holdOf(res) !== undefined)
     throw new TypeError("this response already holds a session: load one session per request");
   const found = frameworkBase(res);
   // A wrapper that middleware earlier in this request put on the response itself took the
@@ -265,14 +271,16 @@ export function commitBeforeResponse(
   // Once committed, calls go on to what was there before the hold: the response's own methods,
   // or those below the framework's base (the hold is then the innermost of any wrappers).
   const next = (base === undefined ? res : Object.getPrototypeOf(base)) as Record<HeldName, Method>;
-  holds.set(res, {
+  const hold: Hold = {
     session,
     writeHead: next.writeHead,
     write: next.write,
     end: next.end,
     state: 0,
     queue: undefined,
-  });
+  };
+  if (found === undefined) (res as ServerResponse & { [HOLD]?: Hold })[HOLD] = hold;
+  else holds.set(res, hold);
   if (found !== undefined && !layered.has(found)) layer(found);
   if (base !== undefined) return;
   res.writeHead = heldWriteHead as typeof res.writeHead;
