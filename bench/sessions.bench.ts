@@ -9,6 +9,10 @@
 //   npx tsx bench/sessions.bench.ts --profile node-sj-redis,limit
 //                                                      node --cpu-prof on those servers, and
 //                                                      their top self-time functions
+//   npx tsx bench/sessions.bench.ts --instructions node-bare,node-sj-memory
+//                                                      instructions per request under valgrind's
+//                                                      callgrind: the same in every run, however
+//                                                      busy the machine
 //   --source   run the servers' TypeScript through tsx instead of tsc's output
 //   --keep-profiles   keep the .cpuprofile files (open them in Chrome DevTools)
 //
@@ -49,11 +53,11 @@ const require = createRequire(import.meta.url);
 // Options
 
 const USAGE = `usage: npx tsx bench/sessions.bench.ts [--quick] [--rounds N] [--only id,id…]
-       [--profile id,id…] [--keep-profiles] [--source]`;
+       [--profile id,id…] [--keep-profiles] [--instructions id,id…] [--source]`;
 
 function parseArgs(argv: string[]): Map<string, string | true> {
   const out = new Map<string, string | true>();
-  const valued = new Set(["--rounds", "--only", "--profile"]);
+  const valued = new Set(["--rounds", "--only", "--profile", "--instructions"]);
   const flags = new Set(["--quick", "--source", "--keep-profiles", "--help"]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -85,6 +89,7 @@ const listOption = (name: string): string[] | undefined => {
 };
 const ONLY = listOption("--only");
 const PROFILE = listOption("--profile");
+const INSTRUCTIONS = listOption("--instructions");
 
 /** autocannon settings, the same for every server. */
 const CONNECTIONS = 50;
@@ -333,6 +338,15 @@ process.on("exit", killChildren);
 
 type Reply<T extends FromChild["type"]> = Extract<FromChild, { type: T }>;
 
+/** How a server's process starts, beyond the build's own node flags. */
+interface Launch {
+  /** More node flags. */
+  execArgv?: string[];
+  /** A program that runs node, and its arguments before node's (valgrind …). */
+  wrapper?: string[];
+  lifetimeMs?: number;
+}
+
 /** One server in its own process, and the IPC conversation with it. */
 class ServerProcess {
   readonly #child: ChildProcess;
@@ -344,10 +358,15 @@ class ServerProcess {
   #exited: Error | undefined;
   readonly #exit: Promise<void>;
 
-  constructor(s: Spec, build: Build, prefix: string, execArgv: string[]) {
+  constructor(s: Spec, build: Build, prefix: string, launch: Launch = {}) {
+    const node = [...build.execArgv, ...(launch.execArgv ?? [])];
+    const [wrapper, ...wrapperArgs] = launch.wrapper ?? [];
     this.#child = fork(build.entry(s.program), [], {
       cwd: ROOT,
-      execArgv: [...build.execArgv, ...execArgv],
+      // fork runs execPath with execArgv then the module: under a wrapper, node becomes its argument.
+      ...(wrapper === undefined
+        ? { execArgv: node }
+        : { execPath: wrapper, execArgv: [...wrapperArgs, process.execPath, ...node] }),
       env: {
         ...process.env,
         // Every server as deployed: Express and sessionjar (its development audit) read it.
@@ -355,7 +374,7 @@ class ServerProcess {
         SJB_KIND: s.id,
         SJB_REDIS_URL: REDIS_URL,
         SJB_PREFIX: prefix,
-        SJB_LIFETIME_MS: String(CHILD_LIFETIME_MS),
+        SJB_LIFETIME_MS: String(launch.lifetimeMs ?? CHILD_LIFETIME_MS),
       },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -406,6 +425,10 @@ class ServerProcess {
     });
   }
 
+  get pid(): number {
+    return this.#child.pid ?? 0;
+  }
+
   ask<T extends FromChild["type"]>(message: ToChild, reply: T): Promise<Reply<T>> {
     const answer = this.waitFor(reply, 10_000);
     this.#child.send(message);
@@ -440,7 +463,12 @@ interface CannonResult {
 type Autocannon = (options: {
   url: string;
   connections: number;
-  duration: number;
+  /** Seconds to run, or… */
+  duration?: number;
+  /** …how many requests to send. */
+  amount?: number;
+  /** Seconds before a request counts as timed out (default 10). */
+  timeout?: number;
   pipelining: number;
   headers: Record<string, string>;
 }) => Promise<CannonResult>;
@@ -581,7 +609,7 @@ async function measure(
     profileDir === undefined
       ? []
       : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--cpu-prof-interval=200"];
-  const server = new ServerProcess(s, build, `${RUN_PREFIX}${s.id}:`, execArgv);
+  const server = new ServerProcess(s, build, `${RUN_PREFIX}${s.id}:`, { execArgv });
   try {
     const { port } = await server.waitFor("ready", 30_000);
     const origin = `http://127.0.0.1:${port}`;
@@ -626,6 +654,101 @@ async function measure(
   } finally {
     await server.shutdown();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instructions per request (--instructions)
+//
+// CPU time on a shared machine moves by 2x between rounds; the number of instructions a server
+// runs per request does not. Each server runs under callgrind, which counts every user-space
+// instruction of the process (the kernel's work, system calls included, is not counted), with
+// node's --single-threaded so that no background thread of V8 adds instructions in an order
+// that changes from run to run. callgrind_control zeroes the count after the warm-up and dumps
+// it after the counted requests.
+
+/** Requests counted per server, after a warm-up of a quarter as many. */
+const COUNTED_REQUESTS = QUICK ? 2000 : 20_000;
+/** Fewer than autocannon's 50: under callgrind the server is about 50 times slower. */
+const COUNT_CONNECTIONS = 10;
+
+interface InstructionCount {
+  id: string;
+  requests: number;
+  instructions: number;
+}
+
+function callgrindControl(command: "--zero" | "--dump", pid: number): void {
+  const r = spawnSync("callgrind_control", [command, String(pid)], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  if (r.status !== 0) {
+    throw new Error(`callgrind_control ${command} ${pid} failed: ${r.stdout}${r.stderr}`);
+  }
+}
+
+async function countInstructions(s: Spec, build: Build, dir: string): Promise<InstructionCount> {
+  const out = join(dir, s.id);
+  const server = new ServerProcess(s, build, `${RUN_PREFIX}${s.id}:`, {
+    execArgv: ["--single-threaded"],
+    wrapper: [
+      "valgrind",
+      "--tool=callgrind",
+      "--quiet",
+      // V8 writes the code it compiles into memory that no file backs: callgrind must see it.
+      "--smc-check=all-non-file",
+      `--callgrind-out-file=${out}`,
+    ],
+    lifetimeMs: 20 * 60_000,
+  });
+  try {
+    const { port } = await server.waitFor("ready", 300_000);
+    const origin = `http://127.0.0.1:${port}`;
+    const cookie = await signIn(origin, s.id);
+    await verify(origin, cookie, s.id);
+    const load = (amount: number): Promise<CannonResult> =>
+      autocannon({
+        url: `${origin}/me`,
+        connections: COUNT_CONNECTIONS,
+        amount,
+        timeout: 60,
+        pipelining: 1,
+        headers: { cookie },
+      });
+    await load(COUNTED_REQUESTS / 4);
+    callgrindControl("--zero", server.pid);
+    const r = await load(COUNTED_REQUESTS);
+    callgrindControl("--dump", server.pid);
+    const failures = r.errors + r.timeouts + r.non2xx;
+    if (failures > 0) throw new Error(`${s.id}: ${failures} requests failed under callgrind`);
+    // The first dump of a process goes to <out-file>.1; "summary" counts since the zeroing.
+    const summary = /^summary: (\d+)$/m.exec(readFileSync(`${out}.1`, "utf8"));
+    if (summary === null) throw new Error(`${s.id}: no summary line in ${out}.1`);
+    return { id: s.id, requests: r.requests.total, instructions: Number(summary[1]) };
+  } finally {
+    await server.shutdown();
+  }
+}
+
+function instructionReport(counts: InstructionCount[]): string {
+  const perRequest = new Map(counts.map((c) => [c.id, c.instructions / c.requests]));
+  const servers = table(
+    ["server", "requests counted", "instructions/req"],
+    counts.map((c) => [
+      SERVERS.find((x) => x.id === c.id)?.label ?? c.id,
+      int(c.requests),
+      int(perRequest.get(c.id) ?? 0),
+    ]),
+  );
+  const rows: string[][] = [];
+  for (const r of RATIOS) {
+    const a = perRequest.get(r.a);
+    const b = perRequest.get(r.b);
+    if (a === undefined || b === undefined) continue;
+    rows.push([r.label, `${fixed(b / a, 2)}x`, r.target === undefined ? "–" : `${r.target}x`]);
+  }
+  const ratios = table(["ratio (other side's instructions / ours)", "value", "req/s target"], rows);
+  return rows.length === 0 ? servers : `${servers}\n\n${ratios}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1008,9 +1131,11 @@ function reportProfiles(measured: Measurement[]): void {
 // Main
 
 async function main(): Promise<number> {
-  const specs = selected(PROFILE ?? ONLY);
-  const rounds = PROFILE === undefined ? ROUNDS : 1;
-  const budgetMs = specs.length * rounds * ((WARMUP_S + DURATION_S) * 1000 + 45_000) + 120_000;
+  const specs = selected(INSTRUCTIONS ?? PROFILE ?? ONLY);
+  const rounds = PROFILE === undefined && INSTRUCTIONS === undefined ? ROUNDS : 1;
+  const perServerMs =
+    INSTRUCTIONS === undefined ? (WARMUP_S + DURATION_S) * 1000 + 45_000 : 20 * 60_000;
+  const budgetMs = specs.length * rounds * perServerMs + 120_000;
   const watchdog = setTimeout(() => {
     process.stderr.write(`the benchmark ran past its ${Math.round(budgetMs / 1000)} s budget\n`);
     killChildren();
@@ -1035,6 +1160,27 @@ async function main(): Promise<number> {
 
   try {
     const info = await machine(admin);
+    if (INSTRUCTIONS !== undefined) {
+      console.log("# sessions benchmark: instructions per request (callgrind)\n");
+      for (const line of info) console.log(`- ${line}`);
+      console.log(`- servers: ${build.description}, under valgrind --tool=callgrind`);
+      console.log(
+        `- ${int(COUNTED_REQUESTS)} GET /me counted per server after ${int(COUNTED_REQUESTS / 4)} uncounted, ${COUNT_CONNECTIONS} connections\n`,
+      );
+      const dir = mkdtempSync(join(tmpdir(), "sessionjar-callgrind-"));
+      try {
+        const counts: InstructionCount[] = [];
+        for (const s of specs) {
+          const c = await countInstructions(s, build, dir);
+          counts.push(c);
+          process.stderr.write(`${s.id}: ${int(c.instructions / c.requests)} instructions/req\n`);
+        }
+        console.log(instructionReport(counts));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return 0;
+    }
     const load0 = loadavg();
     console.log(
       `# sessions benchmark${QUICK ? " (--quick: smoke run, numbers not worth quoting)" : ""}${PROFILE === undefined ? "" : " (--profile: numbers are under the profiler)"}\n`,
