@@ -14,7 +14,8 @@
 //                                                      callgrind: the same in every run, however
 //                                                      busy the machine
 //   --source   run the servers' TypeScript through tsx instead of tsc's output
-//   --keep-profiles   keep the .cpuprofile files (open them in Chrome DevTools)
+//   --keep-profiles   keep the .cpuprofile files (open them in Chrome DevTools), or with
+//                     --instructions the callgrind files (callgrind_annotate reads them)
 //
 // Every server runs in its own child process (bench/servers/*.ts), so that process.cpuUsage()
 // inside it measures the server alone; autocannon runs here, in the parent. By default the
@@ -1177,7 +1178,8 @@ async function main(): Promise<number> {
         }
         console.log(instructionReport(counts));
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        if (KEEP_PROFILES) console.log(`\ncallgrind files (callgrind_annotate reads them): ${dir}`);
+        else rmSync(dir, { recursive: true, force: true });
       }
       return 0;
     }

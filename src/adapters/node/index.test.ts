@@ -40,6 +40,63 @@ describe("the response hold", () => {
     }
   });
 
+  it("merges the session's headers into writeHead's, in one head, as Node would write it", async () => {
+    // One headers object for every response, as handlers keep constants: it must stay as it is.
+    const shared = Object.freeze({ "Content-Type": "text/plain", Vary: "Accept-Encoding" });
+    const server = createServer(
+      withSessions(
+        sessions,
+        async (req, res, session) => {
+          if (req.method === "POST") {
+            await session.signIn("user-1");
+            res.writeHead(204).end();
+            return;
+          }
+          const user = session.userId;
+          if (req.url === "/shared") res.writeHead(200, shared).end(user);
+          else if (req.url === "/no-store")
+            res.writeHead(200, { "Cache-Control": "no-store" }).end();
+          else if (req.url === "/later") {
+            res.writeHead(200, { "x-a": "head", "x-b": "head" });
+            res.setHeader("x-b", "later");
+            res.end();
+          } else if (req.url === "/third") res.writeHead(202, undefined, { "x-c": "1" }).end();
+          else res.writeHead(203, {}).end(String(res.statusCode));
+        },
+        { csrf: false },
+      ),
+    );
+    const url = await listen(server);
+    try {
+      const login = await fetch(url, { method: "POST" });
+      const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+      const get = (path: string): Promise<Response> =>
+        fetch(new URL(path, url), { headers: { cookie } });
+      for (let i = 0; i < 2; i++) {
+        const r = await get("/shared");
+        assert.equal(await r.text(), "user-1");
+        assert.equal(r.headers.get("content-type"), "text/plain");
+        assert.equal(r.headers.get("vary"), "Accept-Encoding, Cookie");
+        assert.equal(r.headers.get("cache-control"), "private");
+      }
+      assert.deepEqual(shared, { "Content-Type": "text/plain", Vary: "Accept-Encoding" });
+      // The handler's no-store covers the session's private: one Cache-Control, not two.
+      assert.equal((await get("/no-store")).headers.get("cache-control"), "no-store");
+      const later = await get("/later");
+      assert.equal(later.headers.get("x-a"), "head");
+      assert.equal(later.headers.get("x-b"), "later");
+      assert.equal(later.headers.get("vary"), "Cookie");
+      const third = await get("/third");
+      assert.equal(third.status, 202);
+      assert.equal(third.headers.get("x-c"), "1");
+      const status = await get("/status");
+      assert.equal(status.status, 203);
+      assert.equal(await status.text(), "203");
+    } finally {
+      await closeServer(server);
+    }
+  });
+
   it("refuses a second session on one response", async () => {
     const server = createServer(async (req, res) => {
       const first = await sessions.load(nodeSessionRequest(req));
