@@ -23,7 +23,7 @@ import pg from "pg";
 import { createClient } from "redis";
 import { shardFor } from "../src/session/tokens.js";
 import { DEFAULT_TABLE, migrate, postgresStore } from "../src/stores/postgres.js";
-import { redisStore } from "../src/stores/redis.js";
+import { redisIndexKey, redisSessionKey, redisStore } from "../src/stores/redis.js";
 import type { SessionRecord, SessionStore } from "../src/stores/types.js";
 import { closedPort } from "../test/redis.js";
 import { packageVersion } from "./lib.js";
@@ -316,13 +316,6 @@ async function dropPrefix(c: NodeRedis, prefix: string): Promise<number> {
   return n;
 }
 
-const sessionKeyOf = (prefix: string, key: string): string => {
-  const dot = key.indexOf(".");
-  return `${prefix}r:{${key.slice(0, dot)}}:${key.slice(dot + 1)}`;
-};
-const indexKeyOf = (prefix: string, userId: string): string =>
-  `${prefix}u:{${shardFor(userId)}}:${userId}`;
-
 function pick<T>(all: readonly T[], n: number): T[] {
   return Array.from({ length: Math.min(n, all.length) }, () => {
     return all[Math.floor(Math.random() * all.length)] as T;
@@ -424,14 +417,14 @@ async function benchRedis(): Promise<void> {
   );
 
   // Per-key memory, sampled.
-  const sampleKeys = pick(pop.keys, 2_000).map((k) => sessionKeyOf(prefix, k));
+  const sampleKeys = pick(pop.keys, 2_000).map((k) => redisSessionKey(prefix, k));
   let sessionBytes = 0;
   for (const k of sampleKeys) sessionBytes += await memoryUsage(client, k);
   const sampleUsers = pick(pop.users, 2_000);
   let indexBytes = 0;
   let indexSessions = 0;
   for (const u of sampleUsers) {
-    indexBytes += await memoryUsage(client, indexKeyOf(prefix, u.id));
+    indexBytes += await memoryUsage(client, redisIndexKey(prefix, u.id));
     indexSessions += u.devices;
   }
   const keysNow = await dbKeys(client);
@@ -449,7 +442,7 @@ async function benchRedis(): Promise<void> {
           fmt(indexBytes / sampleUsers.length),
           await encodings(
             client,
-            sampleUsers.slice(0, 500).map((u) => indexKeyOf(prefix, u.id)),
+            sampleUsers.slice(0, 500).map((u) => redisIndexKey(prefix, u.id)),
           ),
         ],
         ["user index share per session", fmt(indexBytes / indexSessions), ""],

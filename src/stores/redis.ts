@@ -386,6 +386,19 @@ function expiry(r: SessionRecord): number {
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * The Redis key of a session: the shard in a hash tag, so that all of one user's keys share a
+ * Redis Cluster slot, then the token's hash. `dot` is where the store key's shard ends.
+ */
+export function redisSessionKey(prefix: string, key: string, dot = key.indexOf(".")): string {
+  return `${prefix}r:{${key.slice(0, dot)}}:${key.slice(dot + 1)}`;
+}
+
+/** The Redis key of a user's index of session keys, in the same slot as the user's sessions. */
+export function redisIndexKey(prefix: string, userId: string): string {
+  return `${prefix}u:{${shardFor(userId)}}:${userId}`;
+}
+
+/**
  * A {@link SessionStore} on Redis or Redis Cluster, through your own client: node-redis
  * (`createClient`, `createCluster`) or ioredis (`Redis`, `Cluster`). Sessions expire by Redis
  * TTLs (PEXPIREAT at the earlier of the idle and absolute expiry); every change is one Lua
@@ -461,11 +474,8 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     return key.indexOf(".");
   };
   const shardOf = (key: string): string => key.slice(0, checkKey(key));
-  const sessionKey = (key: string): string => {
-    const dot = checkKey(key);
-    return `${prefix}r:{${key.slice(0, dot)}}:${key.slice(dot + 1)}`;
-  };
-  const indexKey = (userId: string): string => `${prefix}u:{${shardFor(userId)}}:${userId}`;
+  const sessionKey = (key: string): string => redisSessionKey(prefix, key, checkKey(key));
+  const indexKey = (userId: string): string => redisIndexKey(prefix, userId);
 
   // The client's failures become StoreErrors; ours (TypeError on a bad record) stay as they are.
   const guard = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
