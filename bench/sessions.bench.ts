@@ -346,6 +346,8 @@ interface Launch {
   /** A program that runs node, and its arguments before node's (valgrind …). */
   wrapper?: string[];
   lifetimeMs?: number;
+  /** More environment variables for the server. */
+  env?: Record<string, string>;
 }
 
 /** One server in its own process, and the IPC conversation with it. */
@@ -376,6 +378,7 @@ class ServerProcess {
         SJB_REDIS_URL: REDIS_URL,
         SJB_PREFIX: prefix,
         SJB_LIFETIME_MS: String(launch.lifetimeMs ?? CHILD_LIFETIME_MS),
+        ...launch.env,
       },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -666,9 +669,19 @@ async function measure(
 // node's --single-threaded so that no background thread of V8 adds instructions in an order
 // that changes from run to run. callgrind_control zeroes the count after the warm-up and dumps
 // it after the counted requests.
+//
+// What is counted must be the steady state. V8 compiles a function once it has run often
+// enough, and again after a deoptimization; under --single-threaded that work runs on the main
+// thread and is counted with the requests. So the warm-up is as long as the count, the report
+// shows what V8's optimizing compiler still took in the counted window, and the sessions' touch
+// is pushed out of the run: it is due once a minute per session, and under valgrind a minute is
+// about as long as the whole run, so it fell inside the counted window or not depending on the
+// machine's speed, and its first run brought deoptimizations and recompilations with it.
 
-/** Requests counted per server, after a warm-up of a quarter as many. */
+/** Requests counted per server, after a warm-up of as many. */
 const COUNTED_REQUESTS = QUICK ? 2000 : 20_000;
+/** sessionjar's touchInterval while instructions are counted: longer than any run. */
+const COUNT_TOUCH_INTERVAL_S = 1500;
 /** Fewer than autocannon's 50: under callgrind the server is about 50 times slower. */
 const COUNT_CONNECTIONS = 10;
 
@@ -676,6 +689,36 @@ interface InstructionCount {
   id: string;
   requests: number;
   instructions: number;
+  /** Of those, the self cost of V8's optimizing compiler (functions in v8::internal::compiler). */
+  compiler: number;
+}
+
+/**
+ * The total self cost of the functions whose name contains `part`, from a callgrind output
+ * file. Names are compressed: `fn=(id) name` the first time, `fn=(id)` after, and the same for
+ * `cfn=`. The cost line after `calls=` is the inclusive cost of that call, not self cost.
+ */
+function callgrindSelfCost(text: string, part: string): number {
+  const names = new Map<string, string>();
+  const name = (line: string, at: number): string => {
+    const close = line.indexOf(")", at);
+    const id = line.slice(at + 1, close);
+    if (line.length > close + 1) names.set(id, line.slice(close + 2));
+    return names.get(id) ?? id;
+  };
+  let counting = false;
+  let afterCall = false;
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("fn=")) counting = name(line, 3).includes(part);
+    else if (line.startsWith("cfn=")) name(line, 4);
+    else if (line.startsWith("calls=")) afterCall = true;
+    else if (/^[0-9+*-]/.test(line)) {
+      if (afterCall) afterCall = false;
+      else if (counting) total += Number(line.split(" ")[1] ?? 0);
+    }
+  }
+  return total;
 }
 
 function callgrindControl(command: "--zero" | "--dump", pid: number): void {
@@ -692,6 +735,7 @@ async function countInstructions(s: Spec, build: Build, dir: string): Promise<In
   const out = join(dir, s.id);
   const server = new ServerProcess(s, build, `${RUN_PREFIX}${s.id}:`, {
     execArgv: ["--single-threaded"],
+    env: { SJB_TOUCH_INTERVAL_S: String(COUNT_TOUCH_INTERVAL_S) },
     wrapper: [
       "valgrind",
       "--tool=callgrind",
@@ -716,16 +760,22 @@ async function countInstructions(s: Spec, build: Build, dir: string): Promise<In
         pipelining: 1,
         headers: { cookie },
       });
-    await load(COUNTED_REQUESTS / 4);
+    await load(COUNTED_REQUESTS);
     callgrindControl("--zero", server.pid);
     const r = await load(COUNTED_REQUESTS);
     callgrindControl("--dump", server.pid);
     const failures = r.errors + r.timeouts + r.non2xx;
     if (failures > 0) throw new Error(`${s.id}: ${failures} requests failed under callgrind`);
     // The first dump of a process goes to <out-file>.1; "summary" counts since the zeroing.
-    const summary = /^summary: (\d+)$/m.exec(readFileSync(`${out}.1`, "utf8"));
+    const text = readFileSync(`${out}.1`, "utf8");
+    const summary = /^summary: (\d+)$/m.exec(text);
     if (summary === null) throw new Error(`${s.id}: no summary line in ${out}.1`);
-    return { id: s.id, requests: r.requests.total, instructions: Number(summary[1]) };
+    return {
+      id: s.id,
+      requests: r.requests.total,
+      instructions: Number(summary[1]),
+      compiler: callgrindSelfCost(text, "v8::internal::compiler::"),
+    };
   } finally {
     await server.shutdown();
   }
@@ -734,11 +784,12 @@ async function countInstructions(s: Spec, build: Build, dir: string): Promise<In
 function instructionReport(counts: InstructionCount[]): string {
   const perRequest = new Map(counts.map((c) => [c.id, c.instructions / c.requests]));
   const servers = table(
-    ["server", "requests counted", "instructions/req"],
+    ["server", "requests counted", "instructions/req", "of which V8's optimizing compiler"],
     counts.map((c) => [
       SERVERS.find((x) => x.id === c.id)?.label ?? c.id,
       int(c.requests),
       int(perRequest.get(c.id) ?? 0),
+      int(c.compiler / c.requests),
     ]),
   );
   const rows: string[][] = [];
@@ -1174,7 +1225,9 @@ async function main(): Promise<number> {
         for (const s of specs) {
           const c = await countInstructions(s, build, dir);
           counts.push(c);
-          process.stderr.write(`${s.id}: ${int(c.instructions / c.requests)} instructions/req\n`);
+          process.stderr.write(
+            `${s.id}: ${int(c.instructions / c.requests)} instructions/req (compiler ${int(c.compiler / c.requests)})\n`,
+          );
         }
         console.log(instructionReport(counts));
       } finally {

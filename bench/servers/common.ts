@@ -38,6 +38,21 @@ export interface ServerConfig {
   redisUrl: string;
   /** This server's own Redis key prefix, unique to the run. */
   prefix: string;
+  /** sessionjar's `touchInterval` in seconds, when the run sets one; else the default (60). */
+  touchInterval: number | undefined;
+}
+
+/**
+ * The options every sessionjar server adds to its store: `insecureLocalhost`, because the
+ * benchmark speaks plain HTTP to 127.0.0.1, and the run's `touchInterval` when it sets one.
+ */
+export function benchSessionOptions(config: ServerConfig): {
+  insecureLocalhost: true;
+  touchInterval?: number;
+} {
+  return config.touchInterval === undefined
+    ? { insecureLocalhost: true }
+    : { insecureLocalhost: true, touchInterval: config.touchInterval };
 }
 
 export interface Running {
@@ -111,6 +126,10 @@ export function runServer(kinds: Record<string, (config: ServerConfig) => Promis
       kind: env("SJB_KIND"),
       redisUrl: env("SJB_REDIS_URL"),
       prefix: env("SJB_PREFIX"),
+      touchInterval:
+        process.env.SJB_TOUCH_INTERVAL_S === undefined
+          ? undefined
+          : Number(process.env.SJB_TOUCH_INTERVAL_S),
     };
     const start = kinds[config.kind];
     if (start === undefined) throw new Error(`no server called ${config.kind} in this program`);

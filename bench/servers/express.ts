@@ -17,6 +17,7 @@ import {
 } from "../../src/adapters/express/index.js";
 import { createSessions } from "../../src/session/index.js";
 import {
+  benchSessionOptions,
   closeServer,
   connectNodeRedis,
   dummySetCookie,
@@ -79,7 +80,7 @@ async function sessionjar(config: ServerConfig): Promise<Running> {
   const client = await connectNodeRedis(config.redisUrl, { cache: config.kind.endsWith("-csc") });
   const sessions = createSessions({
     store: redisStore({ client, prefix: config.prefix }),
-    insecureLocalhost: true,
+    ...benchSessionOptions(config),
   });
   const app = express();
   app.use(sessionMiddleware(sessions, { csrf: false }));

@@ -14,6 +14,7 @@ import fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { fastifySessions, getSession } from "../../src/adapters/fastify/index.js";
 import { createSessions } from "../../src/session/index.js";
 import {
+  benchSessionOptions,
   connectNodeRedis,
   dummySetCookie,
   type Running,
@@ -82,7 +83,7 @@ async function sessionjar(config: ServerConfig): Promise<Running> {
   const client = await connectNodeRedis(config.redisUrl, { cache: config.kind.endsWith("-csc") });
   const sessions = createSessions({
     store: redisStore({ client, prefix: config.prefix }),
-    insecureLocalhost: true,
+    ...benchSessionOptions(config),
   });
   const app = fastify();
   await app.register(fastifySessions, { sessions, csrf: false });

@@ -10,6 +10,7 @@ import { withSessions } from "../../src/adapters/node/index.js";
 import { createSessions } from "../../src/session/index.js";
 import { memoryStore, type SessionStore } from "../../src/stores/index.js";
 import {
+  benchSessionOptions,
   closeServer,
   connectNodeRedis,
   dummySetCookie,
@@ -75,9 +76,12 @@ async function bare(): Promise<Running> {
   return { port: await listen(server), close: () => closeServer(server) };
 }
 
-async function withSessionjar(store: SessionStore, release: () => Promise<void>): Promise<Running> {
-  // insecureLocalhost: the benchmark speaks plain HTTP to 127.0.0.1.
-  const sessions = createSessions({ store, insecureLocalhost: true });
+async function withSessionjar(
+  config: ServerConfig,
+  store: SessionStore,
+  release: () => Promise<void>,
+): Promise<Running> {
+  const sessions = createSessions({ store, ...benchSessionOptions(config) });
   const server = createServer(
     withSessions(
       sessions,
@@ -112,13 +116,13 @@ runServer({
     const { redisStore } = await redis();
     const client = await connectNodeRedis(config.redisUrl);
     const store = redisStore({ client, prefix: config.prefix });
-    return withSessionjar(store, () => client.close());
+    return withSessionjar(config, store, () => client.close());
   },
   "node-sj-redis-csc": async (config) => {
     const { redisStore } = await redis();
     const client = await connectNodeRedis(config.redisUrl, { cache: true });
     const store = redisStore({ client, prefix: config.prefix });
-    return withSessionjar(store, () => client.close());
+    return withSessionjar(config, store, () => client.close());
   },
   "node-sj-ioredis": async (config) => {
     const { redisStore } = await redis();
@@ -130,9 +134,9 @@ runServer({
       client.once("error", reject);
     });
     const store = redisStore({ client, prefix: config.prefix });
-    return withSessionjar(store, async () => {
+    return withSessionjar(config, store, async () => {
       await client.quit();
     });
   },
-  "node-sj-memory": () => withSessionjar(memoryStore(), async () => {}),
+  "node-sj-memory": (config) => withSessionjar(config, memoryStore(), async () => {}),
 });
