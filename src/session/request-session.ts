@@ -550,6 +550,8 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   }
 
   #requireRecord(action: string): SessionRecord {
+    // What the action answers (a list of devices, how many were revoked) is this user's.
+    this.#read = true;
     if (this.#record === undefined) throw noSession(action, this.#o);
     return this.#record;
   }

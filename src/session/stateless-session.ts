@@ -559,6 +559,8 @@ export class StatelessSession<
   }
 
   #require(action: string): SessionPayload {
+    // What the action answers (a list of devices, how many were revoked) is this user's.
+    this.#read = true;
     if (this.#payload === undefined) throw noSession(action, this.#o);
     return this.#payload;
   }

@@ -445,11 +445,11 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
       await phone.json("POST", "/login?user=dana", { "user-agent": "Phone" });
       await laptop.json("POST", "/login?user=dana", { "user-agent": "Laptop" });
       await tablet.json("POST", "/login?user=dana", { "user-agent": "Tablet" });
-      const list = (await laptop.json("GET", "/sessions")).body as {
-        id: string;
-        current: boolean;
-        userAgent: string;
-      }[];
+      const listed = await laptop.json("GET", "/sessions");
+      // The list is this user's: no shared cache may keep it or hand it to another cookie.
+      assert.equal(listed.res.headers.get("cache-control"), "private");
+      assert.equal(listed.res.headers.get("vary"), vary);
+      const list = listed.body as { id: string; current: boolean; userAgent: string }[];
       assert.deepEqual(
         list.map((s) => [s.userAgent, s.current]),
         [
@@ -460,7 +460,10 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
       );
       assert.equal((await laptop.json("POST", `/revoke?id=${list[2]?.id}`)).body.revoked, true);
       assert.equal((await tablet.json("GET", "/me")).status, 401);
-      assert.equal((await laptop.json("POST", "/revoke-others")).body.revoked, 1);
+      const others = await laptop.json("POST", "/revoke-others");
+      assert.equal(others.body.revoked, 1);
+      assert.equal(others.res.headers.get("cache-control"), "private");
+      assert.equal(others.res.headers.get("vary"), vary);
       assert.equal((await phone.json("GET", "/me")).status, 401);
       assert.equal((await laptop.json("GET", "/me")).status, 200);
       await phone.json("POST", "/login?user=dana");
