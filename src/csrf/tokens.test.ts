@@ -84,7 +84,15 @@ describe("CSRF tokens", () => {
         (e: unknown) =>
           e instanceof CsrfError && e.code === "ERR_CSRF_KEY_INVALID" && re.test(e.message),
       );
-    refused([], /at least one/);
+    refused([], /needs keys/);
+    refused(undefined, /needs keys/);
+    // process.env.CSRF_SECRET when the variable is not set.
+    refused(
+      [{ id: "k1", secret: undefined }],
+      /no secret \(undefined: is its environment variable set\?\)/,
+    );
+    refused([{ id: "k1", secret: 42 }], /no secret \(number\)/);
+    refused(["k1"], /each key must be \{ id, secret \}/);
     refused([{ id: "k", secret: "short" }], /randomBytes\(32\)/);
     refused([{ id: "bad id", secret: randomBytes(32) }], /1-16 characters/);
     refused([k1, { ...k1 }], /twice/);

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { readKeyRing } from "../lib/key-ring.js";
 import { CsrfError } from "./errors.js";
 
 /** One signing key. The first key of a ring signs; every key verifies. */
@@ -8,8 +9,6 @@ export interface CsrfKey {
   /** At least 32 bytes of secret (a string is taken as UTF-8). */
   readonly secret: string | Uint8Array;
 }
-
-const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
 
 export interface TokenCodec {
   /** A new token bound to `binding`, masked afresh (a different string every call). */
@@ -25,31 +24,7 @@ export interface TokenCodec {
  * repeats the same secret bytes (BREACH).
  */
 export function createTokenCodec(keys: readonly CsrfKey[]): TokenCodec {
-  if (!Array.isArray(keys) || keys.length === 0) {
-    throw new CsrfError(
-      "ERR_CSRF_KEY_INVALID",
-      "keys must list at least one { id, secret }: the first signs, all verify",
-    );
-  }
-  const ring = new Map<string, Buffer>();
-  for (const k of keys) {
-    if (!KEY_ID.test(k.id))
-      throw new CsrfError(
-        "ERR_CSRF_KEY_INVALID",
-        `key id ${JSON.stringify(k.id)} must be 1-16 characters of A-Z a-z 0-9 _ -`,
-      );
-    const secret =
-      typeof k.secret === "string" ? Buffer.from(k.secret, "utf8") : Buffer.from(k.secret);
-    if (secret.length < 32) {
-      throw new CsrfError(
-        "ERR_CSRF_KEY_INVALID",
-        `key "${k.id}" has ${secret.length} bytes of secret; use at least 32 random bytes (crypto.randomBytes(32))`,
-      );
-    }
-    if (ring.has(k.id))
-      throw new CsrfError("ERR_CSRF_KEY_INVALID", `key id "${k.id}" appears twice`);
-    ring.set(k.id, secret);
-  }
+  const ring = readKeyRing(keys, "createCsrf", (m) => new CsrfError("ERR_CSRF_KEY_INVALID", m));
   const signer = keys[0] as CsrfKey;
 
   const mac = (secret: Buffer, binding: string, random: string): Buffer =>

@@ -166,6 +166,40 @@ describe("RequestSession rules", () => {
     assert.equal(s.userId, "u\u{1f36a}");
   });
 
+  test("over plain HTTP, signIn names only the remedies not taken yet", async () => {
+    const refusal = async (
+      options: { insecureLocalhost?: boolean; trustProxy?: boolean },
+      host: string,
+    ): Promise<string> => {
+      const sessions = createSessions({ store: memoryStore(), ...options });
+      const s = await sessions.load(request({ host }, false));
+      const error = await s.signIn("alice").then(
+        () => assert.fail("signed in over plain HTTP"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof SessionError);
+      assert.equal(error.code, "ERR_SESSION_INSECURE_TRANSPORT");
+      assert.equal(error.status, 400);
+      return error.message;
+    };
+    const bare = await refusal({}, "shop.example");
+    assert.match(
+      bare,
+      /serve the app over HTTPS, set trustProxy: true .*, or set insecureLocalhost: true/,
+    );
+    const local = await refusal({ insecureLocalhost: true }, "shop.example:3000");
+    assert.doesNotMatch(local, /set insecureLocalhost/);
+    assert.match(
+      local,
+      /insecureLocalhost is on, but covers only the hosts localhost, 127\.0\.0\.1 and \[::1\]/,
+    );
+    const both = await refusal({ insecureLocalhost: true, trustProxy: true }, "shop.example");
+    assert.match(
+      both,
+      /: serve the app over HTTPS \(trustProxy is on, but .*; insecureLocalhost is on/,
+    );
+  });
+
   test("operations that need a signed-in user say so with a 401", async () => {
     const s = await createSessions({ store: memoryStore() }).load(request());
     for (const op of [

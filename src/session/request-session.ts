@@ -567,7 +567,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   }
 
   #assertSecure(): void {
-    if (!this.#secure) throw insecureTransport();
+    if (!this.#secure) throw insecureTransport(this.#o);
   }
 }
 

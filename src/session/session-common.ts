@@ -41,11 +41,31 @@ export function checkUserId(userId: unknown): asserts userId is string {
 }
 
 /** The 400 of a request over plain HTTP that would need a Secure credential. */
-export function insecureTransport(): SessionError {
+export function insecureTransport(o: {
+  trustProxy: boolean;
+  insecureLocalhost: boolean;
+}): SessionError {
+  // Only the remedies not taken yet, and why the ones taken did not apply to this request.
+  const remedies = ["serve the app over HTTPS"];
+  const taken: string[] = [];
+  if (o.trustProxy) {
+    taken.push(
+      "trustProxy is on, but the request had no X-Forwarded-Proto: https or Forwarded proto=https",
+    );
+  } else remedies.push("set trustProxy: true behind a proxy that terminates TLS");
+  if (o.insecureLocalhost) {
+    taken.push("insecureLocalhost is on, but covers only the hosts localhost, 127.0.0.1 and [::1]");
+  } else {
+    remedies.push(
+      "set insecureLocalhost: true in createSessions for http://localhost during development",
+    );
+  }
+  const last = remedies.pop() as string;
+  const advice = remedies.length === 0 ? last : `${remedies.join(", ")}, or ${last}`;
   return new SessionError(
     "ERR_SESSION_INSECURE_TRANSPORT",
     400,
-    "this request came over plain http://, where browsers refuse to store a Secure session cookie: serve the app over HTTPS, set trustProxy: true behind a proxy that terminates TLS, or set insecureLocalhost: true for http://localhost during development",
+    `this request came over plain http://, where browsers refuse to store a Secure session cookie: ${advice}${taken.length === 0 ? "" : ` (${taken.join("; ")})`}`,
   );
 }
 

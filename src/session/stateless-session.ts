@@ -576,6 +576,6 @@ export class StatelessSession<
   }
 
   #assertSecure(): void {
-    if (!this.#secure) throw insecureTransport();
+    if (!this.#secure) throw insecureTransport(this.#o);
   }
 }
