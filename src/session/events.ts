@@ -20,8 +20,12 @@ export type SessionEvent =
       type: "rotated";
       sessionId: string;
       userId: string | null;
-      /** `refresh`: a bearer-JWT refresh token was used (and replaced). */
-      reason: "sign-in" | "elevate" | "rotate" | "refresh";
+      /**
+       * `refresh`: a bearer-JWT refresh token was used (and replaced). Signing in is no
+       * rotation: the user changes, so the old session is `revoked` (`sign-in`) and a new one
+       * `created`.
+       */
+      reason: "elevate" | "rotate" | "refresh";
     }
   | { type: "revoked"; sessionId: string; userId: string | null; reason: RevokeReason }
   | { type: "expired"; sessionId: string; userId: string | null; reason: "idle" | "absolute" }
