@@ -85,14 +85,9 @@ describe("docs/sessions.md, run as written", () => {
 
   test("section 2: the sign-in form needs a CSRF token, and gets one from GET /csrf", async () => {
     const b = browser();
-    const refused = await b.request("/login", {
-      method: "POST",
-      headers: {
-        origin: b.origin,
-        "sec-fetch-site": "same-origin",
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ email: "ada@shop.example", password: "correct horse" }),
+    const refused = await b.postWithoutToken("/login", {
+      email: "ada@shop.example",
+      password: "correct horse",
     });
     assert.equal(refused.status, 403);
     assert.equal(refused.json<{ error: { code: string } }>().error.code, "csrf_token_missing");

@@ -109,6 +109,24 @@ export class ShopClient {
     return this.request(path, { headers });
   }
 
+  /** A same-origin JSON POST as a page sends it, but without a CSRF token. */
+  postWithoutToken(
+    path: string,
+    body: unknown = {},
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
+    return this.request(path, {
+      method: "POST",
+      headers: {
+        origin: this.origin,
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/json",
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
   /** A same-origin JSON POST with a fresh CSRF token. */
   async post(
     path: string,
@@ -116,17 +134,7 @@ export class ShopClient {
     headers: Record<string, string> = {},
   ): Promise<Reply> {
     const token = (await this.get("/csrf")).json<{ token: string }>().token;
-    return this.request(path, {
-      method: "POST",
-      headers: {
-        origin: this.origin,
-        "sec-fetch-site": "same-origin",
-        "content-type": "application/json",
-        "x-csrf-token": token,
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
+    return this.postWithoutToken(path, body, { "x-csrf-token": token, ...headers });
   }
 
   login(email: string, password: string): Promise<Reply> {
