@@ -333,12 +333,24 @@ async function plugin(
 }
 
 /**
+ * What `app.register(fastifySessions, …)` takes: {@link FastifySessionsOptions} with a manager
+ * of any session data. `Sessions<Data>` is invariant in `Data`, and `register` cannot carry a
+ * type parameter through to the plugin, so `createSessions<{ cart: string[] }>()` would not fit
+ * `Sessions<Record<string, unknown>>`. The plugin never reads the data's shape; routes type it
+ * with `getSession<Data>(request)`.
+ */
+export type FastifySessionsPluginOptions = Omit<FastifySessionsOptions, "sessions"> & {
+  // biome-ignore lint/suspicious/noExplicitAny: a manager of any data type; see above.
+  sessions: Sessions<any>;
+};
+
+/**
  * The Fastify plugin: `await app.register(fastifySessions, { sessions, csrf })`. It skips Fastify's
  * encapsulation, so its decoration, hooks and error handler apply to the scope that registers it.
  */
 export const fastifySessions: (
   fastify: FastifyInstance,
-  options: FastifySessionsOptions<Record<string, unknown>>,
+  options: FastifySessionsPluginOptions,
 ) => Promise<void> = Object.assign(plugin, {
   [Symbol.for("skip-override")]: true,
   [Symbol.for("fastify.display-name")]: "sessionjar",
