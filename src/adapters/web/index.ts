@@ -10,6 +10,16 @@
  * // Bun.serve({ fetch: withSessions(sessions, handler, { csrf }) }) · Deno.serve(…)
  * ```
  *
+ * Node's `http` has no `fetch`-style server of its own; a bridge such as @hono/node-server's
+ * `getRequestListener` serves such a handler (or use `sessionjar/adapters/node` directly):
+ *
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { getRequestListener } from "@hono/node-server";
+ * const fetchHandler = withSessions(sessions, handler, { csrf });
+ * createServer(getRequestListener(fetchHandler, { errorHandler: requestErrorResponse })).listen(3000);
+ * ```
+ *
  * The session is committed after the handler, and the response that leaves is a copy of the
  * handler's with the session's headers added (`Set-Cookie` appended to any the handler set), so
  * a shared or immutable `Response` (from `fetch`, `Response.redirect`) is never modified.
