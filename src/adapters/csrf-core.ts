@@ -331,6 +331,18 @@ export interface IssuedForResponse {
   readonly headers: SessionResponseHeaders;
 }
 
+/** What the CSRF glue needs of the request's session. */
+export interface CsrfSession {
+  /** `session.binding`: null without a session, then the pre-session cookie binds tokens. */
+  readonly binding: string | null;
+  /**
+   * Throws when this response may not set a Secure cookie (plain HTTP without the session
+   * layer's opt-ins): the pre-session cookie would be dropped by the browser, and the sign-in
+   * it protects would fail later with a CSRF refusal that hides the cause.
+   */
+  assertCookieAllowed?(): void;
+}
+
 /**
  * Issues tokens for one request, bound to the session as it is when each is asked for (after a
  * sign-in, to the new session). Without a session, the first token sets the pre-session cookie
@@ -339,7 +351,7 @@ export interface IssuedForResponse {
 export function tokenIssuer(
   csrf: Csrf,
   request: GuardRequest,
-  binding: () => string | null,
+  session: CsrfSession,
 ): () => IssuedForResponse {
   let preCookie: string | undefined;
   const view: GuardRequest = {
@@ -348,7 +360,9 @@ export function tokenIssuer(
       name === "cookie" && preCookie !== undefined ? preCookie : request.header(name),
   };
   return () => {
-    const issued = csrf.issue(view, binding());
+    const binding = session.binding;
+    const issued = csrf.issue(view, binding);
+    if (issued.setCookie !== undefined && binding === null) session.assertCookieAllowed?.();
     if (issued.setCookie !== undefined) preCookie = issued.setCookie.split(";")[0];
     return {
       token: issued.token,

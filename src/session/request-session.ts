@@ -569,6 +569,15 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   #assertSecure(): void {
     if (!this.#secure) throw insecureTransport(this.#o);
   }
+
+  /**
+   * Throws `ERR_SESSION_INSECURE_TRANSPORT` (400) when this request's response may not set a
+   * Secure cookie: plain HTTP without `trustProxy` or `insecureLocalhost` applying. For cookies
+   * set beside the session's own, such as the CSRF pre-session cookie.
+   */
+  assertCookieAllowed(): void {
+    this.#assertSecure();
+  }
 }
 
 export function applyPatch(r: SessionRecord, patch: SessionPatch): SessionRecord {

@@ -578,4 +578,8 @@ export class StatelessSession<
   #assertSecure(): void {
     if (!this.#secure) throw insecureTransport(this.#o);
   }
+
+  override assertCookieAllowed(): void {
+    this.#assertSecure();
+  }
 }

@@ -46,11 +46,12 @@ interface Harness {
 async function harness(
   start: StartCsrfServer,
   options: Partial<CsrfOptions> = {},
+  session: { insecureLocalhost: boolean } = { insecureLocalhost: true },
 ): Promise<Harness> {
   let made: CsrfSetup | undefined;
   const events: CsrfEvent[] = [];
   const server = await start((origin) => {
-    const sessions = createSessions({ store: memoryStore(), insecureLocalhost: true });
+    const sessions = createSessions({ store: memoryStore(), ...session });
     const csrf = createCsrf({ origin, keys, ...options });
     csrf.on("*", (e) => events.push(e));
     made = { sessions, csrf, app: new CsrfApp() };
@@ -651,6 +652,22 @@ export function testCsrfAdapter(
         { headers: { ...bare.sameOrigin, "x-csrf-token": pre } },
         "csrf_token_invalid",
       );
+    });
+  });
+
+  describe(`CSRF over plain HTTP without the localhost opt-in: ${name}`, () => {
+    let h: Harness;
+    before(async () => {
+      h = await harness(start, {}, { insecureLocalhost: false });
+    });
+    after(async () => h.close());
+
+    test("a token without a session says why its Secure pre-session cookie cannot be set", async () => {
+      const r = await new Client(h.origin).send("GET", "/token");
+      assert.equal(r.status, 400);
+      assert.equal(r.body?.error?.code, "session_insecure_transport");
+      assert.match(r.body.error.message, /insecureLocalhost: true/);
+      assert.deepEqual(r.res.headers.getSetCookie(), []);
     });
   });
 

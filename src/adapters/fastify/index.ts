@@ -219,7 +219,7 @@ function addCsrf(
     const session = sessionOf(request);
     if (session === null) return;
     const guardRequest = nodeGuardRequest(request.raw);
-    const issue = tokenIssuer(csrf, guardRequest, () => session.binding);
+    const issue = tokenIssuer(csrf, guardRequest, session);
     issuers.set(request, () => {
       const issued = issue();
       if (!reply.sent) mergeInto(reply, issued.headers);

@@ -8,6 +8,7 @@ import {
   type CheckOutcome,
   CSRF_VARY,
   type CsrfGlueOptions,
+  type CsrfSession,
   checkRequest,
   type FormFields,
   mergeVary,
@@ -96,11 +97,11 @@ function sendAnswer(
 export async function guardNodeRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  session: { readonly binding: string | null },
+  session: CsrfSession,
   options: NodeCsrfOptions,
 ): Promise<boolean> {
   const request = nodeGuardRequest(req);
-  const issue = tokenIssuer(options.csrf, request, () => session.binding);
+  const issue = tokenIssuer(options.csrf, request, session);
   issuers.set(req, () => {
     const issued = issue();
     if (res.headersSent) {

@@ -42,7 +42,7 @@ import { applyHeaders, csrfFor, errorAnswer } from "../core.js";
 import { adoptHeaders, type RawHeaders, withCors } from "./cors.js";
 import { guardNodeRequest } from "./csrf.js";
 
-export type { FormFields, FormValue } from "../csrf-core.js";
+export type { CsrfSession, FormFields, FormValue } from "../csrf-core.js";
 export { answerClientError } from "./client-errors.js";
 export { applyNodeCors, beforeHead, withCors } from "./cors.js";
 export {

@@ -63,12 +63,15 @@ import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
   CSRF_VARY,
   type CsrfGlueOptions,
+  type CsrfSession,
   checkRequest,
   discardWebBody,
   mergeVary,
   readWebBody,
   tokenIssuer,
 } from "../csrf-core.js";
+
+export type { CsrfSession } from "../csrf-core.js";
 
 /** The {@link SessionRequest} of a Web `Request`. */
 export function webSessionRequest(request: Request): SessionRequest {
@@ -170,12 +173,12 @@ const states = new WeakMap<Request, WebCsrfState>();
  */
 export async function guardWebRequest(
   request: Request,
-  session: { readonly binding: string | null },
+  session: CsrfSession,
   csrf: Csrf,
   options: CsrfGlueOptions = {},
 ): Promise<{ state: WebCsrfState; refusal: Response | undefined }> {
   const guardRequest = webGuardRequest(request);
-  const issue = tokenIssuer(csrf, guardRequest, () => session.binding);
+  const issue = tokenIssuer(csrf, guardRequest, session);
   const owed: SessionResponseHeaders[] = [];
   const state: WebCsrfState = {
     token: () => {
