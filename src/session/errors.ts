@@ -8,6 +8,11 @@ export type SessionErrorCode =
   | "ERR_SESSION_REQUIRED"
   | "ERR_SESSION_DATA_INVALID"
   | "ERR_SESSION_COMMITTED"
+  /**
+   * Another request rotated, replaced or ended the session while this one ran, so this one's
+   * change had nowhere to go (409): nothing was written; retry with the current cookie.
+   */
+  | "ERR_SESSION_CONFLICT"
   /** A cookie transport was wired into an adapter without the CSRF guard, and without saying so. */
   | "ERR_SESSION_CSRF_REQUIRED"
   /** The operation needs what this transport does not keep (a list of a user's sessions). */
@@ -25,7 +30,8 @@ export interface SessionErrorOptions extends ErrorOptions {
  * Thrown by `sessionjar/session`. `status` is the HTTP status an adapter answers with when the
  * error reaches it: 503 when the store is down (fail closed), 401 when a route needs a session
  * or a bearer token does not verify, 400 for a request over plain HTTP that needs a Secure
- * cookie; 500 only for programming errors (invalid options, a change after commit), 501 for an
+ * cookie, 409 when another request rotated or ended the session under a change; 500 only for
+ * programming errors (invalid options, a change after commit), 501 for an
  * operation the transport cannot do.
  */
 export class SessionError extends SessionjarError {

@@ -10,6 +10,7 @@ import {
   checkUserId,
   insecureTransport,
   noSession,
+  sessionConflict,
   sessionCookie,
   stagedData,
   stagedValue,
@@ -493,9 +494,10 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     const key = this.#key as string;
     const ok = await guarded(this.#events, "update", () => this.#o.store.update(key, patch));
     if (!ok) {
-      // Revoked or expired by another request meanwhile: the change has nowhere to go.
-      this.#forget();
-      this.#clearCookie = true;
+      // Another request rotated, replaced (sign-in) or ended the session meanwhile. No clearing
+      // cookie: a response of that request may already have set the new one, which it would
+      // delete. A due touch is simply skipped; a change of data is refused, not lost silently.
+      if (patch.set !== undefined || patch.unset !== undefined) throw sessionConflict();
       return;
     }
     this.#record = applyPatch(record, patch);

@@ -107,6 +107,15 @@ export function alreadyCommitted(): SessionError {
   );
 }
 
+/** A change to a session that another request rotated, replaced or ended meanwhile. */
+export function sessionConflict(): SessionError {
+  return new SessionError(
+    "ERR_SESSION_CONFLICT",
+    409,
+    "another request rotated, replaced or ended this session while this one ran, so its change was not saved: retry with the current cookie",
+  );
+}
+
 /** Refuses the one key that would become the data object's prototype. */
 export function checkKey(key: string): void {
   if (key === "__proto__")

@@ -15,6 +15,12 @@ export interface AppResponse {
 }
 
 /**
+ * Requests held by `POST /set-after?gate=…` after their session loaded, until the test opens the
+ * gate: a request in flight while another one changes the session, in a fixed order.
+ */
+export const gates = new Map<string, () => void>();
+
+/**
  * Routes of the test app. Handlers throw SessionError for 401s, so adapters exercise their error
  * translation too.
  */
@@ -54,6 +60,17 @@ export async function handle(req: AppRequest, session: RequestSession): Promise<
     case "POST /set": {
       session.set(req.query.get("key") ?? "k", req.query.get("value") ?? "v");
       return { status: 200, body: { ok: true } };
+    }
+    case "POST /set-after": {
+      const gate = req.query.get("gate") ?? "";
+      await new Promise<void>((open) => gates.set(gate, open));
+      session.set(req.query.get("key") ?? "k", req.query.get("value") ?? "v");
+      return { status: 200, body: { ok: true } };
+    }
+    case "GET /data-after": {
+      const gate = req.query.get("gate") ?? "";
+      await new Promise<void>((open) => gates.set(gate, open));
+      return { status: 200, body: { value: session.get(req.query.get("key") ?? "k") ?? null } };
     }
     case "GET /data":
       return { status: 200, body: { value: session.get(req.query.get("key") ?? "k") ?? null } };

@@ -11,6 +11,7 @@ import {
   type SessionsOptions,
 } from "../../src/session/index.js";
 import { memoryStore, type SessionStore, StoreError } from "../../src/stores/index.js";
+import { gates } from "./app.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the suite reads JSON bodies loosely
 type JsonBody = any;
@@ -435,6 +436,56 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
         const list = await laptop.json("GET", "/sessions");
         assert.equal(list.status, 501);
         assert.equal(list.body.error.code, "session_unsupported");
+      },
+    );
+
+    serverTest(
+      "a change in flight while another request rotates gets 409 and clears nothing",
+      async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        await b.json("POST", "/login?user=racer");
+        // One browser, two requests: the slow one loads the session, then waits at its gate.
+        const slow = new Browser(h.origin, variant.carrier);
+        slow.cookie = b.cookie;
+        const gate = `rotate-${name}-${variant.name}`;
+        const pending = slow.json("POST", `/set-after?gate=${gate}&key=pref&value=dark`);
+        while (!gates.has(gate)) await new Promise((r) => setTimeout(r, 5));
+        assert.equal((await b.json("POST", "/rotate")).status, 200);
+        const rotated = b.cookie;
+        gates.get(gate)?.();
+        gates.delete(gate);
+        const late = await pending;
+        assert.equal(late.status, 409);
+        assert.equal(late.body.error.code, "session_conflict");
+        assert.deepEqual(late.res.headers.getSetCookie(), [], "a clearing cookie would sign out");
+        assert.equal(credentialOf(late.res), undefined);
+        assert.equal(b.cookie, rotated);
+        const me = await b.json("GET", "/me");
+        assert.equal(me.status, 200, "still signed in after the late response");
+        assert.equal((await b.json("GET", "/data?key=pref")).body.value, null, "nothing written");
+      },
+    );
+
+    serverTest(
+      "a read in flight while another request rotates skips its due touch quietly",
+      async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        await b.json("POST", "/login?user=toucher-racer");
+        h.clock.now += 61_000;
+        const slow = new Browser(h.origin, variant.carrier);
+        slow.cookie = b.cookie;
+        const gate = `touch-${name}-${variant.name}`;
+        // The gated route writes a key; this one only reads, and its touch is due.
+        const pending = slow.json("GET", `/data-after?gate=${gate}&key=k`);
+        while (!gates.has(gate)) await new Promise((r) => setTimeout(r, 5));
+        assert.equal((await b.json("POST", "/rotate")).status, 200);
+        gates.get(gate)?.();
+        gates.delete(gate);
+        const late = await pending;
+        assert.equal(late.status, 200);
+        assert.deepEqual(late.res.headers.getSetCookie(), []);
+        assert.equal(credentialOf(late.res), undefined);
+        assert.equal((await b.json("GET", "/me")).status, 200);
       },
     );
 
