@@ -1,9 +1,10 @@
-/** A listener of one event type. */
-export type Listener<E> = (event: E) => void;
+/** A listener of one event type; an async one is not awaited. */
+export type Listener<E> = (event: E) => unknown;
 
 /**
- * A small typed event emitter. A listener that throws never breaks the request that emitted the
- * event: its error goes to `onListenerError` (default: `console.error`).
+ * A small typed event emitter. A listener that throws, or an async one that rejects, never
+ * breaks the request that emitted the event (nor, as an unhandled rejection, the process): its
+ * error goes to `onListenerError` (default: `console.error`).
  */
 export class Emitter<E extends { type: string }> {
   readonly #listeners = new Map<string, Set<Listener<E>>>();
@@ -33,7 +34,10 @@ export class Emitter<E extends { type: string }> {
       if (set === undefined) continue;
       for (const l of set) {
         try {
-          l(event);
+          const returned = l(event);
+          if (typeof (returned as PromiseLike<void> | undefined)?.then === "function") {
+            (returned as PromiseLike<void>).then(undefined, this.#onListenerError);
+          }
         } catch (error) {
           this.#onListenerError(error);
         }
