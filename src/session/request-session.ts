@@ -508,7 +508,9 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     return sessionCookie(
       this.#o,
       value,
-      record === undefined ? undefined : Math.min(record.idleExpiresAt, record.absoluteExpiresAt),
+      record === undefined
+        ? undefined
+        : { idle: record.idleExpiresAt, absolute: record.absoluteExpiresAt },
     );
   }
 

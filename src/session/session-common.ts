@@ -4,16 +4,30 @@ import { serializeSetCookie } from "../cookie/index.js";
 import { SessionError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 
+/** When a session ends, in ms: by its idle (sliding) expiry or by its absolute one. */
+export interface SessionExpiry {
+  readonly idle: number;
+  readonly absolute: number;
+}
+
 /**
- * The Set-Cookie line of the session cookie: `value` until `expiresAt` (ms), or a clearing line
- * (empty value, Max-Age=0) when `expiresAt` is undefined.
+ * The Set-Cookie line of the session cookie: `value` until `expiry`, or a clearing line (empty
+ * value, Max-Age=0) when `expiry` is undefined. Max-Age counts whole seconds: the idle part is
+ * rounded up (a sign-in's cookie says the idle timeout itself, not a second less), the absolute
+ * part down, so the cookie never outlives the absolute expiry; with less than a second of it left,
+ * Max-Age is 0.
  */
 export function sessionCookie(
   o: ResolvedOptions<never> | ResolvedOptions<Record<string, unknown>>,
   value: string,
-  expiresAt: number | undefined,
+  expiry: SessionExpiry | undefined,
 ): string {
-  const maxAge = expiresAt === undefined ? 0 : Math.max(1, Math.ceil((expiresAt - o.now()) / 1000));
+  let maxAge = 0;
+  if (expiry !== undefined) {
+    const now = o.now();
+    const idle = Math.max(1, Math.ceil((expiry.idle - now) / 1000));
+    maxAge = Math.min(idle, Math.max(0, Math.floor((expiry.absolute - now) / 1000)));
+  }
   return serializeSetCookie({
     name: o.cookieName,
     value,

@@ -458,7 +458,9 @@ export class StatelessSession<
     }
     const setCookie: string[] = [];
     if (fresh)
-      setCookie.push(sessionCookie(this.#o, this.#value as string, Math.min(p.idleExp, p.absExp)));
+      setCookie.push(
+        sessionCookie(this.#o, this.#value as string, { idle: p.idleExp, absolute: p.absExp }),
+      );
     else if (this.#clear) setCookie.push(sessionCookie(this.#o, "", undefined));
     let cacheControl: string | undefined;
     if (setCookie.length > 0) cacheControl = "no-store";
