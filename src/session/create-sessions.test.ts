@@ -123,9 +123,43 @@ describe("typed data validated on load with a Standard Schema validator", () => 
     await store.update(storeKey(token), { set: { cart: "not a list" } });
     const bad = await sessions.load(request({ cookie: `__Host-session=${token}` }));
     assert.equal(bad.active, false);
-    assert.equal(bad.problem, "expired");
+    assert.equal(bad.problem, "revoked");
     assert.ok(events.some((e) => e.type === "revoked" && e.reason === "invalid-data"));
     assert.equal(await store.get(storeKey(token)), null);
+    await store.close?.();
+  });
+
+  test("data the schema would refuse is refused when written, and nothing is stored", async () => {
+    const store = memoryStore();
+    const sessions = createSessions({ store, schema: cartSchema });
+    const refused = (e: unknown): boolean => {
+      assert.ok(e instanceof SessionError);
+      assert.equal(e.code, "ERR_SESSION_DATA_INVALID");
+      assert.match(e.message, /does not match the schema.*cart must be a list of strings/);
+      return true;
+    };
+    // signIn without the data the schema requires: refused at once, not on the next load.
+    await assert.rejects(
+      sessions.load(request()).then((s) => s.signIn("alice")),
+      refused,
+    );
+    assert.deepEqual(await store.listByUser("alice"), []);
+
+    const first = await sessions.load(request());
+    await first.signIn("alice", { data: { cart: [] } });
+    const cookie = (await first.commit()).setCookie[0] ?? "";
+    const header = { cookie: cookie.split(";")[0] ?? "" };
+    const later = await sessions.load(request(header));
+    later.set("cart", 42 as never);
+    await assert.rejects(later.commit(), refused);
+    const stored = await sessions.load(request(header));
+    assert.deepEqual(stored.get("cart"), [], "the refused change was not written");
+    assert.equal(stored.active, true, "and the session lives on");
+
+    // An anonymous session is created only with data that passes.
+    const anonymous = await sessions.load(request());
+    anonymous.set("note" as never, "x" as never);
+    await assert.rejects(anonymous.commit(), refused);
     await store.close?.();
   });
 });

@@ -225,7 +225,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
           : undefined;
     if (reason !== undefined) {
       events.emit({ type: "expired", sessionId: record.id, userId: record.userId, reason });
-      return end(state, key);
+      return end(state, key, "expired");
     }
     if (o.schema !== undefined) return validated(state, token, key, record, o.schema);
     state.token = token;
@@ -235,9 +235,13 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
   }
 
   /** Deletes a session the request may no longer use, and clears its cookie. */
-  async function end(state: LoadedState, key: string): Promise<void> {
+  async function end(
+    state: LoadedState,
+    key: string,
+    problem: "expired" | "revoked",
+  ): Promise<void> {
     await guarded(events, "delete", () => o.store.delete(key));
-    state.problem = "expired";
+    state.problem = problem;
     state.clearCookie = true;
   }
 
@@ -256,7 +260,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
         userId: record.userId,
         reason: "invalid-data",
       });
-      return end(state, key);
+      return end(state, key, "revoked");
     }
     state.token = token;
     state.key = key;

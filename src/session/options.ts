@@ -70,7 +70,12 @@ export interface SessionsOptions<Data> {
    * production. The safe defaults audit clean, so it stays silent unless a setting weakens them.
    */
   audit?: boolean | { warn?: ((text: string) => void) | false; maxLifetime?: number };
-  /** Validates `data` on every load (any Standard Schema validator: Zod, Valibot, ArkType…). */
+  /**
+   * Validates `data` (any Standard Schema validator: Zod, Valibot, ArkType…) on every load, where
+   * a session that fails is ended (`revoked`, `invalid-data`), and before every write (`signIn`,
+   * the commit of `set`/`unset`), where data that fails is not stored and the call throws
+   * `ERR_SESSION_DATA_INVALID`. Keys it requires must be given to `signIn(userId, { data })`.
+   */
   schema?: StandardSchemaV1<unknown, Data>;
   /** The clock, in ms since the epoch. For tests. */
   now?: () => number;

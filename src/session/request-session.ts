@@ -7,6 +7,7 @@ import {
   alreadyCommitted,
   anonymousSession,
   checkKey,
+  checkSchema,
   checkUserId,
   insecureTransport,
   noSession,
@@ -220,6 +221,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     const now = this.#o.now();
     const carried = this.#record?.userId === null ? this.#currentData() : {};
     const data = { ...carried, ...(options.data ?? {}) };
+    await checkSchema(this.#o, data);
     const token = newToken(shardFor(userId));
     const key = storeKey(token);
     const record: SessionRecord = {
@@ -274,7 +276,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     const key = storeKey(token);
     const now = this.#o.now();
     const patch: SessionPatch = {
-      ...this.#takePatch(),
+      ...(await this.#checkedPatch()),
       ...(options.elevate === true ? { elevatedAt: now } : {}),
     };
     const moved = await guarded(this.#events, "rename", () =>
@@ -457,6 +459,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
       if (!this.#dirty) return;
       // Data without a session: an anonymous session (a cart before sign-in).
       this.#assertSecure();
+      await checkSchema(this.#o, this.#currentData());
       const token = newToken(shardFor(null));
       const key = storeKey(token);
       const record: SessionRecord = {
@@ -479,7 +482,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
       return;
     }
     const record = this.#record;
-    let patch: SessionPatch = this.#dirty ? this.#takePatch() : {};
+    let patch: SessionPatch = this.#dirty ? await this.#checkedPatch() : {};
     // Extend the idle expiry only when it is due: most read-only requests then cost one store
     // read and no write.
     const touchDue = touch && this.#touchDue(record, now);
@@ -518,7 +521,9 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     return stagedData(this.#record?.data, this.#set, this.#unset);
   }
 
-  #takePatch(): SessionPatch {
+  /** The staged changes as a patch, once the data they make passes the schema (if any). */
+  async #checkedPatch(): Promise<SessionPatch> {
+    await checkSchema(this.#o, this.#currentData());
     const patch: SessionPatch = {
       ...(Object.keys(this.#set).length > 0 ? { set: this.#set } : {}),
       ...(this.#unset.size > 0 ? { unset: [...this.#unset] } : {}),

@@ -121,6 +121,30 @@ export function alreadyCommitted(): SessionError {
   );
 }
 
+/**
+ * Refuses data that the `schema` option would refuse when the session is next loaded (which
+ * would end the session), before it is written: `ERR_SESSION_DATA_INVALID`, nothing stored.
+ */
+export async function checkSchema(
+  o: ResolvedOptions<never> | ResolvedOptions<Record<string, unknown>>,
+  data: Record<string, unknown>,
+): Promise<void> {
+  const schema = o.schema as ResolvedOptions<Record<string, unknown>>["schema"];
+  if (schema === undefined) return;
+  const result = await schema["~standard"].validate(data);
+  if (result.issues === undefined) return;
+  const said = result.issues.slice(0, 3).map((issue) => {
+    const path = (issue as { path?: readonly (PropertyKey | { key: PropertyKey })[] }).path ?? [];
+    const at = path.map((p) => String(typeof p === "object" ? p.key : p)).join(".");
+    return at === "" ? issue.message : `${at}: ${issue.message}`;
+  });
+  throw new SessionError(
+    "ERR_SESSION_DATA_INVALID",
+    500,
+    `the session data does not match the schema, so it was not saved (the next load would end the session): ${said.join("; ")}`,
+  );
+}
+
 /** A change to a session that another request rotated, replaced or ended meanwhile. */
 export function sessionConflict(): SessionError {
   return new SessionError(

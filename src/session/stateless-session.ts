@@ -18,6 +18,7 @@ import {
   alreadyCommitted,
   anonymousSession,
   checkKey,
+  checkSchema,
   checkUserId,
   insecureTransport,
   noSession,
@@ -177,6 +178,8 @@ export class StatelessSession<
     const now = this.#o.now();
     const previous = this.#payload;
     const carried = previous?.sub === null ? this.#currentData() : {};
+    const data = { ...carried, ...(options.data ?? {}) };
+    await checkSchema(this.#o, data);
     if (previous !== undefined) await this.#end(previous, "sign-in");
     this.#set = {};
     this.#unset.clear();
@@ -185,7 +188,7 @@ export class StatelessSession<
       v: 1,
       sid: newSid(userId),
       sub: userId,
-      data: { ...carried, ...(options.data ?? {}) },
+      data,
       iat: now,
       idleExp: Math.min(now + this.#o.idleMs, now + this.#o.absoluteMs),
       absExp: now + this.#o.absoluteMs,
@@ -385,6 +388,7 @@ export class StatelessSession<
   async #flush(touch: boolean): Promise<void> {
     const now = this.#o.now();
     let p = this.#payload;
+    if (this.#dirty) await checkSchema(this.#o, this.#currentData());
     if (p === undefined) {
       if (!this.#dirty) return;
       // Data without a session: an anonymous session (a cart before sign-in).
