@@ -244,7 +244,7 @@ export class StatelessSession<
     const p = this.#requireUser("revoke other sessions");
     this.#assertOpen();
     const now = this.#o.now();
-    await this.#notBefore(p.sub as string, now);
+    await this.#notBefore(p.sub as string, now, "revoke other sessions");
     await this.#denyId(p.sid, p);
     await this.#revokeFamily(p);
     this.#payload = { ...p, sid: newSid(p.sub), iat: now };
@@ -260,7 +260,7 @@ export class StatelessSession<
   override async revokeAll(): Promise<number | null> {
     const p = this.#requireUser("revoke all sessions");
     this.#assertOpen();
-    await this.#notBefore(p.sub as string, this.#o.now() + 1);
+    await this.#notBefore(p.sub as string, this.#o.now() + 1, "revoke all sessions");
     this.#emitRevoked(p, "revoke-all");
     this.#forget();
     return null;
@@ -544,8 +544,8 @@ export class StatelessSession<
     );
   }
 
-  async #notBefore(userId: string, time: number): Promise<void> {
-    const r = this.#revocation("revoke other sessions");
+  async #notBefore(userId: string, time: number, action: string): Promise<void> {
+    const r = this.#revocation(action);
     await guarded(this.#events, "setNotBefore", () => r.setNotBefore(userId, time));
   }
 

@@ -95,10 +95,11 @@ export const BEARER_JWT_CAPABILITIES: TransportCapabilities = Object.freeze({
   state: "client",
   revocation: "denylist",
   crossDomain: true,
-  sizeLimit: null,
+  // The codec's default maxTokenLength: a longer token is refused when it would be made.
+  sizeLimit: 8192,
   ambient: false,
   notes:
-    "Access tokens (typ at+jwt) live 5 minutes; the refresh token is stored, rotated on every use, and a reuse revokes its family. For APIs and other origins; a change of session data writes the refresh family.",
+    "Access tokens (typ at+jwt) live 5 minutes; the refresh token is stored, rotated on every use, and a reuse revokes its family. For APIs and other origins; a change of session data writes the refresh family. The size limit is `maxTokenLength`.",
 });
 
 /** Every transport, in the order of the docs' variants table. */

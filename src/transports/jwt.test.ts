@@ -271,6 +271,19 @@ describe("jwt codec: every rule refuses with its reason", () => {
     await refused(shortLimit, good, "malformed");
   });
 
+  test("sign refuses a token that verify would refuse for its length", async () => {
+    const c = codec([HS], { maxTokenLength: 300 });
+    const fits = await c.sign({ sub: "u" });
+    assert.equal((await c.verify(fits)).ok, true);
+    await assert.rejects(
+      c.sign({ sub: "u", note: "x".repeat(400) }),
+      (e: unknown) =>
+        e instanceof TransportError &&
+        e.code === "ERR_TRANSPORT_TOO_LARGE" &&
+        /over the maxTokenLength of 300/.test(e.message),
+    );
+  });
+
   test("malformed: a signed payload that is not a JSON object; an unknown crit", async () => {
     const c = codec([HS]);
     for (const payload of ["not json", "[1,2]", "42"]) {

@@ -486,13 +486,21 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
     }
     const iat = Math.floor(now() / 1000);
     payload.jti ??= newTokenId(typeof claims.sub === "string" ? claims.sub : null);
-    return new SignJWT(payload)
+    const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ })
       .setIssuer(issuer)
       .setAudience(audience)
       .setIssuedAt(iat)
       .setExpirationTime(iat + life)
       .sign(await (signer.sign as () => Promise<KeyObject | webcrypto.CryptoKey>)());
+    // Never hand out a token that verify would refuse: the session would be dead on arrival.
+    if (token.length > maxLength) {
+      throw new TransportError(
+        "ERR_TRANSPORT_TOO_LARGE",
+        `jwt: the token would be ${token.length} characters, over the maxTokenLength of ${maxLength} that verify accepts (and most servers refuse headers of 8 to 16 KiB): keep less in its claims (ids rather than whole objects), or use server sessions, which have no size limit`,
+      );
+    }
+    return token;
   };
 
   // --- verify ------------------------------------------------------------------------------

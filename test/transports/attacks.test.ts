@@ -4,6 +4,7 @@
 // Authorization headers. Each must be "no session" (or a 401 with a challenge), never a 500.
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { SignJWT } from "jose";
 import { createSessions, type SessionEvent, type Sessions } from "../../src/session/index.js";
@@ -235,6 +236,49 @@ describe("attacks over HTTP: JWT cookie and bearer JWT", () => {
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, "session_data_invalid");
     assert.deepEqual(r.res.headers.getSetCookie(), []);
+  });
+
+  test("two Authorization headers are refused, whichever of them is valid", async () => {
+    const b = new Browser(bearerApp.server.origin, "bearer");
+    await b.json("POST", "/login?user=twice");
+    const { port } = new URL(bearerApp.server.origin);
+    const raw = (headers: string[]): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1");
+        let text = "";
+        socket.on("data", (d) => {
+          text += d.toString("latin1");
+        });
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+        socket.end(
+          `GET /me HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers.join("\r\n")}\r\nConnection: close\r\n\r\n`,
+        );
+      });
+    const valid = `Authorization: Bearer ${b.cookie}`;
+    for (const headers of [
+      [valid, "Authorization: Bearer garbage"],
+      ["Authorization: Bearer garbage", valid],
+      [valid, valid],
+    ]) {
+      const answer = await raw(headers);
+      assert.match(answer, /^HTTP\/1\.1 401 /, answer.slice(0, 200));
+      assert.match(answer, /WWW-Authenticate: Bearer error="invalid_request"/i);
+    }
+    assert.equal((await b.json("GET", "/me")).body.userId, "twice");
+  });
+
+  test("a bearer JWT over its maxTokenLength is refused with a 400, not handed out", async () => {
+    const b = new Browser(bearerApp.server.origin, "bearer");
+    await b.json("POST", "/login?user=hoarder");
+    const before = b.cookie;
+    const r = await b.json("POST", `/set?key=big&value=${"x".repeat(7000)}`);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error.code, "session_data_invalid");
+    assert.match(r.body.error.message, /maxTokenLength of 8192/);
+    assert.equal(r.res.headers.get("set-auth-token"), null);
+    assert.equal(b.cookie, before);
+    assert.equal((await b.json("GET", "/me")).body.userId, "hoarder");
   });
 
   test("algorithm confusion: alg none, HS256 keyed with the ES256 public key, a key in the header", async () => {

@@ -143,3 +143,29 @@ test("the stateless session overrides every public member of the store's session
     assert.ok(stateless.has(name), `StatelessSession does not override ${name}`);
   }
 });
+
+describe("a stateless transport without a revocation store", () => {
+  test("revoking answers 501 naming the operation it cannot do", async () => {
+    const sessions = createSessions({ transport: signedCookie({ keys, revocation: false }) });
+    const request = (cookie?: string) => ({
+      header: (name: string) => (name === "cookie" ? cookie : undefined),
+      encrypted: true,
+    });
+    const first = await sessions.load(request());
+    await first.signIn("alice");
+    const cookie = ((await first.commit()).setCookie[0] ?? "").split(";")[0];
+    for (const [operation, said] of [
+      ["revokeOthers", /cannot revoke other sessions/],
+      ["revokeAll", /cannot revoke all sessions/],
+    ] as const) {
+      const s = await sessions.load(request(cookie));
+      await assert.rejects(s[operation](), (e: unknown) => {
+        assert.ok(e instanceof SessionError);
+        assert.equal(e.code, "ERR_SESSION_UNSUPPORTED");
+        assert.equal(e.status, 501);
+        assert.match(e.message, said);
+        return true;
+      });
+    }
+  });
+});

@@ -57,6 +57,9 @@ export {
 export function nodeSessionRequest(req: IncomingMessage): SessionRequest {
   return {
     header(name) {
+      // Node keeps only the first of several Authorization headers in req.headers; a bearer
+      // request with two must be refused, not read by its first.
+      if (name === "authorization") return req.headersDistinct.authorization?.join(", ");
       const v = req.headers[name];
       return Array.isArray(v) ? v.join(name === "cookie" ? "; " : ", ") : v;
     },
