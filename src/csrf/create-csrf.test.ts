@@ -180,6 +180,28 @@ describe("the origin guard, reason by reason", () => {
       );
     }
   });
+
+  test("a mistyped option is refused, never read as a weaker one", () => {
+    const origin = "https://www.shop.test";
+    for (const [bad, said] of [
+      [{ mode: "Strict" }, /mode must be "strict" or "compatible", not "Strict"/],
+      [{ mode: "lax" }, /mode must be/],
+      // From an environment variable: "false" is a truthy string.
+      [{ reportOnly: "false" }, /reportOnly must be true or false, not "false"/],
+      [{ requireToken: "true" }, /requireToken must be true or false/],
+      [{ trustSameSite: 1 }, /trustSameSite must be true or false/],
+      [{ allowNullOrigin: "yes" }, /allowNullOrigin must be true or false/],
+      [{ trustedOrigins: ["https://*.shop.test"] }, /has a wildcard.*list each one/],
+      [{ trustedOrigins: "https://partner.test" }, /trustedOrigins must be a list of origins/],
+    ] as const) {
+      assert.throws(
+        () => createCsrf({ origin, keys, ...(bad as object) }),
+        (e: unknown) =>
+          e instanceof CsrfError && e.code === "ERR_CSRF_OPTIONS_INVALID" && said.test(e.message),
+        JSON.stringify(bad),
+      );
+    }
+  });
 });
 
 describe("session-bound tokens", () => {
@@ -262,6 +284,23 @@ describe("events and report-only", () => {
         reportOnly: false,
       },
     ]);
+  });
+
+  test("a refusal by the Referer reports the Referer's origin and site", () => {
+    const { csrf, events, token } = setup();
+    csrf.check({
+      request: req("POST", { referer: "https://a.evil.example/page?x=1" }),
+      binding: "session-1",
+      token,
+    });
+    assert.deepEqual(events.at(-1), {
+      type: "csrf-rejected",
+      reason: "referer_mismatch",
+      method: "POST",
+      origin: "https://a.evil.example",
+      site: "https://evil.example",
+      reportOnly: false,
+    });
   });
 
   test("report-only lets the request through and still reports it", () => {

@@ -4,8 +4,10 @@ import { Emitter } from "../lib/emitter.js";
 import { siteOf } from "../site/origin.js";
 import { CsrfError, type CsrfReason } from "./errors.js";
 import {
+  booleanOption,
   createOriginGuard,
   type GuardRequest,
+  type GuardVerdict,
   isSafeMethod,
   type OriginGuardOptions,
 } from "./origin-guard.js";
@@ -107,14 +109,14 @@ export interface Csrf {
 export function createCsrf(options: CsrfOptions): Csrf {
   const guard = createOriginGuard(options);
   const codec = createTokenCodec(options.keys);
-  const requireToken = options.requireToken ?? true;
+  const requireToken = booleanOption("requireToken", options.requireToken, true);
   if (!requireToken && options.mode === "compatible") {
     throw new CsrfError(
       "ERR_CSRF_OPTIONS_INVALID",
       'mode "compatible" lets requests without any origin header through on the token alone, and requireToken: false turns the token off: keep one of them',
     );
   }
-  const reportOnly = options.reportOnly ?? false;
+  const reportOnly = booleanOption("reportOnly", options.reportOnly, false);
   const preName = options.preSession?.name ?? "__Host-csrf";
   const preMaxAge = options.preSession?.maxAge ?? 7200;
   const events = new Emitter<CsrfEvent>();
@@ -128,8 +130,7 @@ export function createCsrf(options: CsrfOptions): Csrf {
       : undefined;
   };
 
-  const verdict = (input: CsrfInput): CsrfReason | undefined => {
-    const g = guard(input.request);
+  const verdict = (input: CsrfInput, g: GuardVerdict): CsrfReason | undefined => {
     if (input.request.method !== undefined && !isSafeMethod(input.request.method) && g.crossSite) {
       const origin = g.origin;
       events.emit({
@@ -156,9 +157,11 @@ export function createCsrf(options: CsrfOptions): Csrf {
 
   return {
     check(input) {
-      const reason = verdict(input);
+      const g = guard(input.request);
+      const reason = verdict(input, g);
       if (reason === undefined) return { ok: true };
-      const origin = input.request.header("origin") ?? undefined;
+      // The Origin, or the Referer's origin when the guard went by the Referer.
+      const origin = g.origin ?? input.request.header("origin") ?? undefined;
       events.emit({
         type: "csrf-rejected",
         reason,

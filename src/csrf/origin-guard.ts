@@ -53,10 +53,34 @@ export function isSafeMethod(method: string): boolean {
   return SAFE.has(method.toUpperCase());
 }
 
+/**
+ * An optional boolean option, checked: a configuration read from the environment gives strings,
+ * and "false" is truthy. A guard must not fail open on a typo.
+ */
+export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new CsrfError(
+      "ERR_CSRF_OPTIONS_INVALID",
+      `${name} must be true or false, not ${JSON.stringify(value) ?? String(value)}`,
+    );
+  }
+  return value;
+}
+
 function exactOrigins(name: string, list: readonly string[]): Set<string> {
   const out = new Set<string>();
+  if (!Array.isArray(list)) {
+    throw new CsrfError("ERR_CSRF_OPTIONS_INVALID", `${name} must be a list of origins`);
+  }
   for (const o of list) {
-    const normal = originOf(o);
+    if (typeof o === "string" && o.includes("*")) {
+      throw new CsrfError(
+        "ERR_CSRF_OPTIONS_INVALID",
+        `${name} ${JSON.stringify(o)} has a wildcard: the CSRF guard matches exact origins only, so list each one`,
+      );
+    }
+    const normal = typeof o === "string" ? originOf(o) : undefined;
     if (normal === undefined || normal !== o) {
       throw new CsrfError(
         "ERR_CSRF_OPTIONS_INVALID",
@@ -83,9 +107,16 @@ export function createOriginGuard(
     throw new CsrfError("ERR_CSRF_OPTIONS_INVALID", "origin must name the application's origin");
   const trusted = exactOrigins("trustedOrigins", options.trustedOrigins ?? []);
   const ownSites = new Set([...own].map((o) => siteOf(o)));
-  const trustSameSite = options.trustSameSite ?? false;
-  const allowNull = options.allowNullOrigin ?? false;
-  const strict = (options.mode ?? "strict") === "strict";
+  const trustSameSite = booleanOption("trustSameSite", options.trustSameSite, false);
+  const allowNull = booleanOption("allowNullOrigin", options.allowNullOrigin, false);
+  const mode: unknown = options.mode ?? "strict";
+  if (mode !== "strict" && mode !== "compatible") {
+    throw new CsrfError(
+      "ERR_CSRF_OPTIONS_INVALID",
+      `mode must be "strict" or "compatible", not ${JSON.stringify(mode) ?? String(mode)}`,
+    );
+  }
+  const strict = mode === "strict";
 
   const isCrossSite = (origin: string | undefined): boolean =>
     origin !== undefined && origin !== "null" && !ownSites.has(siteOf(origin));
