@@ -71,6 +71,18 @@ export interface Metrics {
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const prefix = options.prefix ?? "sessionjar_";
+  // Checked now, not at the first counter: a bad option fails where it is written.
+  if (typeof prefix !== "string" || (prefix !== "" && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)))
+    throw new MetricsError(
+      "ERR_METRICS_OPTIONS_INVALID",
+      `prefix ${JSON.stringify(prefix)} cannot start a Prometheus name: use letters, digits, _ and :, not starting with a digit`,
+    );
+  const max = options.maxSeries;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1))
+    throw new MetricsError(
+      "ERR_METRICS_OPTIONS_INVALID",
+      `maxSeries must be a whole number of at least 1, not ${JSON.stringify(max) ?? String(max)}`,
+    );
   const counters = new Map<string, Counter>();
 
   const counter = (o: { name: string; help: string; labelNames?: readonly string[] }): Counter => {

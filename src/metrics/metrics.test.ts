@@ -119,10 +119,14 @@ describe("metrics: counters and the text format", () => {
       code(() => c.inc({})),
       "ERR_METRICS_LABELS_INVALID",
     );
-    assert.equal(
-      code(() => createMetrics({ maxSeries: 0 }).counter({ name: "z", help: "" })),
-      "ERR_METRICS_OPTIONS_INVALID",
-    );
+    // Refused by createMetrics itself, before any counter exists.
+    for (const bad of [{ maxSeries: 0 }, { maxSeries: 1.5 }, { prefix: "9x_" }, { prefix: "a-b" }])
+      assert.equal(
+        code(() => createMetrics(bad)),
+        "ERR_METRICS_OPTIONS_INVALID",
+        JSON.stringify(bad),
+      );
+    assert.doesNotThrow(() => createMetrics({ prefix: "" }).counter({ name: "z", help: "" }));
     assert.equal(c.get({ a: "1" }), 0, "a refused increment changes nothing");
   });
 
