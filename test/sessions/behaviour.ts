@@ -2,6 +2,7 @@
 // requests, the same expectations. An adapter's test file calls testAdapter with a function that
 // serves `handle` through that adapter.
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { parseSetCookie } from "../../src/cookie/index.js";
 import {
@@ -488,6 +489,29 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
         assert.equal((await b.json("GET", "/me")).status, 200);
       },
     );
+
+    test("an error answer keeps the connection: the next request on it is answered too", async () => {
+      const { port } = new URL(h.origin);
+      const get = (last: boolean): string =>
+        `GET /sessions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${last ? "Connection: close\r\n" : ""}\r\n`;
+      // Two pipelined requests on one connection; an answer without framing would end it.
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1");
+        let got = "";
+        const guard = setTimeout(() => socket.destroy(), 10_000);
+        socket.on("data", (d) => {
+          got += d.toString("latin1");
+        });
+        socket.on("close", () => {
+          clearTimeout(guard);
+          resolve(got);
+        });
+        socket.on("error", reject);
+        socket.end(get(false) + get(true));
+      });
+      const answers = text.match(/HTTP\/1\.1 \d+/g) ?? [];
+      assert.deepEqual(answers, ["HTTP/1.1 401", "HTTP/1.1 401"], text.slice(0, 400));
+    });
 
     serverTest("devices: list, revoke one, revoke others, revoke all", async () => {
       const phone = new Browser(h.origin, variant.carrier);

@@ -94,8 +94,13 @@ export function sendSessionError(res: ServerResponse, error: unknown): void {
     return;
   }
   for (const name of REPLACED) res.removeHeader(name);
-  if (a === undefined) res.writeHead(500, { "content-type": "application/json" }).end(INTERNAL);
-  else res.writeHead(a.status, a.headers).end(a.body);
+  // Its own Content-Length: with Transfer-Encoding removed above, Node could not frame the body
+  // and would end the connection after it, losing the next request on a kept-alive socket.
+  const [status, headers, body] =
+    a === undefined
+      ? [500, { "content-type": "application/json" }, INTERNAL]
+      : [a.status, a.headers, a.body];
+  res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) }).end(body);
 }
 
 type Method = (...a: unknown[]) => unknown;
