@@ -310,7 +310,7 @@ function patchSql(patch: SessionPatch, params: unknown[]): string[] {
  *
  * ```ts
  * const store = postgresStore({ pool, table: "app_sessions" });
- * const sessions = createSessions({ store, secret });
+ * const sessions = createSessions({ store });
  * ```
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresSessionStore {

@@ -426,7 +426,7 @@ export function redisIndexKey(prefix: string, userId: string): string {
  *
  * // ioredis (Cluster: new Cluster(nodes, { enableOfflineQueue: false, redisOptions: { … } }))
  * import { Redis } from "ioredis";
- * const client = new Redis(process.env.REDIS_URL, {
+ * const client = new Redis(process.env.REDIS_URL as string, {
  *   enableOfflineQueue: false,
  *   maxRetriesPerRequest: 1,
  *   commandTimeout: 2_000,
