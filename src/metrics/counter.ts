@@ -16,7 +16,7 @@ export interface Counter {
   series(): readonly { readonly labels: Labels; readonly value: number }[];
 }
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** The value every label of a series takes once a counter has `maxSeries` series. */

@@ -2,7 +2,7 @@ import type { CorsDecision, CorsPolicy } from "../cors/policy.js";
 import type { CsrfEvent } from "../csrf/create-csrf.js";
 import type { SessionEvent } from "../session/events.js";
 import { siteOf } from "../site/origin.js";
-import { type Counter, createCounter, type Labels } from "./counter.js";
+import { type Counter, createCounter, type Labels, METRIC_NAME } from "./counter.js";
 import { MetricsError } from "./errors.js";
 import { EXPOSITION_CONTENT_TYPE, exposition } from "./exposition.js";
 
@@ -72,7 +72,7 @@ export interface Metrics {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const prefix = options.prefix ?? "sessionjar_";
   // Checked now, not at the first counter: a bad option fails where it is written.
-  if (typeof prefix !== "string" || (prefix !== "" && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)))
+  if (typeof prefix !== "string" || (prefix !== "" && !METRIC_NAME.test(prefix)))
     throw new MetricsError(
       "ERR_METRICS_OPTIONS_INVALID",
       `prefix ${JSON.stringify(prefix)} cannot start a Prometheus name: use letters, digits, _ and :, not starting with a digit`,
