@@ -83,6 +83,15 @@ export const OPAQUE_COOKIE: Variant = {
  * One client's credential for one origin: a browser's cookie, or a bearer client's token (sent
  * in `Authorization`, replaced by `Set-Auth-Token`). Enough to follow a session through the suite.
  */
+/** Waits until a request of the test app waits at `gate`; fails after 10 s instead of hanging. */
+async function reachedGate(gate: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!gates.has(gate)) {
+    if (Date.now() > deadline) assert.fail(`no request reached the gate ${gate}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 export class Browser {
   /** The credential: the session cookie's value, or the bearer token. */
   cookie: string | undefined;
@@ -450,7 +459,7 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
         slow.cookie = b.cookie;
         const gate = `rotate-${name}-${variant.name}`;
         const pending = slow.json("POST", `/set-after?gate=${gate}&key=pref&value=dark`);
-        while (!gates.has(gate)) await new Promise((r) => setTimeout(r, 5));
+        await reachedGate(gate);
         assert.equal((await b.json("POST", "/rotate")).status, 200);
         const rotated = b.cookie;
         gates.get(gate)?.();
@@ -478,7 +487,7 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
         const gate = `touch-${name}-${variant.name}`;
         // The gated route writes a key; this one only reads, and its touch is due.
         const pending = slow.json("GET", `/data-after?gate=${gate}&key=k`);
-        while (!gates.has(gate)) await new Promise((r) => setTimeout(r, 5));
+        await reachedGate(gate);
         assert.equal((await b.json("POST", "/rotate")).status, 200);
         gates.get(gate)?.();
         gates.delete(gate);
