@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { testSessionStore } from "./conformance.js";
 import { memoryStore } from "./memory.js";
-import { StoreError } from "./types.js";
+import { type SessionRecord, StoreError } from "./types.js";
 
 testSessionStore("memory", async () => {
   const store = memoryStore();
@@ -52,5 +52,31 @@ test("memory store: expired sessions make room before the bound is enforced", as
   t += 11;
   await store.create("a.2", { ...r, idleExpiresAt: t + 10, absoluteExpiresAt: t + 10 });
   assert.notEqual(await store.get("a.2"), null);
+  await store.close?.();
+});
+
+test("memory store: a full store sweeps at most once a second, however many creates it refuses", async () => {
+  let t = 1_000;
+  const store = memoryStore({ maxSessions: 2, now: () => t });
+  const r = (id: string, expiresAt: number): SessionRecord => ({
+    id,
+    userId: null,
+    data: {},
+    createdAt: t,
+    lastSeenAt: t,
+    idleExpiresAt: expiresAt,
+    absoluteExpiresAt: expiresAt,
+    elevatedAt: null,
+    userAgent: null,
+  });
+  const full = (e: unknown): boolean => e instanceof StoreError && e.code === "ERR_STORE_FULL";
+  await store.create("a.1", r("1", t + 50));
+  await store.create("a.2", r("2", t + 60_000));
+  await assert.rejects(store.create("a.3", r("3", t + 60_000)), full); // swept: nothing expired
+  t += 100; // a.1 has expired, but the last sweep was 100 ms ago
+  await assert.rejects(store.create("a.3", r("3", t + 60_000)), full);
+  t += 900;
+  await store.create("a.3", r("3", t + 60_000)); // a second on: swept, room for one
+  assert.notEqual(await store.get("a.3"), null);
   await store.close?.();
 });

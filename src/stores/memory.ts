@@ -11,7 +11,9 @@ import {
 export interface MemoryStoreOptions {
   /**
    * The most sessions held at once (default 100,000). Creating one more throws a
-   * {@link StoreError} `ERR_STORE_FULL` rather than growing without bound.
+   * {@link StoreError} `ERR_STORE_FULL` rather than growing without bound. A full store sweeps
+   * expired sessions before refusing, at most once a second: anyone can ask for a session, and
+   * a sweep per refused create would let them hold the event loop (about 9 ms at 100,000).
    */
   maxSessions?: number;
   /** How often expired sessions are swept, in ms (default 60,000). Reads never see them anyway. */
@@ -82,6 +84,9 @@ function put(data: Record<string, unknown>, key: string, value: unknown): void {
   else data[key] = value;
 }
 
+// How often a full store may sweep on create (see maxSessions).
+const FULL_SWEEP_MS = 1000;
+
 /**
  * The embedded store: sessions in this process's memory, gone when it exits. For development,
  * tests and single-process apps. Expired sessions are invisible at once and swept periodically
@@ -143,8 +148,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     return out.sort((a, b) => a.record.createdAt - b.record.createdAt);
   };
 
+  let sweptAt = Number.NEGATIVE_INFINITY;
   const sweep = (): void => {
     const t = now();
+    sweptAt = t;
     for (const [key, e] of entries) if (e.expiresAt <= t) remove(key, e);
   };
   const timer = setInterval(sweep, options.sweepIntervalMs ?? 60_000);
@@ -158,7 +165,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
 
     async create(key, record, createOptions?: CreateOptions) {
       if (entries.size >= max && !entries.has(key)) {
-        sweep();
+        if (now() - sweptAt >= FULL_SWEEP_MS) sweep();
         if (entries.size >= max) {
           throw new StoreError(
             "ERR_STORE_FULL",
