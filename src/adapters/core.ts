@@ -15,12 +15,20 @@ export interface ErrorAnswer {
 
 /**
  * The HTTP answer for an error thrown while loading or committing a session. Session errors
- * carry their own status (503 store down, 401 no session, 400 plain HTTP); anything else gives
- * undefined, for the framework's own error handling.
+ * carry their own status (503 store down, 401 no session, 400 plain HTTP); anything else, and a
+ * session error that is a programming error (500), gives undefined, for the framework's own
+ * error handling.
  */
 export function errorAnswer(error: unknown): ErrorAnswer | undefined {
-  if (!(error instanceof SessionError)) return undefined;
-  const body = JSON.stringify({ error: { code: codeOf(error), message: error.message } });
+  // A 500 or 501 is a programming error (a change after commit, bad options): it goes to the
+  // framework's error handling, which logs it, rather than being answered here unseen.
+  if (!(error instanceof SessionError) || (error.status >= 500 && error.status !== 503)) {
+    return undefined;
+  }
+  // A 503's message names what failed inside (a store's address, a migration to run): that is
+  // for the operator, who has it in the thrown error and the `store-error` event.
+  const message = error.status === 503 ? UNAVAILABLE : error.message;
+  const body = JSON.stringify({ error: { code: codeOf(error), message } });
   const headers: Record<string, string> = {
     "content-type": "application/json; charset=utf-8",
     "cache-control": "no-store",
@@ -29,6 +37,8 @@ export function errorAnswer(error: unknown): ErrorAnswer | undefined {
   if (error.wwwAuthenticate !== undefined) headers["www-authenticate"] = error.wwwAuthenticate;
   return { status: error.status, body, headers };
 }
+
+const UNAVAILABLE = "the session store is unavailable; try again shortly";
 
 /** The lower-case code of the JSON body, e.g. `session_store_unavailable`. */
 function codeOf(error: SessionjarError): string {

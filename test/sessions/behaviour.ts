@@ -627,6 +627,11 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
           const r = await b.json("GET", "/me");
           assert.equal(r.status, 503);
           assert.equal(r.body.error.code, "session_store_unavailable");
+          // The store's own words (an address, a hint for the operator) stay on the server.
+          assert.doesNotMatch(r.body.error.message, /connection refused/);
+          assert.ok(
+            h.events.some((e) => e.type === "store-error" && /connection refused/.test(e.message)),
+          );
           assert.deepEqual(r.res.headers.getSetCookie(), []);
           const w = await b.json("POST", "/set?key=x&value=1");
           assert.equal(w.status, 503);
@@ -646,6 +651,7 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
         const r = await new Browser(h.origin, variant.carrier).json("POST", "/cart?item=tea");
         assert.equal(r.status, 503);
         assert.equal(r.body.error.code, "session_store_unavailable");
+        assert.equal(r.body.error.message, "the session store is unavailable; try again shortly");
         assert.deepEqual(r.res.headers.getSetCookie(), []);
       } finally {
         h.store.down = false;
