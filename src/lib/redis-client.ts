@@ -90,9 +90,14 @@ export interface RedisConnection {
 
 /**
  * Wraps the user's client: node-redis `createClient()` / `createCluster()` (v4+) or ioredis
- * `new Redis()` / `new Cluster()` (v5+). Throws `notAClient()` for anything else.
+ * `new Redis()` / `new Cluster()` (v5+). Anything else, and an ioredis Cluster that reads from
+ * replicas, is refused with `optionsError`.
  */
-export function connectRedis(client: unknown, notAClient: () => Error): RedisConnection {
+export function connectRedis(
+  label: string,
+  client: unknown,
+  optionsError: (message: string) => Error,
+): RedisConnection {
   const c = client as Record<string, unknown>;
   let raw: RedisSend;
   let get: ((key: string) => Promise<unknown>) | undefined;
@@ -108,6 +113,14 @@ export function connectRedis(client: unknown, notAClient: () => Error): RedisCon
     // client's keyPrefix to them.
     const ioCall = c.call as Fn;
     cluster = c.isCluster === true;
+    const scaleReads = (c.options as { scaleReads?: unknown } | undefined)?.scaleReads;
+    if (cluster && scaleReads !== undefined && scaleReads !== "master") {
+      // ioredis sends read commands where scaleReads says; a replica lags its master, so a
+      // session or token revoked a moment ago would still be found there.
+      throw optionsError(
+        `${label}: this ioredis Cluster reads from replicas (scaleReads: ${typeof scaleReads === "function" ? "a function" : JSON.stringify(scaleReads)}), where a session or token revoked on the master can still be found for a while; give the store a Cluster with scaleReads "master" (the default)`,
+      );
+    }
     raw = (_key, [cmd, ...rest]) =>
       ioCall.call(client, (cmd as string).toLowerCase(), ...rest) as Promise<unknown>;
   } else if (typeof c === "object" && c !== null && typeof c.sendCommand === "function") {
@@ -127,7 +140,9 @@ export function connectRedis(client: unknown, notAClient: () => Error): RedisCon
       get = (key) => typedGet.call(client, key) as Promise<unknown>;
     }
   } else {
-    throw notAClient();
+    throw optionsError(
+      `${label}: client must be a node-redis client or cluster (createClient, createCluster) or an ioredis Redis or Cluster`,
+    );
   }
 
   const send = async (key: string, args: readonly string[]): Promise<unknown> => {
@@ -250,11 +265,7 @@ export function redisCommands(
       `${label}: prefix ${JSON.stringify(prefix)} must be a string without { or }, which would change the Redis Cluster hash slot of every key`,
     );
   }
-  const conn = connectRedis(options.client, () =>
-    optionsError(
-      `${label}: client must be a node-redis client or cluster (createClient, createCluster) or an ioredis Redis or Cluster`,
-    ),
-  );
+  const conn = connectRedis(label, options.client, optionsError);
   const failure = (op: string, err: unknown): StoreError =>
     storeErrorOf(label, op, (err as ClientFailure).error, { notOurs: "the store's" });
 

@@ -26,6 +26,8 @@ import {
 import { type RedisCluster, startRedisCluster } from "../../test/redis-cluster.js";
 import { ownRedis } from "../../test/reliability/servers.js";
 import { shardFor } from "../session/tokens.js";
+import { TransportError } from "../transports/errors.js";
+import { redisRevocationStore } from "../transports/revocation.js";
 import { testSessionStore } from "./conformance.js";
 import { type RedisStoreClient, redisStore } from "./redis.js";
 import { type SessionRecord, StoreError } from "./types.js";
@@ -361,6 +363,28 @@ describe("redis store, standalone", () => {
       TypeError,
     );
   });
+});
+
+test("an ioredis Cluster that reads from replicas is refused; the default (masters) is taken", () => {
+  const cluster = (scaleReads?: "master" | "slave" | "all" | (() => null)): Cluster =>
+    new Cluster([{ host: "127.0.0.1", port: 1 }], {
+      lazyConnect: true,
+      ...(scaleReads === undefined ? {} : { scaleReads }),
+    });
+  for (const scaleReads of ["slave", "all", () => null] as const) {
+    assert.throws(
+      () => redisStore({ client: cluster(scaleReads) }),
+      (e: unknown) => e instanceof TypeError && /reads from replicas \(scaleReads/.test(e.message),
+    );
+    // The token stores read revocations the same way, and refuse the same client.
+    assert.throws(
+      () => redisRevocationStore({ client: cluster(scaleReads) }),
+      (e: unknown) => e instanceof TransportError && /reads from replicas/.test(e.message),
+    );
+  }
+  // Never connected (lazyConnect): nothing to close.
+  redisStore({ client: cluster() });
+  redisStore({ client: cluster("master") });
 });
 
 // --- Redis down ----------------------------------------------------------------------------

@@ -446,8 +446,8 @@ export function redisIndexKey(prefix: string, userId: string): string {
  * Failures of the client become {@link StoreError} `ERR_STORE_UNAVAILABLE`, data under the
  * store's keys that is not a session `ERR_STORE_CORRUPT`, an out-of-memory Redis
  * `ERR_STORE_FULL`. Times are the application's clock; Redis's clock only drives the TTLs, so
- * keep both in sync (NTP). Read from masters only: a revoked session must not live on in a
- * replica. `close()` does nothing: the client is yours to close.
+ * keep both in sync (NTP). Reads go to masters only (an ioredis Cluster with `scaleReads` other
+ * than "master" is refused): a revoked session must not live on in a replica. `close()` does nothing: the client is yours to close.
  */
 export function redisStore(options: RedisStoreOptions): SessionStore {
   const prefix = options.prefix ?? "sj:";
@@ -457,13 +457,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     );
   }
   const now = options.now ?? Date.now;
-  const conn = connectRedis(
-    options.client,
-    () =>
-      new TypeError(
-        "redisStore: `client` must be a node-redis client or cluster (createClient, createCluster) or an ioredis Redis or Cluster",
-      ),
-  );
+  const conn = connectRedis("redisStore", options.client, (message) => new TypeError(message));
 
   const checkKey = (key: string): number => {
     if (typeof key !== "string" || !KEY.test(key)) {
