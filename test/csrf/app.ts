@@ -16,6 +16,8 @@ export interface CsrfAppRequest {
 export interface CsrfAppResponse {
   status: number;
   body: unknown;
+  /** Headers the handler sets the framework's usual way, replacing any of the same name. */
+  headers?: Record<string, string>;
 }
 
 /** The app: a counter whose every change is a side effect a refused request must not have. */
@@ -30,6 +32,9 @@ export class CsrfApp {
       case "SAFE /count":
       case "UNSAFE /count":
         return { status: 200, body: { count: this.count } };
+      case "UNSAFE /own-vary":
+        // A handler's own Vary, set (not appended) after the CSRF check passed.
+        return { status: 200, body: { count: this.count }, headers: { vary: "Accept-Language" } };
       case "SAFE /token": {
         const token = req.token();
         // A second token in the same request must not set a second pre-session cookie.

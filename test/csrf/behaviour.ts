@@ -229,6 +229,13 @@ export function testCsrfAdapter(
         for (const v of ["origin", "sec-fetch-site", "cookie"])
           assert.ok(vary.has(v), `${method}: Vary ${r.res.headers.get("vary")} lacks ${v}`);
       }
+      // A handler that sets its own Vary keeps it, and the guard's is merged in.
+      const own = await passed(c, "POST", "/own-vary", {
+        headers: { ...c.sameOrigin, "x-csrf-token": token },
+      });
+      const vary = varyOf(own.res);
+      for (const v of ["accept-language", "origin", "sec-fetch-site", "cookie"])
+        assert.ok(vary.has(v), `own Vary: ${own.res.headers.get("vary")} lacks ${v}`);
       // Every method that is not GET, HEAD or OPTIONS is checked.
       for (const method of ["POST", "PUT", "PATCH", "DELETE"])
         await refused(c, method, "/count", { headers: c.sameOrigin }, "csrf_token_missing");

@@ -36,7 +36,10 @@ async function start(
       },
       getSession(req),
     );
-    res.status(out.status).json(out.body);
+    res
+      .status(out.status)
+      .set(out.headers ?? {})
+      .json(out.body);
   });
   app.use(sessionErrorHandler());
   return { origin, close: () => closeServer(server) };

@@ -28,7 +28,10 @@ testCsrfAdapter("fastify", async (setup) => {
       },
       getSession(request),
     );
-    return reply.code(out.status).send(out.body);
+    return reply
+      .code(out.status)
+      .headers(out.headers ?? {})
+      .send(out.body);
   });
   await app.ready();
   return {

@@ -229,8 +229,7 @@ function addCsrf(
     const problem = formProblems.get(request);
     if (problem !== undefined) return send(request, reply, problem, problem.status === 413);
     if (isSafeMethod(guardRequest.method)) return;
-    const vary = reply.getHeader("vary");
-    reply.header("vary", mergeVary(vary === undefined ? undefined : String(vary), CSRF_VARY));
+    checked.add(request);
     // The framework owns the stream: the token is in the parsed body or nowhere.
     const outcome = await checkRequest(csrf, {
       request: guardRequest,
@@ -239,7 +238,18 @@ function addCsrf(
     });
     if (!outcome.ok) return send(request, reply, outcome.answer, outcome.bodyLeftUnread);
   });
+  // What the verdict depended on, merged as the reply is sent: a route that sets its own Vary
+  // replaces the header, and would drop it.
+  fastify.addHook("onSend", (request, reply, payload, done) => {
+    if (checked.has(request)) {
+      reply.header("vary", mergeVary(replyHeader(reply, "vary"), CSRF_VARY));
+    }
+    done(null, payload);
+  });
 }
+
+// The unsafe requests the CSRF check ran on.
+const checked = new WeakSet<FastifyRequest>();
 
 const corsDecisions = new WeakMap<FastifyRequest, CorsDecision>();
 

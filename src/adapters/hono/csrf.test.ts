@@ -30,6 +30,7 @@ for (const given of [false, true]) {
         },
         c.get("session"),
       );
+      for (const [name, value] of Object.entries(out.headers ?? {})) c.header(name, value);
       return c.json(out.body as object, out.status as 200);
     });
     app.onError((err, c) => sessionErrorResponse(err) ?? c.text("Internal Server Error", 500));

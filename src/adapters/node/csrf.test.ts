@@ -20,7 +20,7 @@ testCsrfAdapter("node http", async (setup) => {
           },
           session,
         );
-        res.writeHead(out.status, { "content-type": "application/json" });
+        res.writeHead(out.status, { "content-type": "application/json", ...out.headers });
         res.end(JSON.stringify(out.body));
       },
       { csrf },

@@ -15,6 +15,7 @@ import {
   readNodeBody,
   tokenIssuer,
 } from "../csrf-core.js";
+import { beforeHead } from "./cors.js";
 
 /** Options of the CSRF defence of the node and Express adapters. */
 export interface NodeCsrfOptions extends CsrfGlueOptions {
@@ -117,7 +118,9 @@ export async function guardNodeRequest(
     return issued.token;
   });
   if (isSafeMethod(request.method)) return true;
-  res.setHeader("vary", mergeVary(getHeader(res, "vary"), CSRF_VARY));
+  // Merged as the head is written, not now: a handler that sets its own Vary replaces the
+  // header, and would drop what the verdict depended on.
+  beforeHead(res, () => res.setHeader("vary", mergeVary(getHeader(res, "vary"), CSRF_VARY)));
   let readFailed = false;
   let outcome: CheckOutcome;
   try {

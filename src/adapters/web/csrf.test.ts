@@ -20,7 +20,10 @@ testCsrfAdapter("web (Request/Response)", async (setup) => {
           },
           session,
         );
-        return Response.json(out.body, { status: out.status });
+        return Response.json(out.body, {
+          status: out.status,
+          ...(out.headers === undefined ? {} : { headers: out.headers }),
+        });
       },
       { csrf },
     ),
