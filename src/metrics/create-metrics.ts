@@ -90,7 +90,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const labelNames = o.labelNames ?? [];
     const existing = counters.get(name);
     if (existing !== undefined) {
-      if (existing.labelNames.join() !== labelNames.join())
+      // The same names in another order are the same labels (every increment names them).
+      if ([...existing.labelNames].sort().join() !== [...labelNames].sort().join())
         throw new MetricsError(
           "ERR_METRICS_LABELS_INVALID",
           `${name} was declared with the labels [${existing.labelNames.join(", ")}], not [${labelNames.join(", ")}]: observe every source of one kind with the same label names`,
@@ -109,7 +110,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   // Counters of one source: its constant labels first, then the event's own.
   const family = (constant: Labels, name: string, help: string, own: readonly string[] = []) => {
-    const c = counter({ name, help, labelNames: [...Object.keys(constant), ...own] });
+    // Sorted, so that { app, env } and { env, app } make one label set, not a refusal.
+    const c = counter({ name, help, labelNames: [...Object.keys(constant).sort(), ...own] });
     return (labels: Labels = {}): void => c.inc({ ...constant, ...labels });
   };
 

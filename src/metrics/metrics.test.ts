@@ -172,6 +172,24 @@ describe("metrics: fed by sessions, CSRF and CORS", () => {
     assert.equal(sample(m.render(), 'sessionjar_sessions_created_total{app="www"}'), 1, "stopped");
   });
 
+  test("two managers with the same constant labels in another order share the counters", async () => {
+    const m = createMetrics();
+    const www = createSessions({ store: memoryStore() });
+    const admin = createSessions({ store: memoryStore() });
+    m.observeSessions(www, { labels: { app: "www", env: "prod" } });
+    m.observeSessions(admin, { labels: { env: "prod", app: "admin" } });
+    await (await www.load(request({}))).signIn("alice");
+    await (await admin.load(request({}))).signIn("root");
+    const text = m.render();
+    assert.equal(sample(text, 'sessionjar_sessions_created_total{app="www",env="prod"}'), 1);
+    assert.equal(sample(text, 'sessionjar_sessions_created_total{app="admin",env="prod"}'), 1);
+    // Other names are still refused.
+    assert.throws(
+      () => m.observeSessions(admin, { labels: { app: "x" } }),
+      (e: unknown) => e instanceof MetricsError && e.code === "ERR_METRICS_LABELS_INVALID",
+    );
+  });
+
   test("a store that fails is counted by operation and code", async () => {
     const m = createMetrics();
     const broken = memoryStore();
