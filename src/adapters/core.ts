@@ -15,16 +15,15 @@ export interface ErrorAnswer {
 
 /**
  * The HTTP answer for an error thrown while loading or committing a session. Session errors
- * carry their own status (503 store down, 401 no session, 400 plain HTTP); anything else, and a
- * session error that is a programming error (500), gives undefined, for the framework's own
- * error handling.
+ * carry their own status (503 store down, 401 no session, 400 plain HTTP, 501 an operation the
+ * transport cannot do); anything else, and a session error that is a programming error (500),
+ * gives undefined, for the framework's own error handling.
  */
 export function errorAnswer(error: unknown): ErrorAnswer | undefined {
-  // A 500 or 501 is a programming error (a change after commit, bad options): it goes to the
-  // framework's error handling, which logs it, rather than being answered here unseen.
-  if (!(error instanceof SessionError) || (error.status >= 500 && error.status !== 503)) {
-    return undefined;
-  }
+  // A 500 is a programming error (a change after commit, bad options): it goes to the
+  // framework's error handling, which logs it, rather than being answered here unseen. A 501
+  // (an operation the transport cannot do, such as listing stateless sessions) is answered.
+  if (!(error instanceof SessionError) || error.status === 500) return undefined;
   // A 503's message names what failed inside (a store's address, a migration to run): that is
   // for the operator, who has it in the thrown error and the `store-error` event.
   const message = error.status === 503 ? UNAVAILABLE : error.message;

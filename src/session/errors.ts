@@ -32,9 +32,9 @@ export interface SessionErrorOptions extends ErrorOptions {
  * or a bearer token does not verify, 400 for a request over plain HTTP that needs a Secure
  * cookie, 409 when another request rotated or ended the session under a change; 500 only for
  * programming errors (invalid options, a change after commit), 501 for an operation the
- * transport cannot do. Adapters answer the 4xx and the 503 (whose body then says only that the
- * store is unavailable: the message, with the store's own words, stays on the server) and pass
- * 500 and 501 on to the framework's error handling, which logs them.
+ * transport cannot do. Adapters answer the 4xx, the 501 and the 503 (whose body then says only
+ * that the store is unavailable: the message, with the store's own words, stays on the server)
+ * and pass the 500 on to the framework's error handling, which logs it.
  */
 export class SessionError extends SessionjarError {
   declare readonly code: SessionErrorCode;

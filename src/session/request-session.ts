@@ -132,6 +132,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
   #set: Record<string, unknown> = {};
   #unset = new Set<string>();
   #dirty = false;
+  #noTouch = false;
   #cookieChanged = false;
   #clearCookie: boolean;
   #read = false;
@@ -384,6 +385,20 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     );
   }
 
+  /**
+   * Drops the changes that `set` and `unset` staged and that are not saved yet, and skips this
+   * request's idle extension: committing then writes nothing. The adapters call it for a
+   * response with a 5xx status (a handler that threw, a store that failed), so that a failed
+   * request saves none of its half-made changes. What was written at once (sign-in, rotation,
+   * revocation, an explicit `save()`) stays done, and its cookie is still sent.
+   */
+  discard(): void {
+    this.#set = {};
+    this.#unset.clear();
+    this.#dirty = false;
+    this.#noTouch = true;
+  }
+
   /** Writes staged changes now, e.g. before streaming a response. `commit()` does it anyway. */
   async save(): Promise<void> {
     this.#assertOpen();
@@ -397,7 +412,7 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
    */
   async commit(): Promise<SessionResponseHeaders> {
     if (this.#committed !== undefined) return this.#committed;
-    if (this.#needsWrite()) await this.#flush(true);
+    if (this.#needsWrite()) await this.#flush(!this.#noTouch);
     this.#committed = this.#headers();
     return this.#committed;
   }
@@ -416,7 +431,9 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
 
   #needsWrite(): boolean {
     if (this.#dirty) return true;
-    return this.#record !== undefined && this.#touchDue(this.#record, this.#o.now());
+    return (
+      this.#record !== undefined && !this.#noTouch && this.#touchDue(this.#record, this.#o.now())
+    );
   }
 
   /** Whether the idle expiry is due to move: the last extension is a touch interval old. */

@@ -75,6 +75,7 @@ export class StatelessSession<
   #set: Record<string, unknown> = {};
   #unset = new Set<string>();
   #dirty = false;
+  #noTouch = false;
   /** The payload changed since it was sealed: a new credential is owed. */
   #reseal = false;
   #clear: boolean;
@@ -353,6 +354,20 @@ export class StatelessSession<
     this.#events.emit({ type: "rotated", sessionId: f.id, userId: f.userId, reason: "refresh" });
   }
 
+  /**
+   * Drops the changes that `set` and `unset` staged and that are not saved yet, and skips this
+   * request's idle extension: committing then writes nothing. The adapters call it for a
+   * response with a 5xx status (a handler that threw, a store that failed), so that a failed
+   * request saves none of its half-made changes. What was written at once (sign-in, rotation,
+   * revocation, an explicit `save()`) stays done, and its cookie is still sent.
+   */
+  override discard(): void {
+    this.#set = {};
+    this.#unset.clear();
+    this.#dirty = false;
+    this.#noTouch = true;
+  }
+
   override async save(): Promise<void> {
     this.#assertOpen();
     await this.#flush(false);
@@ -360,7 +375,7 @@ export class StatelessSession<
 
   override async commit(): Promise<SessionResponseHeaders> {
     if (this.#committed !== undefined) return this.#committed;
-    if (this.#needsWrite()) await this.#flush(true);
+    if (this.#needsWrite()) await this.#flush(!this.#noTouch);
     this.#committed = this.#headers();
     return this.#committed;
   }
@@ -376,7 +391,9 @@ export class StatelessSession<
     return (
       this.#dirty ||
       this.#reseal ||
-      (this.#payload !== undefined && this.#touchDue(this.#payload, this.#o.now()))
+      (this.#payload !== undefined &&
+        !this.#noTouch &&
+        this.#touchDue(this.#payload, this.#o.now()))
     );
   }
 

@@ -117,6 +117,8 @@ async function underLoad(name: string, s: Scenario, resumeBoundMs = 60_000): Pro
       for (const x of load.samples)
         if (x.at >= tFail && x.status === 503 && !failedAt.has(x.session))
           failedAt.set(x.session, x.at);
+      // Nothing failed through the outage (a client that waited for the failover): no wait.
+      if (failedAt.size === 0) break;
       resumedAt = load.samples.find(
         (x) => x.at > back && x.status === 200 && x.at > (failedAt.get(x.session) ?? Infinity),
       )?.at;
@@ -149,9 +151,11 @@ async function underLoad(name: string, s: Scenario, resumeBoundMs = 60_000): Pro
     console.log(
       `faults[${name}]: ${samples.length} requests, ${JSON.stringify(tally(samples, (x) => String(x.status)))}; ` +
         `during the outage ${JSON.stringify(tally(during, (x) => `${x.status} ${x.code ?? ""}`.trim()))}; ` +
-        (outcome.resumedAfterMs === undefined
-          ? `no success within ${resumeBoundMs / 1000} s of the store's return; `
-          : `failed sessions served again ${Math.round(outcome.resumedAfterMs)} ms after the store ${s.recover === undefined ? "master was killed" : "was back"}; `) +
+        (!samples.some((x) => x.status === 503)
+          ? "no request failed; "
+          : outcome.resumedAfterMs === undefined
+            ? `no success within ${resumeBoundMs / 1000} s of the store's return; `
+            : `failed sessions served again ${Math.round(outcome.resumedAfterMs)} ms after the store ${s.recover === undefined ? "master was killed" : "was back"}; `) +
         `${samples.filter((x) => x.write !== undefined && x.status === 200).length} writes acknowledged, ${lostWrites} lost, ${unreadable} unreadable; ` +
         `p50 ${percentile(ok, 50).toFixed(1)} ms, p99 ${percentile(ok, 99).toFixed(1)} ms`,
     );
@@ -168,11 +172,15 @@ function assertFailedClosed(name: string, o: Outcome): void {
   assert.ok(!statuses.has(0), `${name}: a request got no answer`);
   for (const x of o.samples) {
     assert.ok(x.status === 200 || x.status === 503, `${name}: status ${x.status} (${x.code})`);
-    if (x.status === 503) assert.equal(x.code, "session_store_unavailable");
+    if (x.status === 503) {
+      assert.equal(x.code, "session_store_unavailable");
+      assert.equal(x.setsSessionCookie, false, `${name}: a 503 set or cleared the session cookie`);
+    }
+    // A touch (same token, new Max-Age) may come while the store is up; nothing else may.
     assert.equal(
-      x.setsSessionCookie,
+      x.changesSessionCookie,
       false,
-      `${name}: a response set or cleared the session cookie`,
+      `${name}: a response replaced or cleared the session cookie`,
     );
   }
   assert.ok(
@@ -250,13 +258,14 @@ describe("store faults under load", () => {
     },
   } as const;
 
+  const NODE_TIMEOUT_MS = 1_000;
   for (const [which, connect] of Object.entries(clients)) {
     // node-redis's cluster client followed the failover in some runs and kept routing the dead
     // master's slots to its dead connection in others: it runs in the soak run, reported only.
     const reportOnly = which === "node-redis";
     if (reportOnly && !SOAK) continue;
     test(`Redis Cluster with replicas (${which}): a master killed, failover`, async () => {
-      const cluster = await startRedisCluster({ replicas: 1, nodeTimeoutMs: 1_000 });
+      const cluster = await startRedisCluster({ replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS });
       const { client, close } = await connect(cluster);
       const prefix = `sjfault:${randomBytes(4).toString("hex")}:`;
       const o = await underLoad(
@@ -274,14 +283,17 @@ describe("store faults under load", () => {
       );
       for (const x of o.samples) {
         assert.ok(x.status === 200 || x.status === 503, `status ${x.status} (${x.code})`);
-        assert.equal(x.setsSessionCookie, false);
+        if (x.status === 503) assert.equal(x.setsSessionCookie, false);
+        assert.equal(x.changesSessionCookie, false);
       }
-      assert.ok(
-        o.samples.some((x) => x.status === 503),
-        "the failover was never seen",
-      );
+      // The dead master's sessions either failed (503) or waited in the client for the
+      // failover, which takes at least cluster-node-timeout; both are fail-closed.
+      const failed = o.samples.some((x) => x.status === 503);
+      const waited = o.samples.some((x) => x.at >= o.tFail && x.ms >= NODE_TIMEOUT_MS);
+      assert.ok(failed || waited, "the failover was never seen");
       if (reportOnly) return;
-      assert.ok(o.resumedAfterMs !== undefined, "the failed master's sessions never came back");
+      if (failed)
+        assert.ok(o.resumedAfterMs !== undefined, "the failed master's sessions never came back");
       assert.equal(o.unreadable, 0);
     });
   }

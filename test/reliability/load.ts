@@ -23,6 +23,11 @@ export interface Sample {
   code: string | undefined;
   /** The answer set (or cleared) the session cookie. */
   setsSessionCookie: boolean;
+  /**
+   * The answer replaced the session cookie with another token or cleared it. A touch, which
+   * sets the same token with a new Max-Age when the idle expiry moves, does not count.
+   */
+  changesSessionCookie: boolean;
   session: number;
   write: LoadStep["write"];
 }
@@ -32,6 +37,8 @@ export interface Answer {
   status: number;
   body: string;
   setCookie: readonly string[];
+  /** The session cookie's value the request carried. */
+  sentCookie: string;
 }
 
 /** Sends one step for session number `session`; throws on a network failure. */
@@ -64,7 +71,12 @@ export function fetchSender(
       ...(step.body === undefined ? {} : { body: step.body }),
       signal,
     });
-    return { status: res.status, body: await res.text(), setCookie: res.headers.getSetCookie() };
+    return {
+      status: res.status,
+      body: await res.text(),
+      setCookie: res.headers.getSetCookie(),
+      sentCookie: cookies[session] as string,
+    };
   };
 }
 
@@ -86,6 +98,11 @@ async function one(o: LoadOptions, step: LoadStep, session: number, t0: number):
       status: a.status,
       code,
       setsSessionCookie: a.setCookie.some((c) => c.startsWith(`${o.cookieName}=`)),
+      changesSessionCookie: a.setCookie.some(
+        (c) =>
+          c.startsWith(`${o.cookieName}=`) &&
+          (!c.startsWith(`${o.cookieName}=${a.sentCookie};`) || /;\s*max-age=0\b/i.test(c)),
+      ),
       session,
       write: step.write,
     };
@@ -96,6 +113,7 @@ async function one(o: LoadOptions, step: LoadStep, session: number, t0: number):
       status: 0,
       code: undefined,
       setsSessionCookie: false,
+      changesSessionCookie: false,
       session,
       write: step.write,
     };

@@ -106,6 +106,7 @@ export async function shopUnderLoad(options: {
               status: res.statusCode ?? 0,
               body: Buffer.concat(chunks).toString("utf8"),
               setCookie: res.headers["set-cookie"] ?? [],
+              sentCookie: cookies[session] as string,
             }),
           );
         },

@@ -103,6 +103,10 @@ export async function handle(req: AppRequest, session: RequestSession): Promise<
     }
     case "GET /boom":
       throw new Error("handler bug");
+    case "POST /set-then-boom":
+      // A change staged, then a bug: the change must not be saved.
+      session.set(req.query.get("key") ?? "k", "half-made");
+      throw new Error("handler bug after a change");
     default:
       return { status: 404, body: { error: { code: "not_found" } } };
   }

@@ -665,6 +665,18 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
       assert.equal((await fetch(`${h.origin}/health`)).status, 200);
     });
 
+    test("a handler that throws after a change saves nothing and writes nothing", async () => {
+      const b = new Browser(h.origin, variant.carrier);
+      await b.json("POST", "/login?user=halfway");
+      await b.json("POST", "/set?key=step&value=cart");
+      h.store.reset();
+      const r = await b.request("POST", "/set-then-boom?key=step");
+      assert.equal(r.status, 500);
+      await r.arrayBuffer();
+      assert.equal(h.store.writes, 0, JSON.stringify(h.store.calls));
+      assert.equal((await b.json("GET", "/data?key=step")).body.value, "cart");
+    });
+
     test("an explicit save() writes before the handler returns", async () => {
       const b = new Browser(h.origin, variant.carrier);
       await b.json("POST", "/login?user=streamer");

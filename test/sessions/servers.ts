@@ -11,7 +11,7 @@ import * as honoAdapter from "../../src/adapters/hono/index.js";
 import * as nodeAdapter from "../../src/adapters/node/index.js";
 import * as webAdapter from "../../src/adapters/web/index.js";
 import type { Sessions } from "../../src/session/index.js";
-import { bridge, listen, originOf, running } from "../servers.js";
+import { listen, originOf, running } from "../servers.js";
 import { type AppResponse, handle } from "./app.js";
 import type { StartServer } from "./behaviour.js";
 
@@ -124,8 +124,9 @@ export const startHono: StartServer = async (manager) => {
 };
 
 export const startWeb: StartServer = async (sessions) => {
+  // The glue the adapter documents, whose error handler sees every error the handler throws.
   const server = createServer(
-    bridge(
+    getRequestListener(
       webAdapter.withSessions(
         sessions,
         async (request, session) => {
@@ -141,6 +142,7 @@ export const startWeb: StartServer = async (sessions) => {
         },
         noGuard(sessions),
       ),
+      { errorHandler: webAdapter.requestErrorResponse },
     ),
   );
   server.on("clientError", nodeAdapter.answerClientError);

@@ -311,6 +311,8 @@ async function plugin(
       done(null, payload);
       return;
     }
+    // A failed request (a route that threw, a store that failed) saves nothing it staged.
+    if (reply.statusCode >= 500) session.discard();
     const ready = session.commitSync();
     if (ready !== undefined) {
       mergeInto(reply, ready);

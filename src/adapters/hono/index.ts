@@ -114,6 +114,8 @@ export function sessions<Data extends Record<string, unknown>>(
       const refusal = await guard(c, next);
       if (refusal instanceof Response) c.res = refusal;
     }
+    // A failed request (a handler that threw, a store that failed) saves nothing it staged.
+    if (c.res.status >= 500) session.discard();
     let h: SessionResponseHeaders;
     try {
       h = session.commitSync() ?? (await session.commit());

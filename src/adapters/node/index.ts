@@ -192,6 +192,8 @@ function heldWriteHead(this: ServerResponse, ...args: unknown[]): unknown {
 /** `write` or `end` while held: straight through once committed, else queued behind the commit. */
 function heldCall(res: ServerResponse, method: "write" | "end", args: unknown[]): unknown {
   const hold = holdOf(res) as Hold;
+  // A failed request (a handler that threw, a store that failed) saves nothing it staged.
+  if (hold.state === 0 && res.statusCode >= 500) hold.session.discard();
   if (hold.state === 2 || (hold.state === 0 && committedNow(res, hold)))
     return hold[method].apply(res, args);
   queueCall(res, hold, () => hold[method].apply(res, args));

@@ -93,24 +93,28 @@ export function sessionErrorResponse(error: unknown): Response | undefined {
 }
 
 /**
- * The 400 JSON answer `bad_request` for a request that Node's parser accepted but that cannot
- * become a Web `Request` (an invalid Host, a backslash in the path). For the server glue, e.g.
- * `getRequestListener(app.fetch, { errorHandler: requestErrorResponse })` of @hono/node-server,
- * whose own answer is an empty 400.
+ * The error handler of the Node glue, `getRequestListener(fetch, { errorHandler:
+ * requestErrorResponse })` of @hono/node-server, which calls it for every error: a request that
+ * Node's parser accepted but that cannot become a Web `Request` (an invalid Host, a backslash in
+ * the path; its `RequestError`) gets 400 JSON `bad_request` instead of an empty 400; a
+ * `SessionError` its own answer; anything else (a bug in the handler) is logged and answered
+ * 500 `internal_error`, without details.
  */
-export function requestErrorResponse(_error: unknown): Response {
-  return new Response(
-    JSON.stringify({
-      error: { code: "bad_request", message: "the request's URL or Host header is not valid" },
-    }),
-    {
-      status: 400,
-      headers: {
-        "content-type": "application/json; charset=utf-8",
-        "cache-control": "no-store",
-      },
-    },
-  );
+export function requestErrorResponse(error: unknown): Response {
+  if (error instanceof Error && error.name === "RequestError") {
+    return jsonResponse(400, "bad_request", "the request's URL or Host header is not valid");
+  }
+  const answer = sessionErrorResponse(error);
+  if (answer !== undefined) return answer;
+  console.error(error);
+  return jsonResponse(500, "internal_error", "internal error");
+}
+
+function jsonResponse(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+  });
 }
 
 /**
@@ -348,6 +352,8 @@ export function withSessions<Data extends Record<string, unknown>, Args extends 
       response = answer;
     }
     if (csrfState !== undefined) response = withCsrfHeaders(response, request, csrfState);
+    // A failed request (a store that failed, a 5xx of the handler's) saves nothing it staged.
+    if (response.status >= 500) session.discard();
     let h: SessionResponseHeaders;
     try {
       h = session.commitSync() ?? (await session.commit());
