@@ -1,5 +1,26 @@
 // The behavioural suite over real HTTP, through this adapter (the server is in test/sessions/servers.ts).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Hono } from "hono";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
 import { startHono } from "../../../test/sessions/servers.js";
+import { createSessions } from "../../session/index.js";
+import { memoryStore } from "../../stores/index.js";
+import { type SessionEnv, sessions } from "./index.js";
 
 testAdapter("hono", startHono);
+
+// Hono's own testing call makes a Request in code, with no Host header: the URL names the host.
+test("app.request on http://localhost: the localhost opt-in applies, sign-in works", async () => {
+  const app = new Hono<SessionEnv>();
+  app.use(
+    sessions(createSessions({ store: memoryStore(), insecureLocalhost: true }), { csrf: false }),
+  );
+  app.post("/login", async (c) => {
+    await c.get("session").signIn("alice");
+    return c.json({ ok: true });
+  });
+  const r = await app.request("/login", { method: "POST" });
+  assert.equal(r.status, 200, await r.clone().text());
+  assert.match(r.headers.get("set-cookie") ?? "", /^__Host-session=/);
+});

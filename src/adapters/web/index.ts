@@ -75,9 +75,12 @@ export type { CsrfSession } from "../csrf-core.js";
 
 /** The {@link SessionRequest} of a Web `Request`. */
 export function webSessionRequest(request: Request): SessionRequest {
+  const url = new URL(request.url);
   return {
-    header: (name) => request.headers.get(name) ?? undefined,
-    encrypted: new URL(request.url).protocol === "https:",
+    // A Request made in code (`new Request("http://localhost/…")`, Hono's `app.request`) has no
+    // Host header: its URL names the host.
+    header: (name) => request.headers.get(name) ?? (name === "host" ? url.host : undefined),
+    encrypted: url.protocol === "https:",
   };
 }
 
