@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SessionError } from "../session/errors.js";
-import { errorAnswer } from "./core.js";
+import { errorAnswer, mergeCacheControl } from "./core.js";
 
 test("errorAnswer: a 4xx carries its message, for the client to act on", () => {
   const a = errorAnswer(new SessionError("ERR_SESSION_REQUIRED", 401, "sign in first"));
@@ -25,4 +25,16 @@ test("errorAnswer: programming errors (500) and other errors go to the framework
   const unsupported = new SessionError("ERR_SESSION_UNSUPPORTED", 501, "cannot list sessions");
   assert.equal(errorAnswer(unsupported)?.status, 501);
   assert.equal(errorAnswer(new Error("boom")), undefined);
+});
+
+test("mergeCacheControl: the session's directive is in force, never beside its opposite", () => {
+  // A read of the session: no shared cache may keep it; the browser's max-age stays.
+  assert.equal(mergeCacheControl("public, max-age=600", "private"), "private, max-age=600");
+  assert.equal(mergeCacheControl("max-age=60, s-maxage=600", "private"), "private, max-age=60");
+  assert.equal(mergeCacheControl("private, max-age=5", "private"), "private, max-age=5");
+  // A response that sets the cookie is not stored at all.
+  assert.equal(mergeCacheControl("public, max-age=600", "no-store"), "no-store");
+  // The handler's own no-store covers both.
+  assert.equal(mergeCacheControl("no-store, no-cache", "private"), "no-store, no-cache");
+  assert.equal(mergeCacheControl("No-Store", "no-store"), "No-Store");
 });

@@ -44,6 +44,24 @@ function codeOf(error: SessionjarError): string {
   return error.code.replace(/^ERR_/, "").toLowerCase();
 }
 
+/**
+ * The handler's `Cache-Control` with the session's directive in force. `no-store` replaces it
+ * (a response that sets the cookie must not be stored, whatever else it says); `private` drops
+ * what would let a shared cache keep it (`public`, `s-maxage`) and keeps the rest (`max-age` for
+ * the browser's own cache). A handler's own `no-store` already covers both.
+ */
+export function mergeCacheControl(existing: string, ours: string): string {
+  const directives = existing
+    .split(",")
+    .map((d) => d.trim())
+    .filter((d) => d !== "");
+  const name = (d: string): string => (d.split("=")[0] ?? "").trim().toLowerCase();
+  if (directives.some((d) => name(d) === "no-store")) return existing;
+  if (ours === "no-store") return "no-store";
+  const dropped = ours === "private" ? ["public", "s-maxage", "private"] : [name(ours)];
+  return [ours, ...directives.filter((d) => !dropped.includes(name(d)))].join(", ");
+}
+
 /** Merges the session's headers into a response's, through the framework's own accessors. */
 export function applyHeaders(
   h: SessionResponseHeaders,
@@ -55,13 +73,10 @@ export function applyHeaders(
   if (h.headers !== undefined) for (const [n, v] of Object.entries(h.headers)) set(n, v);
   if (h.cacheControl !== undefined) {
     const existing = get("cache-control");
-    // An explicit no-store from the handler already covers everything; otherwise add ours.
     if (existing === undefined) set("cache-control", h.cacheControl);
-    else if (
-      !/\bno-store\b/i.test(existing) &&
-      !new RegExp(`\\b${h.cacheControl}\\b`, "i").test(existing)
-    ) {
-      set("cache-control", `${h.cacheControl}, ${existing}`);
+    else {
+      const merged = mergeCacheControl(existing, h.cacheControl);
+      if (merged !== existing) set("cache-control", merged);
     }
   }
   if (h.vary !== undefined) {
