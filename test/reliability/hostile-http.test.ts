@@ -185,6 +185,16 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
         [400, 401],
       ],
       [
+        // Valid headers, so a handler may already run when the body turns out malformed.
+        "a malformed chunked body",
+        () =>
+          Buffer.from(
+            "GET /me HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+            "latin1",
+          ),
+        400,
+      ],
+      [
         "a garbage request line",
         () => Buffer.from("\u0016\u0003\u0001 nonsense\r\n\r\n", "latin1"),
         400,

@@ -29,7 +29,7 @@ const REASONS: Readonly<Record<number, string>> = {
  * A handler for the `clientError` event of a Node `http` / `https` server (and Fastify's
  * `clientErrorHandler` option): answers 431 `header_too_large`, 408 `request_timeout` or
  * 400 `bad_request` as JSON, then closes the connection. A connection that was reset, or
- * that already has a response under way, is only closed.
+ * whose response has already sent its head, is only closed.
  *
  * ```ts
  * const server = http.createServer(withSessions(sessions, handler));
@@ -37,8 +37,10 @@ const REASONS: Readonly<Record<number, string>> = {
  * ```
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  const inFlight = (socket as { _httpMessage?: unknown })._httpMessage;
-  if (error.code === "ECONNRESET" || !socket.writable || inFlight) {
+  // A request whose headers parsed (a handler may be running) and whose body then did not gets
+  // its answer too, as from Node itself, unless its response has begun.
+  const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || pending?.headersSent === true) {
     socket.destroy();
     return;
   }
