@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { StandardSchemaV1 } from "../lib/standard-schema.js";
 import { memoryStore } from "../stores/memory.js";
+import { type SessionStore, StoreError } from "../stores/types.js";
 import { createSessions, type SessionRequest } from "./create-sessions.js";
 import { SessionError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
@@ -23,8 +24,13 @@ function optionsError(f: () => unknown, pattern: RegExp): void {
 describe("createSessions: options are checked when the manager is made", () => {
   const store = memoryStore();
 
-  test("a store is required", () => {
+  test("a store is required, and must be one", () => {
     optionsError(() => createSessions({} as never), /needs a store/);
+    optionsError(
+      () => createSessions({ store: memoryStore as never }),
+      /lacks get, create.*called, not the function itself/,
+    );
+    optionsError(() => createSessions({ store: {} as never }), /lacks get/);
   });
 
   test("timeouts must be positive, idle no longer than absolute, touch shorter than idle", () => {
@@ -274,5 +280,60 @@ describe("RequestSession rules", () => {
     assert.equal((await sessions.list("bob")).length, 3);
     assert.equal(await sessions.revokeUser("bob"), 3);
     assert.deepEqual(await sessions.list("bob"), []);
+  });
+});
+
+describe("a store that fails in ways that are not an outage", () => {
+  const corrupt = (): { store: SessionStore; deletes: string[] } => {
+    const inner = memoryStore();
+    const deletes: string[] = [];
+    const store: SessionStore = {
+      ...inner,
+      get: async () => {
+        throw new StoreError("ERR_STORE_CORRUPT", "test: the row's data is a JSON array");
+      },
+      delete: async (key) => {
+        deletes.push(key);
+        return inner.delete(key);
+      },
+    };
+    return { store, deletes };
+  };
+  const cookieOf = (token: string): Record<string, string> => ({
+    cookie: `__Host-session=${token}`,
+  });
+
+  test("a record the store cannot read ends that session (cookie cleared), not a 503 forever", async () => {
+    const { store, deletes } = corrupt();
+    const sessions = createSessions({ store });
+    const events: SessionEvent[] = [];
+    sessions.on("*", (e) => events.push(e));
+    const token = newToken(shardFor(null));
+    const s = await sessions.load(request(cookieOf(token)));
+    assert.equal(s.userId, null);
+    assert.equal(s.problem, "revoked");
+    const h = await s.commit();
+    assert.match(h.setCookie[0] ?? "", /^__Host-session=; .*Max-Age=0/);
+    assert.deepEqual(deletes, [storeKey(token)]);
+    assert.ok(events.some((e) => e.type === "store-error" && e.code === "ERR_STORE_CORRUPT"));
+    // The same browser can sign in again at once.
+    const again = await sessions.load(request(cookieOf(token)));
+    await again.signIn("alice");
+    assert.equal(again.userId, "alice");
+  });
+
+  test("a TypeError from the store is a programming error, not a 503", async () => {
+    const inner = memoryStore();
+    const store: SessionStore = {
+      ...inner,
+      get: async () => {
+        throw new TypeError("test: not a store key");
+      },
+    };
+    const sessions = createSessions({ store });
+    await assert.rejects(
+      sessions.load(request(cookieOf(newToken(shardFor(null))))),
+      (e: unknown) => e instanceof TypeError && !(e instanceof SessionError),
+    );
   });
 });

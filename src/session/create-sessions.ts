@@ -14,6 +14,7 @@ import type { RevokeReason, SessionEvent } from "./events.js";
 import { resolveOptions, type SessionsOptions } from "./options.js";
 import {
   guarded,
+  isCorrupt,
   type LoadedState,
   RequestSession,
   type SessionInfo,
@@ -173,7 +174,14 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
         state.clearCookie = true;
       } else {
         const key = storeKey(token);
-        const record = await guarded(events, "get", () => o.store.get(key));
+        let record: SessionRecord | null;
+        try {
+          record = await guarded(events, "get", () => o.store.get(key));
+        } catch (error) {
+          if (!isCorrupt(error)) throw error;
+          await dropCorrupt(state, key);
+          return new RequestSession<Data>(o, events, state);
+        }
         const pending = adopt(state, token, key, record);
         if (pending !== undefined) await pending;
       }
@@ -195,7 +203,14 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
       throw bearerError("malformed");
     }
     const key = storeKey(header.token);
-    const record = await guarded(events, "get", () => o.store.get(key));
+    let record: SessionRecord | null;
+    try {
+      record = await guarded(events, "get", () => o.store.get(key));
+    } catch (error) {
+      if (!isCorrupt(error)) throw error;
+      await dropCorrupt(state, key);
+      throw bearerError("unknown");
+    }
     await adopt(state, header.token, key, record);
     if (state.problem !== undefined)
       throw bearerError(state.problem === "expired" ? "expired" : "unknown");
@@ -232,6 +247,18 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
     state.key = key;
     state.record = record;
     return undefined;
+  }
+
+  /**
+   * A record the store holds but cannot read (ERR_STORE_CORRUPT, already reported as a
+   * `store-error`) can never come back: its session ends, as a revoked one, instead of a 503 on
+   * every request, sign-in and sign-out included, until someone repairs the row. Deleting it is
+   * tried; a store that cannot delete it either leaves it to expire.
+   */
+  async function dropCorrupt(state: LoadedState, key: string): Promise<void> {
+    await guarded(events, "delete", () => o.store.delete(key)).catch(() => undefined);
+    state.problem = "revoked";
+    state.clearCookie = true;
   }
 
   /** Deletes a session the request may no longer use, and clears its cookie. */

@@ -81,6 +81,16 @@ export interface SessionsOptions<Data> {
   now?: () => number;
 }
 
+const STORE_METHODS = [
+  "get",
+  "create",
+  "update",
+  "rename",
+  "delete",
+  "listByUser",
+  "deleteByUser",
+] as const;
+
 // Stateless transports never reach the store; this says so should one ever try.
 const NO_STORE: SessionStore = new Proxy({} as SessionStore, {
   get: (_target, name) => () =>
@@ -133,6 +143,18 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     invalid(
       "createSessions needs a store: pass { store: memoryStore() } or a Redis / PostgreSQL store",
     );
+  }
+  if (!stateless && o.store !== undefined) {
+    // A factory passed uncalled (`store: memoryStore`) or a half-made store would otherwise
+    // answer 503 on every request that needs it.
+    const missing = STORE_METHODS.filter(
+      (m) => typeof (o.store as unknown as Record<string, unknown> | null)?.[m] !== "function",
+    );
+    if (missing.length > 0) {
+      invalid(
+        `the store lacks ${missing.join(", ")}: pass a SessionStore, such as memoryStore() (called, not the function itself)`,
+      );
+    }
   }
   if (stateless && o.store !== undefined) {
     invalid(

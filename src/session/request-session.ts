@@ -90,14 +90,19 @@ export async function guarded<T>(
   try {
     return await call();
   } catch (error) {
+    // A TypeError from a store is the caller's programming error (a bad key, by the store
+    // contract), not an outage: it goes on as it is, to a 500 that is logged, not a 503.
+    if (error instanceof TypeError) throw error;
     const code = error instanceof StoreError ? error.code : "ERR_STORE_UNAVAILABLE";
     const message = error instanceof Error ? error.message : String(error);
     events.emit({ type: "store-error", operation, code, message });
     if (error instanceof StoreError && error.code === "ERR_STORE_VALUE_REFUSED") {
+      // The client gets the code and what to do; the store's own words (its name, the driver's
+      // message) are in the event and the cause.
       throw new SessionError(
         "ERR_SESSION_DATA_INVALID",
         400,
-        `the session store cannot hold this data: ${message}`,
+        "the session store refused a value of this session's data (for instance U+0000 in a string)",
         { cause: error },
       );
     }
@@ -116,6 +121,15 @@ export async function guarded<T>(
       { cause: error },
     );
   }
+}
+
+/** Whether a session error says the store holds a record it cannot read. */
+export function isCorrupt(error: unknown): boolean {
+  return (
+    error instanceof SessionError &&
+    error.cause instanceof StoreError &&
+    error.cause.code === "ERR_STORE_CORRUPT"
+  );
 }
 
 /**
