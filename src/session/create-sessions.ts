@@ -14,7 +14,6 @@ import type { RevokeReason, SessionEvent } from "./events.js";
 import { resolveOptions, type SessionsOptions } from "./options.js";
 import {
   guarded,
-  isCorrupt,
   type LoadedState,
   RequestSession,
   type SessionInfo,
@@ -174,14 +173,12 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
         state.clearCookie = true;
       } else {
         const key = storeKey(token);
-        let record: SessionRecord | null;
-        try {
-          record = await guarded(events, "get", () => o.store.get(key));
-        } catch (error) {
-          if (!isCorrupt(error)) throw error;
-          await dropCorrupt(state, key);
-          return new RequestSession<Data>(o, events, state);
-        }
+        const record = await guarded(
+          events,
+          "get",
+          () => o.store.get(key),
+          () => dropUnreadable(state, key),
+        );
         const pending = adopt(state, token, key, record);
         if (pending !== undefined) await pending;
       }
@@ -203,14 +200,12 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
       throw bearerError("malformed");
     }
     const key = storeKey(header.token);
-    let record: SessionRecord | null;
-    try {
-      record = await guarded(events, "get", () => o.store.get(key));
-    } catch (error) {
-      if (!isCorrupt(error)) throw error;
-      await dropCorrupt(state, key);
-      throw bearerError("unknown");
-    }
+    const record = await guarded(
+      events,
+      "get",
+      () => o.store.get(key),
+      () => dropUnreadable(state, key),
+    );
     await adopt(state, header.token, key, record);
     if (state.problem !== undefined)
       throw bearerError(state.problem === "expired" ? "expired" : "unknown");
@@ -225,8 +220,11 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
     record: SessionRecord | null,
   ): Promise<void> | undefined {
     if (record === null) {
-      events.emit({ type: "suspicious", reason: "unknown-token" });
-      state.problem = "unknown-token";
+      // Unless the record was there but unreadable (dropUnreadable said so): never issued, or gone.
+      if (state.problem === undefined) {
+        events.emit({ type: "suspicious", reason: "unknown-token" });
+        state.problem = "unknown-token";
+      }
       state.clearCookie = true;
       return undefined;
     }
@@ -255,10 +253,10 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
    * every request, sign-in and sign-out included, until someone repairs the row. Deleting it is
    * tried; a store that cannot delete it either leaves it to expire.
    */
-  async function dropCorrupt(state: LoadedState, key: string): Promise<void> {
+  async function dropUnreadable(state: LoadedState, key: string): Promise<null> {
     await guarded(events, "delete", () => o.store.delete(key)).catch(() => undefined);
     state.problem = "revoked";
-    state.clearCookie = true;
+    return null;
   }
 
   /** Deletes a session the request may no longer use, and clears its cookie. */

@@ -81,11 +81,16 @@ export function toInfo(r: SessionRecord, current: boolean): SessionInfo {
   };
 }
 
-/** Runs one store call; a store failure becomes a 503 SessionError and an event. */
+/**
+ * Runs one store call; a store failure becomes a 503 SessionError and an event. With
+ * `unreadable`, a record the store holds but cannot read (ERR_STORE_CORRUPT) is handed to it
+ * instead, after the event.
+ */
 export async function guarded<T>(
   events: Emitter<SessionEvent>,
   operation: string,
   call: () => Promise<T>,
+  unreadable?: () => Promise<T>,
 ): Promise<T> {
   try {
     return await call();
@@ -96,6 +101,7 @@ export async function guarded<T>(
     const code = error instanceof StoreError ? error.code : "ERR_STORE_UNAVAILABLE";
     const message = error instanceof Error ? error.message : String(error);
     events.emit({ type: "store-error", operation, code, message });
+    if (unreadable !== undefined && code === "ERR_STORE_CORRUPT") return unreadable();
     if (error instanceof StoreError && error.code === "ERR_STORE_VALUE_REFUSED") {
       // The client gets the code and what to do; the store's own words (its name, the driver's
       // message) are in the event and the cause.
@@ -121,15 +127,6 @@ export async function guarded<T>(
       { cause: error },
     );
   }
-}
-
-/** Whether a session error says the store holds a record it cannot read. */
-export function isCorrupt(error: unknown): boolean {
-  return (
-    error instanceof SessionError &&
-    error.cause instanceof StoreError &&
-    error.cause.code === "ERR_STORE_CORRUPT"
-  );
 }
 
 /**
