@@ -27,7 +27,7 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   type: string;
   engines: { node: string };
   bin: Record<string, string>;
-  exports: Record<string, { types: string; import: string } | string>;
+  exports: Record<string, { types: string; default: string } | string>;
   dependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
 };
@@ -99,11 +99,18 @@ describe("package", () => {
   test("the tarball holds every subpath export's module and types", () => {
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       if (typeof target === "string") continue;
-      for (const file of [target.import, target.types]) {
+      for (const file of [target.default, target.types]) {
         assert.ok(packed.includes(file.slice(2)), `${subpath}: ${file} is not in the tarball`);
       }
     }
     assert.ok(packed.includes("LICENSE"), "no LICENSE in the tarball");
+  });
+
+  test("every docs page the README links to is in the tarball", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const pages = [...readme.matchAll(/\]\((docs\/[\w-]+\.md)\)/g)].map((m) => m[1] as string);
+    assert.ok(pages.length > 3, "the README links to no docs pages");
+    for (const page of new Set(pages)) assert.ok(packed.includes(page), `${page} is not packed`);
   });
 
   test("the tarball holds no tests, and every source map points into it", () => {
@@ -143,6 +150,21 @@ describe("package", () => {
       if (parseCookie("a=1").get("a") !== "1") throw new Error("sessionjar/cookie does not parse");
     `;
     execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: app,
+      stdio: "inherit",
+    });
+  });
+
+  test("every subpath export loads with require() from a CommonJS application (Node 20.19+)", () => {
+    const specifiers = Object.entries(pkg.exports)
+      .filter(([, target]) => typeof target !== "string")
+      .map(([subpath]) => specifierOf(subpath));
+    const script = `
+      for (const s of ${JSON.stringify(specifiers)}) {
+        if (Object.keys(require(s)).length === 0) throw new Error(s + " exports nothing");
+      }
+    `;
+    execFileSync(process.execPath, ["--input-type=commonjs", "-e", script], {
       cwd: app,
       stdio: "inherit",
     });
