@@ -36,6 +36,11 @@ describe("createSessions: options are checked when the manager is made", () => {
   test("timeouts must be positive, idle no longer than absolute, touch shorter than idle", () => {
     optionsError(() => createSessions({ store, idleTimeout: 0 }), /idleTimeout/);
     optionsError(() => createSessions({ store, absoluteTimeout: Number.NaN }), /absoluteTimeout/);
+    // An environment variable passed as it is: the message must not read "got 60".
+    optionsError(
+      () => createSessions({ store, idleTimeout: "60" as never }),
+      /got the string "60" \(convert it with Number\(\)\)/,
+    );
     optionsError(
       () => createSessions({ store, idleTimeout: 100, absoluteTimeout: 50 }),
       /longer than absoluteTimeout/,

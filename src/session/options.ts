@@ -132,7 +132,9 @@ function invalid(message: string): never {
 function seconds(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0)
-    invalid(`${name} must be a positive number of seconds, got ${String(value)}`);
+    invalid(
+      `${name} must be a positive number of seconds, got ${typeof value === "string" ? `the string ${JSON.stringify(value)} (convert it with Number())` : String(value)}`,
+    );
   return v * 1000;
 }
 
