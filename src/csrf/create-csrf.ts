@@ -78,7 +78,7 @@ const MESSAGES: Record<CsrfReason, string> = {
   csrf_token_missing:
     "this request needs a CSRF token: send it in the X-CSRF-Token header or a csrf_token form field",
   csrf_token_invalid:
-    "the CSRF token is not valid for this session: reload the page to get a fresh one",
+    'the CSRF token is not valid for this session (it was made for another one: before a sign-in, or for a session that has ended since, e.g. by "log out all devices"): reload the page to get a fresh one',
   cross_site_request: "a cross-site request cannot change state here",
   same_site_request: "a request from a sibling subdomain cannot change state here",
   origin_mismatch: "the request's Origin is not this application's",
