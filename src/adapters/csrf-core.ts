@@ -249,6 +249,15 @@ export function bodyTooLargeAnswer(limit: number): ErrorAnswer {
 }
 
 /** 400 `csrf_form_invalid`: a form body that does not parse as its `Content-Type` says. */
+/** A body that failed while it was read: the client went away, or sent it broken. */
+export function bodyUnreadableAnswer(): ErrorAnswer {
+  return jsonAnswer(
+    400,
+    "csrf_body_unreadable",
+    "the request's body could not be read to its end, so its csrf_token field cannot be read",
+  );
+}
+
 export function formInvalidAnswer(): ErrorAnswer {
   return jsonAnswer(
     400,

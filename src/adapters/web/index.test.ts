@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
 import { startWeb } from "../../../test/sessions/servers.js";
+import { createCsrf } from "../../csrf/index.js";
 import { createSessions } from "../../session/index.js";
 import { memoryStore } from "../../stores/index.js";
 import { withSessions } from "./index.js";
@@ -21,4 +22,38 @@ test("a Request made in code for http://localhost (no Host header): the localhos
   const r = await handler(new Request("http://localhost:3000/login", { method: "POST" }));
   assert.equal(r.status, 200, await r.clone().text());
   assert.match(r.headers.get("set-cookie") ?? "", /^__Host-session=/);
+});
+
+test("a form body that fails while the CSRF check reads it (the client went away): 400 with a code", async () => {
+  const csrf = createCsrf({
+    origin: "http://localhost",
+    keys: [{ id: "k1", secret: "s".repeat(32) }],
+  });
+  const handler = withSessions(
+    createSessions({ store: memoryStore(), insecureLocalhost: true }),
+    async () => Response.json({ reached: true }),
+    { csrf },
+  );
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.error(new Error("aborted"));
+    },
+  });
+  const r = await handler(
+    new Request("http://localhost/form", {
+      method: "POST",
+      headers: {
+        origin: "http://localhost",
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body,
+      duplex: "half",
+    } as RequestInit),
+  );
+  assert.equal(r.status, 400);
+  assert.equal(
+    ((await r.json()) as { error: { code: string } }).error.code,
+    "csrf_body_unreadable",
+  );
 });

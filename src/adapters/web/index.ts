@@ -61,6 +61,8 @@ import type { RequestSession, SessionResponseHeaders } from "../../session/reque
 import { applyHeaders, csrfFor, type ErrorAnswer, errorAnswer } from "../core.js";
 import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
+  bodyUnreadableAnswer,
+  type CheckOutcome,
   CSRF_VARY,
   type CsrfGlueOptions,
   type CsrfSession,
@@ -176,7 +178,7 @@ const states = new WeakMap<Request, WebCsrfState>();
  * {@link csrfToken} (and returns its state); lets safe methods through; on an unsafe one, finds
  * the token (`X-CSRF-Token`, else the `csrf_token` field of a form, read from a clone) and
  * checks it. Gives the refusal's `Response` (403 JSON, 413 for a form over the limit, 400 for a
- * malformed one), or undefined to go on.
+ * malformed one or one that failed while it was read), or undefined to go on.
  */
 export async function guardWebRequest(
   request: Request,
@@ -198,15 +200,27 @@ export async function guardWebRequest(
   states.set(request, state);
   if (isSafeMethod(guardRequest.method)) return { state, refusal: undefined };
   let cloned = false;
-  const outcome = await checkRequest(csrf, {
-    request: guardRequest,
-    binding: () => session.binding,
-    readBody: (limit) => {
-      cloned = true;
-      return readWebBody(request.clone().body, limit);
-    },
-    formLimit: options.formLimit,
-  });
+  let readFailed = false;
+  let outcome: CheckOutcome;
+  try {
+    outcome = await checkRequest(csrf, {
+      request: guardRequest,
+      binding: () => session.binding,
+      readBody: (limit) => {
+        cloned = true;
+        return readWebBody(request.clone().body, limit).catch((error: unknown) => {
+          readFailed = true;
+          throw error;
+        });
+      },
+      formLimit: options.formLimit,
+    });
+  } catch (error) {
+    // The client went away while sending its form (or sent it broken): a 400 with a code, not
+    // an error for the application's error tracking.
+    if (!readFailed) throw error;
+    return { state, refusal: answerResponse(bodyUnreadableAnswer()) };
+  }
   if (outcome.ok) return { state, refusal: undefined };
   if (outcome.bodyLeftUnread && cloned) discardWebBody(request.body);
   return { state, refusal: answerResponse(outcome.answer) };
