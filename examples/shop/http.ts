@@ -19,6 +19,22 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The path of the page a form was sent from (its Referer), when that page is this origin's:
+ * the error page links back to it, so a wrong MFA code does not lose the way to the form.
+ */
+export function backOf(req: IncomingMessage): string | undefined {
+  const referer = req.headers.referer;
+  const host = req.headers.host;
+  if (referer === undefined || host === undefined) return undefined;
+  try {
+    const url = new URL(referer);
+    return url.host === host && url.protocol === "https:" ? url.pathname + url.search : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when the client asked for HTML (a browser navigation), not JSON. */
 export function wantsHtml(req: IncomingMessage): boolean {
   return /\btext\/html\b/i.test(req.headers.accept ?? "");
@@ -48,7 +64,7 @@ export function redirect(res: ServerResponse, location: string): void {
 export function sendError(req: IncomingMessage, res: ServerResponse, error: HttpError): void {
   for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
   if (wantsHtml(req))
-    sendHtml(res, error.status, errorPage(error.status, error.code, error.message));
+    sendHtml(res, error.status, errorPage(error.status, error.code, error.message, backOf(req)));
   else sendJson(res, error.status, { error: { code: error.code, message: error.message } });
 }
 
@@ -150,7 +166,7 @@ export function htmlErrorsFor(req: IncomingMessage, res: ServerResponse): void {
       } catch {
         message = String(chunk);
       }
-      chunk = errorPage(res.statusCode, code, message);
+      chunk = errorPage(res.statusCode, code, message, backOf(req));
     }
     return (end as (...a: unknown[]) => ServerResponse).call(res, chunk, ...rest);
   } as typeof res.end;

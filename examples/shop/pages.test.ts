@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
 import { test } from "node:test";
-import { describeUserAgent, esc, signInPage } from "./pages.js";
+import { backOf } from "./http.js";
+import { describeUserAgent, errorPage, esc, signInPage } from "./pages.js";
 
 test("pages: text is escaped in content and attributes", () => {
   assert.equal(
@@ -33,4 +35,16 @@ test("pages: user agents in a few words", () => {
   );
   assert.equal(describeUserAgent("curl/8.5.0"), "Another client");
   assert.equal(describeUserAgent(null), "Unknown browser");
+});
+
+test("pages: an error page links back to the same-origin page its form came from", () => {
+  const req = (referer: string | undefined) =>
+    ({ headers: { host: "www.shop.test:8443", referer } }) as IncomingMessage;
+  assert.equal(backOf(req("https://www.shop.test:8443/checkout?x=1")), "/checkout?x=1");
+  assert.equal(backOf(req("https://evil.example/checkout")), undefined);
+  assert.equal(backOf(req("http://www.shop.test:8443/checkout")), undefined);
+  assert.equal(backOf(req("not a url")), undefined);
+  assert.equal(backOf(req(undefined)), undefined);
+  assert.match(errorPage(400, "mfa_code_invalid", "wrong", "/checkout"), /href="\/checkout"/);
+  assert.match(errorPage(404, "not_found", "no"), /Back to the shop/);
 });

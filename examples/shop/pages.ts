@@ -229,10 +229,15 @@ export function adminPage(options: {
   );
 }
 
-export function errorPage(status: number, code: string, message: string): string {
+/** An error card; `back` is the page the failed form came from, to try again there. */
+export function errorPage(status: number, code: string, message: string, back?: string): string {
+  const link =
+    back === undefined || back === "/"
+      ? `<a href="/">Back to the shop</a>`
+      : `<a id="back" href="${esc(back)}">Back to the page</a> · <a href="/">the shop</a>`;
   return layout(
     `${status} · sessionjar shop`,
-    `<div class="card"><h1>${esc(status)} <code id="code">${esc(code)}</code></h1><p>${esc(message)}</p><p><a href="/">Back to the shop</a></p></div>`,
+    `<div class="card"><h1>${esc(status)} <code id="code">${esc(code)}</code></h1><p>${esc(message)}</p><p>${link}</p></div>`,
   );
 }
 
