@@ -5,9 +5,10 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import pg from "pg";
+import { assertSweepOptionsChecked, optionsInvalid } from "../../test/store-errors.js";
 import { SessionjarError } from "../errors.js";
 import { testSessionStore } from "./conformance.js";
-import { DEFAULT_TABLE, migrate, postgresStore } from "./postgres.js";
+import { DEFAULT_TABLE, migrate, postgresStore, type SweepOptions } from "./postgres.js";
 import { type SessionRecord, StoreError } from "./types.js";
 
 const URL = process.env.SESSIONJAR_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -148,7 +149,22 @@ describe("postgres store", () => {
       ["s.live"],
     );
     assert.notEqual(await store.get("s.live"), null);
-    await assert.rejects(store.sweep({ batchSize: 0 }), TypeError);
+    await assert.rejects(store.sweep({ batchSize: 0 }), isCode("ERR_STORE_OPTIONS_INVALID"));
+  });
+
+  test("bad options are StoreError ERR_STORE_OPTIONS_INVALID, naming the option", async () => {
+    const table = await freshTable("options");
+    const store = postgresStore({ pool, table });
+    await assertSweepOptionsChecked((o) => store.sweep(o as SweepOptions));
+    const now = 1_000 as unknown as () => number;
+    assert.throws(
+      () => postgresStore({ pool, table, now }),
+      optionsInvalid(/now must be a function/),
+    );
+    const none = undefined as unknown as { pool: pg.Pool };
+    assert.throws(() => postgresStore(none), optionsInvalid(/options object/));
+    const notAPool = {} as unknown as pg.Pool;
+    await assert.rejects(migrate(notAPool), optionsInvalid(/pool must be a pg.Pool/));
   });
 
   test("each call is one round trip, but a capped sign-in", async () => {
@@ -244,6 +260,183 @@ describe("postgres store", () => {
         e instanceof StoreError &&
         e.code === "ERR_STORE_UNAVAILABLE" &&
         /migrate\(/.test(e.message),
+    );
+  });
+
+  describe("migrate over a table of another layout refuses it, naming what is wrong", () => {
+    const indexCount = async (table: string): Promise<number> =>
+      (
+        await pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1",
+          [table],
+        )
+      ).rows[0]?.n ?? -1;
+    /** The layout as migrate made it before user_agent: what an upgrade meets. */
+    const olderLayout = (table: string): string =>
+      `CREATE TABLE "${table}" (key text PRIMARY KEY, id text NOT NULL UNIQUE, user_id text,
+        data jsonb NOT NULL DEFAULT '{}', created_at bigint NOT NULL, last_seen_at bigint NOT NULL,
+        idle_expires_at bigint NOT NULL, absolute_expires_at bigint NOT NULL, elevated_at bigint,
+        expires_at bigint GENERATED ALWAYS AS (LEAST(idle_expires_at, absolute_expires_at)) STORED)`;
+
+    test("an older layout (no user_agent): what to add, and the store's calls say so too", async () => {
+      const table = tableFor("older");
+      tables.push(table);
+      await pool.query(olderLayout(table));
+      await assert.rejects(
+        migrate(pool, { table }),
+        optionsInvalid(
+          /"public"\."sj_test_\w+_older" is not laid out/,
+          /no column user_agent/,
+          /never alters an existing table/,
+          /ALTER TABLE "public"\."sj_test_\w+_older" ADD COLUMN user_agent text;/,
+        ),
+      );
+      assert.equal(await indexCount(table), 2, "only the constraints' indexes: nothing created");
+      const store = postgresStore({ pool, table });
+      await assert.rejects(
+        store.get("o.1"),
+        optionsInvalid(/user_agent/, /run migrate\(pool, \{ table/),
+      );
+      await assert.rejects(store.create("o.1", record(Date.now())), optionsInvalid(/migrate\(/));
+      // The fix the message gives is enough.
+      await pool.query(`ALTER TABLE "public"."${table}" ADD COLUMN user_agent text`);
+      await migrate(pool, { table });
+      assert.equal(await indexCount(table), 4);
+      await store.create("o.1", record(Date.now(), { userAgent: "ua" }));
+      assert.equal((await store.get("o.1"))?.userAgent, "ua");
+    });
+
+    test("another application's table of the same name (connect-pg-simple's)", async () => {
+      const table = tableFor("foreign");
+      tables.push(table);
+      await pool.query(
+        `CREATE TABLE "${table}" (sid varchar PRIMARY KEY, sess json NOT NULL, expire timestamp(6) NOT NULL)`,
+      );
+      await assert.rejects(
+        migrate(pool, { table }),
+        optionsInvalid(
+          /none of the store's columns \(its columns: sid, sess, expire\)/,
+          /table option/,
+        ),
+      );
+      await assert.rejects(postgresStore({ pool, table }).get("f.1"), optionsInvalid(/migrate\(/));
+    });
+
+    test("wrong types, a plain expires_at, a NOT NULL column it never writes, a view", async () => {
+      const table = tableFor("wrong");
+      tables.push(table);
+      await pool.query(
+        `CREATE TABLE "${table}" (key text PRIMARY KEY, id text, user_id text, data json NOT NULL,
+          created_at integer NOT NULL, last_seen_at bigint NOT NULL, idle_expires_at bigint NOT NULL,
+          absolute_expires_at bigint NOT NULL, elevated_at bigint, user_agent text, expires_at bigint,
+          tenant text NOT NULL)`,
+      );
+      await assert.rejects(
+        migrate(pool, { table }),
+        optionsInvalid(
+          /data is json, not jsonb/,
+          /created_at is integer, not bigint/,
+          /expires_at is a plain column, not bigint GENERATED ALWAYS AS/,
+          /tenant is NOT NULL without a default/,
+        ),
+      );
+      const view = tableFor("view");
+      await pool.query(`CREATE VIEW "${view}" AS SELECT 1 AS key`);
+      try {
+        await assert.rejects(
+          migrate(pool, { table: view }),
+          optionsInvalid(/is a view, not a table/),
+        );
+      } finally {
+        await pool.query(`DROP VIEW "${view}"`);
+      }
+    });
+
+    test("the table checked is the one the search_path resolves to; a missing schema is named", async () => {
+      const schema = `sj_test_${run}_schema`;
+      const table = tableFor("resolved");
+      await pool.query(`CREATE SCHEMA "${schema}"`);
+      const inSchema = new pg.Pool({
+        connectionString: URL,
+        max: 2,
+        options: `-c search_path=${schema}`,
+      });
+      const noSchema = new pg.Pool({
+        connectionString: URL,
+        max: 1,
+        options: `-c search_path=sj_test_${run}_no_such_schema`,
+      });
+      try {
+        // An older table of the same name in public must not make the schema's table look wrong.
+        tables.push(table);
+        await pool.query(olderLayout(table));
+        await migrate(inSchema, { table });
+        await migrate(inSchema, { table });
+        await assert.rejects(migrate(pool, { table }), optionsInvalid(/"public"\./, /user_agent/));
+        await assert.rejects(
+          migrate(noSchema, { table }),
+          optionsInvalid(
+            /search_path \(sj_test_\w+_no_such_schema\)/,
+            /names no schema that exists/,
+          ),
+        );
+      } finally {
+        await Promise.all([inSchema.end(), noSchema.end()]);
+        await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+      }
+    });
+  });
+
+  test("migrate over an up-to-date table finishes while a write transaction holds a row", async () => {
+    const table = await freshTable("locks");
+    const store = postgresStore({ pool, table });
+    await store.create("l.1", record(Date.now()));
+    const tx = await pool.connect();
+    let first: string | undefined;
+    try {
+      await tx.query("BEGIN");
+      await tx.query(`UPDATE "${table}" SET last_seen_at = last_seen_at + 1 WHERE key = 'l.1'`);
+      const pid = (await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
+      // Which comes first: migrate() returning, or some backend waiting for the transaction.
+      let settled = false;
+      const migrated = migrate(pool, { table }).finally(() => {
+        settled = true;
+      });
+      const blocked = (async (): Promise<string | undefined> => {
+        while (!settled) {
+          const { rows } = await pool.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+            [pid],
+          );
+          if ((rows[0]?.n ?? 0) > 0) return "a backend waits for the open transaction";
+          await new Promise((r) => setImmediate(r));
+        }
+        return undefined;
+      })();
+      first = await Promise.race([migrated.then(() => "migrate() returned"), blocked]);
+      // While the transaction is still open, another session's write goes through as well.
+      if (first === "migrate() returned") {
+        await store.create("l.2", record(Date.now()));
+        assert.equal(await store.update("l.2", { set: { a: 1 } }), true);
+      }
+    } finally {
+      await tx.query("ROLLBACK");
+      tx.release();
+    }
+    assert.equal(first, "migrate() returned");
+  });
+
+  test("migrate creates a missing index, and only that", async () => {
+    const table = await freshTable("reindex");
+    await pool.query(`DROP INDEX "${table}_expires_idx"`);
+    await migrate(pool, { table });
+    const { rows } = await pool.query<{ indexname: string }>(
+      "SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname",
+      [table],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.indexname),
+      [`${table}_expires_idx`, `${table}_id_key`, `${table}_pkey`, `${table}_user_idx`],
     );
   });
 

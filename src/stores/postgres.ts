@@ -6,11 +6,19 @@
  * import pg from "pg";
  * import { migrate, postgresStore } from "sessionjar/stores/postgres";
  *
- * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2_000 });
- * await migrate(pool); // once per deploy, or at start-up: it is idempotent
+ * const pool = new pg.Pool({
+ *   connectionString: process.env.DATABASE_URL,
+ *   connectionTimeoutMillis: 2_000, // no connection: a 503, not a wait without end
+ *   statement_timeout: 1_000, // a row locked by a long transaction
+ *   query_timeout: 2_000, // a network partition: no answer at all
+ * });
+ * pool.on("error", (err) => console.warn(err)); // an unhandled "error" event would crash
+ * await migrate(pool); // at deploy; idempotent, and lock-free over an up-to-date table
  * const store = postgresStore({ pool });
  * setInterval(() => store.sweep().catch(console.error), 10 * 60_000).unref();
  * ```
+ *
+ * docs/stores.md says why each setting matters, and how to put the table in a schema.
  *
  * @module
  */
@@ -19,7 +27,10 @@ import type { Pool, PoolClient, QueryResultRow } from "pg";
 import { SessionjarError } from "../errors.js";
 import {
   COLUMNS,
+  type ColumnSpec,
+  checkLayout,
   checkTableName,
+  clockOption,
   type Decoded,
   decodeRow,
   liveRecords,
@@ -27,6 +38,7 @@ import {
   oldestFirst,
   type SqlDialect,
   type SqlRow,
+  sweepLimits,
 } from "./sql-record.js";
 import {
   type CreateOptions,
@@ -46,13 +58,16 @@ export interface PostgresStoreOptions {
    * The application's own pool. The store borrows a connection per call and never ends the
    * pool. Set `connectionTimeoutMillis` on it (the `pg` default is to wait forever), so that a
    * dead server or an exhausted pool fails fast with `ERR_STORE_UNAVAILABLE` instead of hanging
-   * the request.
+   * the request; `statement_timeout` and `query_timeout` do the same for a locked row and a
+   * network partition. Listen to its "error" event: an idle connection that breaks emits one,
+   * and unhandled it ends the process.
    */
   pool: Pool;
   /**
    * The table (default `sessionjar_sessions`): lower-case letters, digits and underscores, at
    * most 63 characters, not starting with a digit. It is looked up on the connection's
-   * `search_path`. Create it with {@link migrate}.
+   * `search_path` (for a schema of its own: the pool's `options: "-c search_path=app"`). Create
+   * it with {@link migrate}.
    */
   table?: string;
   /** The clock, in ms since the epoch, for tests. Expiry is judged by it, not by the server's. */
@@ -67,9 +82,12 @@ export interface MigrateOptions {
 
 /** Options of {@link PostgresSessionStore.sweep}. */
 export interface SweepOptions {
-  /** Rows deleted per statement (default 1,000): each batch holds its row locks only briefly. */
+  /**
+   * Rows deleted per statement (default 1,000): each batch holds its row locks only briefly.
+   * A whole number of at least 1, or `ERR_STORE_OPTIONS_INVALID`.
+   */
   batchSize?: number;
-  /** Stop after this many batches (default: until no expired row is left). */
+  /** Stop after this many batches, at least 1 (default: until no expired row is left). */
   maxBatches?: number;
 }
 
@@ -102,31 +120,169 @@ function indexName(table: string, suffix: string): string {
   return `${table.slice(0, 63 - suffix.length - 10)}_${hash}_${suffix}`;
 }
 
-function schemaSql(table: string): string {
-  const q = `"${table}"`;
-  return `
-    CREATE TABLE IF NOT EXISTS ${q} (
-      key text PRIMARY KEY,
-      id text NOT NULL UNIQUE,
-      user_id text,
-      data jsonb NOT NULL DEFAULT '{}'::jsonb,
-      created_at bigint NOT NULL,
-      last_seen_at bigint NOT NULL,
-      idle_expires_at bigint NOT NULL,
-      absolute_expires_at bigint NOT NULL,
-      elevated_at bigint,
-      user_agent text,
-      expires_at bigint GENERATED ALWAYS AS (LEAST(idle_expires_at, absolute_expires_at)) STORED
+/** The columns, as {@link migrate} creates them and as the store's statements need them. */
+const LAYOUT: readonly ColumnSpec[] = [
+  column("key", "text", "text PRIMARY KEY", false),
+  column("id", "text", "text NOT NULL UNIQUE", false),
+  column("user_id", "text", "text"),
+  column("data", "jsonb", "jsonb NOT NULL DEFAULT '{}'::jsonb"),
+  column("created_at", "bigint", "bigint NOT NULL", false),
+  column("last_seen_at", "bigint", "bigint NOT NULL", false),
+  column("idle_expires_at", "bigint", "bigint NOT NULL", false),
+  column("absolute_expires_at", "bigint", "bigint NOT NULL", false),
+  column("elevated_at", "bigint", "bigint"),
+  column("user_agent", "text", "text"),
+  {
+    name: "expires_at",
+    type: "bigint",
+    definition: "bigint GENERATED ALWAYS AS (LEAST(idle_expires_at, absolute_expires_at)) STORED",
+    generated: true,
+    addable: true,
+  },
+];
+
+function column(name: string, type: string, definition: string, addable = true): ColumnSpec {
+  return { name, type, definition, generated: false, addable };
+}
+
+/** The indexes besides the constraints' own, by name, with what follows `ON <table>`. */
+function indexes(table: string): { name: string; on: string }[] {
+  return [
+    { name: indexName(table, "user_idx"), on: "(user_id, created_at) WHERE user_id IS NOT NULL" },
+    { name: indexName(table, "expires_idx"), on: "(expires_at)" },
+  ];
+}
+
+/** A name quoted as an SQL identifier. */
+const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** What the catalog holds under the table name, resolved on the connection's search_path. */
+interface Inspection {
+  /** current_schema(): where CREATE TABLE would put it; null when search_path names no schema that exists. */
+  creationSchema: string | null;
+  searchPath: string;
+  /** The table, or null when the name resolves to nothing. */
+  table: {
+    schema: string;
+    /** pg_class.relkind: "r" a table, "p" a partitioned table, "v" a view, … */
+    kind: string;
+    columns: {
+      name: string;
+      num: number;
+      type: string;
+      notNull: boolean;
+      hasDefault: boolean;
+      generated: string;
+      identity: string;
+    }[];
+    indexes: { name: string; unique: boolean; plain: boolean; nkeys: number; keys: number[] }[];
+  } | null;
+}
+
+// One read of the catalog, taking no lock on the table: to_regclass resolves the name as the
+// store's own statements do (the first schema of the search_path that has it).
+const INSPECT = `
+  SELECT current_schema() AS "creationSchema", current_setting('search_path') AS "searchPath",
+    (SELECT json_build_object(
+      'schema', n.nspname,
+      'kind', c.relkind,
+      'columns', (SELECT coalesce(json_agg(json_build_object(
+          'name', a.attname, 'num', a.attnum, 'type', format_type(a.atttypid, a.atttypmod),
+          'notNull', a.attnotnull, 'hasDefault', a.atthasdef, 'generated', a.attgenerated,
+          'identity', a.attidentity) ORDER BY a.attnum), '[]'::json)
+        FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+      'indexes', (SELECT coalesce(json_agg(json_build_object(
+          'name', i.relname, 'unique', x.indisunique,
+          'plain', x.indpred IS NULL AND x.indexprs IS NULL,
+          'nkeys', x.indnkeyatts, 'keys', x.indkey::int2[])), '[]'::json)
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid))
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = to_regclass($1)) AS "table"`;
+
+type Queryable = Pick<Pool, "query"> | PoolClient;
+
+async function inspect(db: Queryable, table: string): Promise<Inspection> {
+  const { rows } = await db.query<Inspection & QueryResultRow>(INSPECT, [ident(table)]);
+  return rows[0] as Inspection;
+}
+
+/** Throws when the table cannot serve as the sessions table; returns the indexes it lacks. */
+function verify(
+  table: string,
+  t: NonNullable<Inspection["table"]>,
+): { name: string; on: string }[] {
+  const label = `${ident(t.schema)}.${ident(table)}`;
+  if (t.kind !== "r" && t.kind !== "p") {
+    const kinds: Record<string, string> = {
+      v: "a view",
+      m: "a materialized view",
+      f: "a foreign table",
+    };
+    const what = kinds[t.kind] ?? "not a table";
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `PostgreSQL relation ${label} is ${what}, not a table: give the store a table of its own (the table option) and run migrate() for it`,
     );
-    CREATE INDEX IF NOT EXISTS "${indexName(table, "user_idx")}"
-      ON ${q} (user_id, created_at) WHERE user_id IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS "${indexName(table, "expires_idx")}" ON ${q} (expires_at);`;
+  }
+  const keyNum = t.columns.find((c) => c.name === "key")?.num;
+  checkLayout(
+    {
+      database: "PostgreSQL",
+      label,
+      creator: "migrate()",
+      keyUnique: t.indexes.some(
+        (i) => i.unique && i.plain && i.nkeys === 1 && i.keys[0] === keyNum,
+      ),
+      columns: t.columns.map((c) => ({
+        name: c.name,
+        type: c.type,
+        generated: c.generated !== "",
+        required: c.notNull && !c.hasDefault && c.generated === "" && c.identity === "",
+      })),
+    },
+    LAYOUT,
+  );
+  const present = new Set(t.indexes.map((i) => i.name));
+  return indexes(table).filter((i) => !present.has(i.name));
+}
+
+function noSchemaError(table: string, searchPath: string): StoreError {
+  return new StoreError(
+    "ERR_STORE_OPTIONS_INVALID",
+    `PostgreSQL has no schema to create table "${table}" in: the connection's search_path (${searchPath}) names no schema that exists. Create the schema (CREATE SCHEMA …) or fix the pool's options ("-c search_path=…")`,
+  );
+}
+
+function checkPool(pool: unknown, forMigrate: boolean): void {
+  const p = pool as { query?: unknown; connect?: unknown } | null;
+  if (
+    p === null ||
+    typeof p !== "object" ||
+    typeof p.query !== "function" ||
+    (forMigrate && typeof p.connect !== "function")
+  ) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      "pool must be a pg.Pool (new pg.Pool({ connectionString, connectionTimeoutMillis }))",
+    );
+  }
 }
 
 /**
- * Creates the sessions table and its indexes if they do not exist yet. Idempotent and safe to
- * run from several processes at once (they take turns on an advisory lock); run it at deploy
- * time or at start-up, with a role that may create tables. It never alters an existing table.
+ * Creates the sessions table and its indexes where they are missing, and checks that an existing
+ * table has the layout the store needs. Idempotent and safe to run from several processes at
+ * once (those with something to create take turns on an advisory lock); run it at deploy time,
+ * with a role that may create tables.
+ *
+ * When everything is in place it only reads the catalog: it takes no lock that a session write
+ * could wait for, and needs no right to create anything. Creating a missing index takes a SHARE
+ * lock on the table, which waits for open write transactions and holds writes off while it
+ * builds; on a large live table, create it yourself with CREATE INDEX CONCURRENTLY first.
+ *
+ * It never alters an existing table. A table that lacks a column the store needs (one of an
+ * older layout, or another application's table of the same name) is refused with a
+ * {@link StoreError} `ERR_STORE_OPTIONS_INVALID` that names what is missing or wrong and how to
+ * fix it, and nothing is created. So is a search_path on which no schema exists.
  *
  * The table: `key` (the SHA-256 key of the token, primary key), `id` (the public id, unique),
  * `user_id`, `data` (jsonb), the times as bigint milliseconds, and `expires_at`, generated as
@@ -139,16 +295,69 @@ function schemaSql(table: string): string {
  * ```
  */
 export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<void> {
-  const table = checkTable(options.table);
-  // One simple-protocol query runs as one implicit transaction: the lock is held until the DDL
-  // commits, and a failure rolls everything back. Concurrent CREATE TABLE IF NOT EXISTS can
-  // otherwise fail on the catalog's unique index.
-  const sql = `SELECT pg_advisory_xact_lock(hashtext('sessionjar:migrate'), hashtext('${table}'));${schemaSql(table)}`;
+  const table = checkTable(options?.table);
+  checkPool(pool, true);
   try {
-    await pool.query(sql);
+    // CREATE INDEX IF NOT EXISTS locks the table (SHARE) before it looks, so it would queue
+    // behind every open write transaction, and every session write behind it: look first.
+    const first = await inspect(pool, table);
+    if (first.table !== null && verify(table, first.table).length === 0) return;
+    if (first.table === null && first.creationSchema === null) {
+      throw noSchemaError(table, first.searchPath);
+    }
+    await createMissing(pool, table);
   } catch (error) {
     throw mapError(error, table, "migrate");
   }
+}
+
+/** Runs `body` in one transaction on a pooled connection; a connection that cannot roll back is dropped. */
+async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let destroy = false;
+  try {
+    await client.query("BEGIN");
+    const out = await body(client);
+    await client.query("COMMIT");
+    return out;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {
+      destroy = true;
+    });
+    throw error;
+  } finally {
+    client.release(destroy);
+  }
+}
+
+/** Creates what is missing, in one transaction, taking turns with other processes that do. */
+async function createMissing(pool: Pool, table: string): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    // Concurrent CREATE TABLE IF NOT EXISTS can fail on the catalog's unique index; the lock is
+    // held until COMMIT, so the next process sees what this one made.
+    await client.query(
+      "SELECT pg_advisory_xact_lock(hashtext('sessionjar:migrate'), hashtext($1))",
+      [table],
+    );
+    let found = await inspect(client, table);
+    if (found.table === null) {
+      if (found.creationSchema === null) throw noSchemaError(table, found.searchPath);
+      // Unqualified, as before: PostgreSQL puts it in the search_path's first existing schema.
+      const columns = LAYOUT.map((c) => `${c.name} ${c.definition}`).join(", ");
+      await client.query(`CREATE TABLE IF NOT EXISTS ${ident(table)} (${columns})`);
+      found = await inspect(client, table);
+    }
+    if (found.table === null) {
+      throw new StoreError(
+        "ERR_STORE_OPTIONS_INVALID",
+        `PostgreSQL does not find table "${table}" on the search_path (${found.searchPath}) right after creating it: check the pool's search_path`,
+      );
+    }
+    const q = `${ident(found.table.schema)}.${ident(table)}`;
+    for (const index of verify(table, found.table)) {
+      await client.query(`CREATE INDEX IF NOT EXISTS ${ident(index.name)} ON ${q} ${index.on}`);
+    }
+  });
 }
 
 type Row = SqlRow & QueryResultRow;
@@ -207,6 +416,13 @@ function unavailableState(code: string): boolean {
   );
 }
 
+/**
+ * SQLSTATEs of a statement that does not fit the table: an undefined column (42703), an
+ * operator missing for a column's type (42883), a datatype mismatch (42804), ON CONFLICT
+ * without a unique key (42P10), a view or other non-table (42809).
+ */
+const LAYOUT_STATES = new Set(["42703", "42883", "42804", "42P10", "42809"]);
+
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string") return code;
@@ -230,6 +446,23 @@ function mapError(error: unknown, table: string, operation: string): unknown {
     return new StoreError(
       "ERR_STORE_UNAVAILABLE",
       `PostgreSQL has no table "${table}" on the connection's search_path: run migrate(${args}) once before using the store`,
+      { cause: error },
+    );
+  }
+  if (code === "3F000") {
+    return new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `PostgreSQL has no schema for table "${table}" during ${operation} (${message}): create the schema, or fix the search_path in the pool's options ("-c search_path=…")`,
+      { cause: error },
+    );
+  }
+  // The statements are fixed, so these mean a table of another layout (an older one, or another
+  // application's table of the same name), which migrate() describes in full.
+  if (code !== undefined && LAYOUT_STATES.has(code)) {
+    const args = table === DEFAULT_TABLE ? "pool" : `pool, { table: "${table}" }`;
+    return new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `PostgreSQL table "${table}" is not laid out as the sessions store needs (${message}) during ${operation}: run migrate(${args}), which names what the table lacks and how to fix it`,
       { cause: error },
     );
   }
@@ -314,15 +547,16 @@ function patchSql(patch: SessionPatch, params: unknown[]): string[] {
  * ```
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresSessionStore {
-  const table = checkTable(options.table);
-  const pool = options.pool;
-  if (pool === null || typeof pool !== "object" || typeof pool.query !== "function") {
+  if (options === null || typeof options !== "object") {
     throw new StoreError(
       "ERR_STORE_OPTIONS_INVALID",
-      "pool must be a pg.Pool (new pg.Pool({ connectionString, connectionTimeoutMillis }))",
+      "postgresStore needs an options object: postgresStore({ pool })",
     );
   }
-  const now = options.now ?? Date.now;
+  const table = checkTable(options.table);
+  const pool = options.pool;
+  checkPool(pool, false);
+  const now = clockOption(options.now);
   const q = `"${table}"`;
   const live = "expires_at > $2";
 
@@ -361,23 +595,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
     (await pool.query<Row>(text, params)).rows;
 
   /** BEGIN … COMMIT on one borrowed connection; a connection that failed is not pooled again. */
-  const transaction = async <T>(body: (client: PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    let destroy = false;
-    try {
-      await client.query("BEGIN");
-      const out = await body(client);
-      await client.query("COMMIT");
-      return out;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {
-        destroy = true;
-      });
-      throw error;
-    } finally {
-      client.release(destroy);
-    }
-  };
+  const transaction = <T>(body: (client: PoolClient) => Promise<T>): Promise<T> =>
+    inTransaction(pool, body);
 
   const insertParams = (key: string, r: SessionRecord): unknown[] => [
     key,
@@ -469,13 +688,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
         );
       }),
 
-    sweep: (sweepOptions = {}) =>
+    sweep: (sweepOptions) =>
       run("sweep", async () => {
-        const batch = sweepOptions.batchSize ?? 1_000;
-        const maxBatches = sweepOptions.maxBatches ?? Number.POSITIVE_INFINITY;
-        if (!Number.isSafeInteger(batch) || batch < 1) {
-          throw new TypeError(`batchSize must be a positive whole number, got ${String(batch)}`);
-        }
+        const { batchSize: batch, maxBatches } = sweepLimits(sweepOptions);
         let total = 0;
         for (let i = 0; i < maxBatches; i++) {
           const n = (await pool.query(sql.sweep, [now(), batch])).rowCount ?? 0;

@@ -112,3 +112,140 @@ export function liveRecords(rows: readonly Decoded[], t: number): SessionRecord[
     .map((d) => d.record)
     .sort(oldestFirst);
 }
+
+/** A column of the sessions table as a store needs it, in one database's terms. */
+export interface ColumnSpec {
+  readonly name: string;
+  /** The type as the catalog names it ("bigint"), or null where any declared type works. */
+  readonly type: string | null;
+  /** Its definition in CREATE TABLE, and in the ALTER TABLE an error suggests. */
+  readonly definition: string;
+  /** Computed by the database (expires_at), so that it never disagrees with the two expiries. */
+  readonly generated: boolean;
+  /** ALTER TABLE … ADD COLUMN can add it to a table that has rows: nullable, defaulted, computed. */
+  readonly addable: boolean;
+}
+
+/** A column of an existing table, as the database's catalog describes it. */
+export interface FoundColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly generated: boolean;
+  /** NOT NULL with no default, not computed: an insert that leaves it out fails. */
+  readonly required: boolean;
+}
+
+/** What a store found under its table name, and how to name and fix it in an error. */
+export interface FoundTable {
+  /** The database's name in errors: "PostgreSQL", "SQLite". */
+  readonly database: string;
+  /** The table as a qualified, quoted name: `"app"."sessions"`. */
+  readonly label: string;
+  readonly columns: readonly FoundColumn[];
+  /** Whether `key` alone has a unique, non-partial index (the primary key does): ON CONFLICT needs it. */
+  readonly keyUnique: boolean;
+  /** Who created (and never alters) the table, for the message: "migrate()", "sqliteStore()". */
+  readonly creator: string;
+}
+
+/**
+ * Refuses a table that the store's statements would fail on, one by one, with errors that name
+ * a column but not the cause: a table of an older layout, or another application's table of the
+ * same name. The error lists every problem, and how to fix it.
+ */
+export function checkLayout(found: FoundTable, expected: readonly ColumnSpec[]): void {
+  const byName = new Map(found.columns.map((c) => [c.name, c]));
+  const wanted = new Set(expected.map((c) => c.name));
+  const missing = expected.filter((c) => !byName.has(c.name));
+  const problems: string[] = [];
+  if (missing.length === expected.length) {
+    // Another application's table of the same name: what else is wrong with it is noise.
+    const has = found.columns.map((c) => c.name).join(", ") || "none";
+    problems.push(`it has none of the store's columns (its columns: ${has})`);
+  } else {
+    if (missing.length > 0) {
+      problems.push(`it has no column ${missing.map((c) => c.name).join(", ")}`);
+    }
+    for (const spec of expected) {
+      const c = byName.get(spec.name);
+      if (c === undefined) continue;
+      if (spec.type !== null && c.type !== spec.type) {
+        problems.push(`${c.name} is ${c.type}, not ${spec.type}`);
+      }
+      if (spec.generated && !c.generated) {
+        problems.push(`${c.name} is a plain column, not ${spec.definition}`);
+      } else if (!spec.generated && c.generated) {
+        problems.push(`${c.name} is generated, but the store writes it`);
+      }
+    }
+    for (const c of found.columns) {
+      if (!wanted.has(c.name) && c.required) {
+        problems.push(`${c.name} is NOT NULL without a default, and the store never writes it`);
+      }
+    }
+    if (byName.has("key") && !found.keyUnique) {
+      problems.push("key is neither its primary key nor unique");
+    }
+  }
+  if (problems.length === 0) return;
+
+  const elsewhere = `give the sessions a table of their own (another name in the table option), which ${found.creator} then creates`;
+  let advice: string;
+  if (missing.some((c) => !c.addable)) {
+    advice = `if the table belongs to something else, ${elsewhere}`;
+  } else if (missing.length > 0 && problems.length === 1) {
+    // Only columns that a later version added, and each can be added in place.
+    const alter = missing.map(
+      (c) => `ALTER TABLE ${found.label} ADD COLUMN ${c.name} ${c.definition};`,
+    );
+    advice = `to upgrade it, add ${missing.length === 1 ? "it" : "them"}: ${alter.join(" ")}`;
+  } else {
+    advice = `change the table to the layout in docs/stores.md, or ${elsewhere}`;
+  }
+  throw new StoreError(
+    "ERR_STORE_OPTIONS_INVALID",
+    `${found.database} table ${found.label} is not laid out as the sessions store needs: ${problems.join("; ")}. ${found.creator} never alters an existing table: ${advice}`,
+  );
+}
+
+/** The limits of one sweep() call: whole numbers of at least 1 (maxBatches may be Infinity). */
+export function sweepLimits(options: unknown): { batchSize: number; maxBatches: number } {
+  if (options !== undefined && (options === null || typeof options !== "object")) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `sweep options must be an object ({ batchSize, maxBatches }), got ${String(options)}`,
+    );
+  }
+  const o = (options ?? {}) as { batchSize?: unknown; maxBatches?: unknown };
+  const batchSize = o.batchSize ?? 1_000;
+  const maxBatches = o.maxBatches ?? Number.POSITIVE_INFINITY;
+  if (typeof batchSize !== "number" || !Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `sweep: batchSize must be a whole number of at least 1 (rows per statement; default 1000), got ${String(batchSize)}`,
+    );
+  }
+  if (
+    typeof maxBatches !== "number" ||
+    !(Number.isSafeInteger(maxBatches) || maxBatches === Number.POSITIVE_INFINITY) ||
+    maxBatches < 1
+  ) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `sweep: maxBatches must be a whole number of at least 1 (leave it out to sweep until nothing expired is left), got ${String(maxBatches)}`,
+    );
+  }
+  return { batchSize, maxBatches };
+}
+
+/** The `now` option: a function returning ms since the epoch, or the system clock. */
+export function clockOption(now: unknown): () => number {
+  if (now === undefined) return Date.now;
+  if (typeof now !== "function") {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `now must be a function returning milliseconds since the epoch (it is for tests; leave it out for Date.now), got ${typeof now}`,
+    );
+  }
+  return now as () => number;
+}

@@ -5,9 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
+import { assertSweepOptionsChecked, optionsInvalid } from "../../test/store-errors.js";
 import { SessionjarError } from "../errors.js";
 import { testSessionStore } from "./conformance.js";
-import { sqliteStore } from "./sqlite.js";
+import { type SqliteStoreOptions, type SqliteSweepOptions, sqliteStore } from "./sqlite.js";
 import { type SessionRecord, StoreError } from "./types.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sessionjar-sqlite-"));
@@ -141,8 +142,118 @@ describe("sqlite store", () => {
     const keys = db.prepare("SELECT key FROM sessionjar_sessions ORDER BY key").pluck().all();
     assert.deepEqual(keys, ["s.live"]);
     assert.notEqual(await store.get("s.live"), null);
-    await assert.rejects(store.sweep({ batchSize: 0 }), TypeError);
+    await assert.rejects(store.sweep({ batchSize: 0 }), isCode("ERR_STORE_OPTIONS_INVALID"));
     db.close();
+  });
+
+  test("bad options are StoreError ERR_STORE_OPTIONS_INVALID, naming the option", async () => {
+    const store = sqliteStore({ database: ":memory:" });
+    await assertSweepOptionsChecked((o) => store.sweep(o as SqliteSweepOptions));
+    await store.close();
+    const now = 1_000 as unknown as () => number;
+    assert.throws(
+      () => sqliteStore({ database: ":memory:", now }),
+      optionsInvalid(/now must be a function/),
+    );
+    const none = undefined as unknown as SqliteStoreOptions;
+    assert.throws(() => sqliteStore(none), optionsInvalid(/options object/));
+  });
+
+  describe("a table of another layout is refused at creation, naming what is wrong", () => {
+    const indexes = (db: Database.Database, table: string): unknown[] =>
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?")
+        .pluck()
+        .all(table);
+    const columns =
+      "key TEXT PRIMARY KEY, id TEXT, user_id TEXT, data TEXT, created_at INTEGER, last_seen_at INTEGER, idle_expires_at INTEGER, absolute_expires_at INTEGER, elevated_at INTEGER";
+    const expiresAt =
+      "expires_at INTEGER GENERATED ALWAYS AS (min(idle_expires_at, absolute_expires_at)) VIRTUAL";
+
+    test("another application's table of the same name (connect-sqlite3's)", () => {
+      const db = new Database(":memory:");
+      db.exec("CREATE TABLE sessions (sid PRIMARY KEY, expired, sess)");
+      assert.throws(
+        () => sqliteStore({ database: db, table: "sessions" }),
+        optionsInvalid(
+          /"sessions" is not laid out/,
+          /none of the store's columns \(its columns: sid, expired, sess\)/,
+          /table option/,
+        ),
+      );
+      assert.deepEqual(indexes(db, "sessions"), ["sqlite_autoindex_sessions_1"], "nothing created");
+      db.close();
+    });
+
+    test("an older layout: what to add; after adding it the store opens and works", async () => {
+      const db = new Database(":memory:");
+      db.exec(`CREATE TABLE no_ua (${columns}, ${expiresAt})`);
+      db.exec(`CREATE TABLE no_expiry (${columns}, user_agent TEXT)`);
+      assert.throws(
+        () => sqliteStore({ database: db, table: "no_ua" }),
+        optionsInvalid(
+          /no column user_agent/,
+          /never alters an existing table/,
+          /ALTER TABLE "no_ua" ADD COLUMN user_agent TEXT;/,
+        ),
+      );
+      assert.throws(
+        () => sqliteStore({ database: db, table: "no_expiry" }),
+        optionsInvalid(
+          /no column expires_at/,
+          /ALTER TABLE "no_expiry" ADD COLUMN expires_at INTEGER GENERATED ALWAYS AS/,
+        ),
+      );
+      assert.equal(indexes(db, "no_expiry").length, 1, "only the primary key's: nothing created");
+      db.exec('ALTER TABLE "no_ua" ADD COLUMN user_agent TEXT');
+      db.exec(`ALTER TABLE "no_expiry" ADD COLUMN ${expiresAt}`);
+      for (const table of ["no_ua", "no_expiry"]) {
+        const store = sqliteStore({ database: db, table });
+        await store.create("o.1", record(Date.now(), { userAgent: "ua" }));
+        assert.equal((await store.get("o.1"))?.userAgent, "ua");
+      }
+      db.close();
+    });
+
+    test("a plain expires_at, a NOT NULL column it never writes, a key that is not unique, a view", () => {
+      const db = new Database(":memory:");
+      db.exec(
+        "CREATE TABLE wrong (key TEXT, id TEXT, user_id TEXT, data TEXT, created_at INTEGER, last_seen_at INTEGER, idle_expires_at INTEGER, absolute_expires_at INTEGER, elevated_at INTEGER, user_agent TEXT, expires_at INTEGER, tenant TEXT NOT NULL)",
+      );
+      assert.throws(
+        () => sqliteStore({ database: db, table: "wrong" }),
+        optionsInvalid(
+          /expires_at is a plain column/,
+          /tenant is NOT NULL without a default/,
+          /key is neither its primary key nor unique/,
+        ),
+      );
+      db.exec("CREATE VIEW a_view AS SELECT 1 AS key");
+      assert.throws(
+        () => sqliteStore({ database: db, table: "a_view" }),
+        optionsInvalid(/is a view, not a table/),
+      );
+      db.close();
+    });
+  });
+
+  test("a store over a table that is in place opens while another connection holds the write lock", async () => {
+    const path = file("open-locked");
+    const first = sqliteStore({ database: path });
+    await first.create("w.1", record(Date.now()));
+    await first.close();
+    const other = new Database(path);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      // No busy wait at all: only reads may happen while the other connection writes.
+      const db = new Database(path, { timeout: 0 });
+      const store = sqliteStore({ database: db });
+      assert.notEqual(await store.get("w.1"), null);
+      db.close();
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
   });
 
   test("update with set: undefined removes the key; a key named __proto__ is kept", async () => {

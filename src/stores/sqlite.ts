@@ -14,14 +14,19 @@ import Database from "better-sqlite3";
 import { SessionjarError } from "../errors.js";
 import {
   COLUMNS,
+  type ColumnSpec,
+  checkLayout,
   checkTableName,
+  clockOption,
   type Decoded,
   decodeRow,
+  type FoundTable,
   liveRecords,
   ms,
   oldestFirst,
   type SqlDialect,
   type SqlRow,
+  sweepLimits,
 } from "./sql-record.js";
 import {
   type CreateOptions,
@@ -42,13 +47,17 @@ export interface SqliteStoreOptions {
    *
    * With your own database, WAL mode is recommended (`db.pragma("journal_mode = WAL")`): reads
    * then never wait for a write, and other processes can share the file. Keep better-sqlite3's
-   * `timeout` (the busy timeout, 5 s by default) short enough for a request: a write that waits
-   * longer throws `ERR_STORE_UNAVAILABLE`.
+   * `timeout` (the busy timeout, 5 s by default) short: better-sqlite3 waits for another
+   * connection's write lock synchronously, so the whole process stalls for up to that long, and
+   * a write that waits longer throws `ERR_STORE_UNAVAILABLE`. A path gets the default; to choose
+   * the timeout, pass `new Database(path, { timeout: 200 })`.
    */
   database: Database.Database | string;
   /**
    * The table (default `sessionjar_sessions`): lower-case letters, digits and underscores, at
-   * most 63 characters, not starting with a digit. Created with its indexes if missing.
+   * most 63 characters, not starting with a digit. Created with its indexes if missing; an
+   * existing table of another layout is refused with `ERR_STORE_OPTIONS_INVALID`, naming what
+   * it lacks (the store never alters a table).
    */
   table?: string;
   /** The clock, in ms since the epoch, for tests. */
@@ -57,9 +66,12 @@ export interface SqliteStoreOptions {
 
 /** Options of {@link SqliteSessionStore.sweep}. */
 export interface SqliteSweepOptions {
-  /** Rows deleted per write transaction (default 1,000); the event loop runs between batches. */
+  /**
+   * Rows deleted per write transaction (default 1,000); the event loop runs between batches.
+   * A whole number of at least 1, or `ERR_STORE_OPTIONS_INVALID`.
+   */
   batchSize?: number;
-  /** Stop after this many batches (default: until no expired row is left). */
+  /** Stop after this many batches, at least 1 (default: until no expired row is left). */
   maxBatches?: number;
 }
 
@@ -80,26 +92,128 @@ function checkTable(table: string | undefined): string {
   return checkTableName(table ?? DEFAULT_TABLE, "SQL");
 }
 
-function schemaSql(table: string): string {
-  const q = `"${table}"`;
-  // `expires_at` is computed, so it can never disagree with the two expiries it is made of.
-  return `
-    CREATE TABLE IF NOT EXISTS ${q} (
-      key TEXT PRIMARY KEY NOT NULL,
-      id TEXT NOT NULL UNIQUE,
-      user_id TEXT,
-      data TEXT NOT NULL DEFAULT '{}',
-      created_at INTEGER NOT NULL,
-      last_seen_at INTEGER NOT NULL,
-      idle_expires_at INTEGER NOT NULL,
-      absolute_expires_at INTEGER NOT NULL,
-      elevated_at INTEGER,
-      user_agent TEXT,
-      expires_at INTEGER GENERATED ALWAYS AS (min(idle_expires_at, absolute_expires_at)) VIRTUAL
+/** The columns, as the store creates them and as its statements need them. */
+const LAYOUT: readonly ColumnSpec[] = [
+  column("key", "TEXT PRIMARY KEY NOT NULL", false),
+  column("id", "TEXT NOT NULL UNIQUE", false),
+  column("user_id", "TEXT"),
+  column("data", "TEXT NOT NULL DEFAULT '{}'"),
+  column("created_at", "INTEGER NOT NULL", false),
+  column("last_seen_at", "INTEGER NOT NULL", false),
+  column("idle_expires_at", "INTEGER NOT NULL", false),
+  column("absolute_expires_at", "INTEGER NOT NULL", false),
+  column("elevated_at", "INTEGER"),
+  column("user_agent", "TEXT"),
+  // Computed, so it can never disagree with the two expiries it is made of. VIRTUAL, so that
+  // ALTER TABLE … ADD COLUMN can add it to an older table.
+  {
+    name: "expires_at",
+    type: null,
+    definition: "INTEGER GENERATED ALWAYS AS (min(idle_expires_at, absolute_expires_at)) VIRTUAL",
+    generated: true,
+    addable: true,
+  },
+];
+
+// SQLite takes any declared type and converts little, so only names and computed-ness are checked.
+function column(name: string, definition: string, addable = true): ColumnSpec {
+  return { name, type: null, definition, generated: false, addable };
+}
+
+/** The indexes besides the primary key's and the unique id's, with what follows `ON <table>`. */
+function indexes(table: string): { name: string; on: string }[] {
+  return [
+    { name: `${table}_user_idx`, on: "(user_id, created_at) WHERE user_id IS NOT NULL" },
+    { name: `${table}_expires_idx`, on: "(expires_at)" },
+  ];
+}
+
+type Inspected = FoundTable & { indexNames: Set<string> };
+
+/**
+ * The table as SQLite resolves the name (temp, main, then attached databases), or null when
+ * there is none. Reads only: no write lock, so a store over a table that is in place opens even
+ * while another process writes.
+ */
+function inspect(db: Database.Database, table: string): Inspected | null {
+  // Numbers as numbers, even if the application turned safeIntegers on for its db.
+  const read = (sql: string): Database.Statement => db.prepare(sql).safeIntegers(false);
+  const columns = read(
+    `SELECT name, type, "notnull" AS "notNull", dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?)`,
+  ).all(table) as {
+    name: string;
+    type: string;
+    notNull: number;
+    dflt: string | null;
+    pk: number;
+    hidden: number;
+  }[];
+  if (columns.length === 0) return null;
+  const kinds = read("SELECT type FROM pragma_table_list(?)").pluck().all(table);
+  if (!kinds.includes("table")) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `SQLite "${table}" is a ${String(kinds[0] ?? "relation")}, not a table: give the sessions a table of their own (another name in the table option), which sqliteStore() then creates`,
     );
-    CREATE INDEX IF NOT EXISTS "${table}_user_idx"
-      ON ${q} (user_id, created_at) WHERE user_id IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${q} (expires_at);`;
+  }
+  const list = read(`SELECT name, "unique" AS isUnique, partial FROM pragma_index_list(?)`).all(
+    table,
+  ) as { name: string; isUnique: number; partial: number }[];
+  const keyOnly = read("SELECT name FROM pragma_index_info(?)").pluck();
+  return {
+    database: "SQLite",
+    label: `"${table}"`,
+    creator: "sqliteStore()",
+    // Generated columns are hidden 2 (VIRTUAL) or 3 (STORED) in table_xinfo.
+    columns: columns.map((c) => ({
+      name: c.name.toLowerCase(),
+      type: c.type,
+      generated: c.hidden >= 2,
+      // An INTEGER PRIMARY KEY is the rowid, which SQLite fills in.
+      required:
+        c.notNull === 1 &&
+        c.dflt === null &&
+        c.hidden < 2 &&
+        !(c.pk > 0 && /^INTEGER$/i.test(c.type)),
+    })),
+    keyUnique: list.some((i) => {
+      if (i.isUnique !== 1 || i.partial !== 0) return false;
+      const cols = keyOnly.all(i.name) as (string | null)[];
+      return cols.length === 1 && cols[0]?.toLowerCase() === "key";
+    }),
+    indexNames: new Set(list.map((i) => i.name.toLowerCase())),
+  };
+}
+
+/**
+ * Creates the table and its indexes where they are missing, and refuses a table of another
+ * layout with a typed error naming what it lacks, before any statement of the store meets it.
+ */
+function prepareTable(db: Database.Database, table: string): void {
+  const missingIndexes = (found: Inspected): { name: string; on: string }[] => {
+    checkLayout(found, LAYOUT);
+    return indexes(table).filter((i) => !found.indexNames.has(i.name));
+  };
+  const first = inspect(db, table);
+  if (first !== null && missingIndexes(first).length === 0) return;
+  db.transaction(() => {
+    // Again under the write lock: another process may have created them meanwhile.
+    let found = inspect(db, table);
+    if (found === null) {
+      const columns = LAYOUT.map((c) => `${c.name} ${c.definition}`).join(", ");
+      db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (${columns})`);
+      found = inspect(db, table);
+    }
+    if (found === null) {
+      throw new StoreError(
+        "ERR_STORE_UNAVAILABLE",
+        `SQLite does not find table "${table}" right after creating it`,
+      );
+    }
+    for (const i of missingIndexes(found)) {
+      db.exec(`CREATE INDEX IF NOT EXISTS "${i.name}" ON "${table}" ${i.on}`);
+    }
+  }).immediate();
 }
 
 type Row = SqlRow;
@@ -194,8 +308,14 @@ function applyData(
  * ```
  */
 export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
+  if (options === null || typeof options !== "object") {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      'sqliteStore needs an options object: sqliteStore({ database: "./sessions.db" })',
+    );
+  }
   const table = checkTable(options.table);
-  const now = options.now ?? Date.now;
+  const now = clockOption(options.now);
   const given = options.database;
   const own = typeof given === "string";
   if (
@@ -213,7 +333,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
     // WAL lets readers go on while one connection writes; a database we did not open keeps the
     // journal mode its owner chose.
     if (own && given !== ":memory:" && given !== "") db.pragma("journal_mode = WAL");
-    db.transaction(() => db.exec(schemaSql(table))).immediate();
+    prepareTable(db, table);
   } catch (error) {
     throw mapError(error, "open");
   }
@@ -348,12 +468,8 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
         );
       }),
 
-    async sweep(sweepOptions = {}) {
-      const batch = sweepOptions.batchSize ?? 1_000;
-      const maxBatches = sweepOptions.maxBatches ?? Number.POSITIVE_INFINITY;
-      if (!Number.isSafeInteger(batch) || batch < 1) {
-        throw new TypeError(`batchSize must be a positive whole number, got ${String(batch)}`);
-      }
+    async sweep(sweepOptions) {
+      const { batchSize: batch, maxBatches } = sweepLimits(sweepOptions);
       let total = 0;
       for (let i = 0; i < maxBatches; i++) {
         const n = await run("sweep", () => stmt.sweep.run(now(), batch).changes);
