@@ -2,12 +2,17 @@ import { SessionjarError } from "../errors.js";
 
 /**
  * One server-side session as a store holds it. Times are milliseconds since the epoch, from the
- * server's clock. `data` holds JSON values only.
+ * application's clock (the `now` of `createSessions`, `Date.now` by default), never the
+ * database's. `data` holds JSON values only.
  */
 export interface SessionRecord {
   /** Public id: random, safe to show and log, used to list and revoke. Never the token. */
   readonly id: string;
-  /** The signed-in user, or null for an anonymous session (a cart before sign-in). */
+  /**
+   * The signed-in user, or null for an anonymous session (a cart before sign-in). A non-empty
+   * string of well-formed Unicode (`signIn` refuses lone surrogates), of any length, compared
+   * exactly: see {@link SessionStore}.
+   */
   readonly userId: string | null;
   readonly data: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
@@ -28,12 +33,18 @@ export interface SessionRecord {
  * change different keys of one session lose nothing.
  */
 export interface SessionPatch {
-  /** Keys of `data` to set (JSON values). */
+  /**
+   * Keys of `data` to set, to JSON values. A key set to `undefined` is removed, as
+   * `JSON.stringify` would leave it out: `{ set: { cart: undefined } }` is `{ unset: ["cart"] }`.
+   */
   readonly set?: Readonly<Record<string, unknown>>;
-  /** Keys of `data` to remove. */
+  /** Keys of `data` to remove, after `set`: one named in both is removed. Absent keys are fine. */
   readonly unset?: readonly string[];
+  /** The new `lastSeenAt`; left as it is when undefined, as are the fields below. */
   readonly lastSeenAt?: number;
+  /** The new idle expiry. It never moves the absolute one: the record ends at the earlier one. */
   readonly idleExpiresAt?: number;
+  /** The new `elevatedAt`; null clears it. */
   readonly elevatedAt?: number | null;
 }
 
@@ -46,8 +57,12 @@ export interface StoredSession {
 /** Options of {@link SessionStore.create}. */
 export interface CreateOptions {
   /**
-   * At most this many sessions for the record's user, a whole number of at least 1: the oldest
-   * beyond it are removed in the same atomic step, and returned.
+   * At most this many live sessions for the record's user, the new one included, a whole number
+   * of at least 1: the oldest (by `createdAt`) beyond it are removed in the same atomic step, and
+   * returned. Expired sessions are neither counted nor returned (the store may remove them
+   * silently), and a record that `create` replaces counts once. Parallel creates of one user
+   * take turns: each session they remove is returned by exactly one of them. Ignored for an
+   * anonymous record.
    */
   readonly maxPerUser?: number;
 }
@@ -58,6 +73,18 @@ export interface CreateOptions {
  * a partitioned store (Redis Cluster) can keep a user's keys together. Other stores may treat
  * the key as an opaque string.
  *
+ * A key is always 48 ASCII characters, as `storeKey` makes it from a well-formed token: the 4
+ * base64url characters of the shard, a dot, and the 43 of the token's SHA-256 in unpadded
+ * base64url (`/^[A-Za-z0-9_-]{4}\.[A-Za-z0-9_-]{43}$/`). A column of 48 bytes holds any key.
+ *
+ * Keys and user ids are compared exactly, code unit for code unit (byte for byte in UTF-8): no
+ * case folding, no trailing-space padding, no accent folding, no Unicode normalization. `alice`,
+ * `Alice` and `alice ` are three users; `zoé` with a precomposed é (U+00E9) and with `e` and
+ * U+0301 are two; a key in other case is another key. A SQL store needs binary comparison in
+ * those columns (`bytea`, `BLOB`, `VARBINARY`, or a binary or `C` collation): the default
+ * collation of MariaDB and MySQL (`utf8mb4_general_ci`) ignores case, accents and trailing
+ * spaces, and would hand one user's sessions to another.
+ *
  * The session layer keeps to these rules, and a store may rely on them:
  * - a record's user never changes: signing in creates a new record (and deletes the old one);
  *   no patch changes `userId`;
@@ -66,39 +93,65 @@ export interface CreateOptions {
  * - `rename` keeps the shard: the new key has the old key's shard.
  *
  * So a user's sessions and their index can live together, and every method can be one atomic
- * step in one partition. A store may refuse keys that break these rules with a `TypeError`
- * naming the rule: a programming error of the caller, not a store failure.
+ * step in one partition. A store may refuse input that breaks these rules or the shapes above
+ * (a key of another shape or shard, a bad `maxPerUser`, a time its columns cannot hold: the SQL
+ * stores refuse one that is not a whole number) with a `TypeError` naming the rule. That is a
+ * programming error of the caller, not a store failure: the session layer lets it through as it
+ * is (a logged 500), never as an outage.
  *
- * Every method is one atomic change in the store, including the per-user index. A record past
- * `min(idleExpiresAt, absoluteExpiresAt)` is gone: `get` never returns it, whether or not the
- * store has cleaned it up yet.
+ * Every method is one atomic change in the store, including the per-user index.
  *
- * Failures of the store itself (connection refused, timeout) throw {@link StoreError} with code
- * `ERR_STORE_UNAVAILABLE`, so that the session layer can answer 503 and change nothing.
+ * A record is live while the store's clock is before `min(idleExpiresAt, absoluteExpiresAt)`,
+ * and expired from that millisecond on. The store reads its clock from its own `now` option,
+ * `Date.now` by default: the application's clock, that wrote the times, never the database
+ * server's (whose TTLs may clean up, but never decide what is live). An expired record is gone
+ * for every method, whether or not the store has removed it yet: `get` returns null; `update`
+ * and `rename` return false and write nothing (no patch revives it); `delete` returns null;
+ * `listByUser` leaves it out; `deleteByUser` and the cap of `create` neither count nor return
+ * it. A store may remove expired records at any time, silently.
+ *
+ * Failures of the store itself throw {@link StoreError}, with the driver's error as `cause`
+ * and one of the codes of {@link StoreErrorCode}: `ERR_STORE_UNAVAILABLE` when it
+ * cannot be reached or did not answer (connection refused, timeout, a missing table), so that
+ * the session layer answers 503 and changes nothing; `ERR_STORE_FULL`; `ERR_STORE_CORRUPT` for
+ * what it holds but cannot read back; `ERR_STORE_VALUE_REFUSED` for a value it cannot hold; and,
+ * from the function that makes the store, `ERR_STORE_OPTIONS_INVALID`.
  *
  * Prove a store with `testSessionStore` from `sessionjar/stores/conformance`.
  */
 export interface SessionStore {
-  /** The live record under `key`, or null. One round trip. */
+  /** The live record under `key`, or null (none, or expired). One round trip. */
   get(key: string): Promise<SessionRecord | null>;
   /**
-   * Stores a new record and adds it to its user's index. Returns the records the cap removed.
-   * For a record with a user, `key` has shard `shardFor(record.userId)`.
+   * Stores a new record and adds it to its user's index. Returns the records the cap removed,
+   * oldest first (none without `maxPerUser`). For a record with a user, `key` has shard
+   * `shardFor(record.userId)`. A record already under `key`, live or expired, is replaced as if
+   * deleted first (with its index entry), and not returned.
    */
   create(key: string, record: SessionRecord, options?: CreateOptions): Promise<SessionRecord[]>;
-  /** Applies `patch` to a live record. Returns false, writing nothing, when it does not exist. */
+  /**
+   * Applies `patch` to the live record under `key`, changing only what it names. Returns false,
+   * writing nothing, when there is no live record there (none, or expired).
+   */
   update(key: string, patch: SessionPatch): Promise<boolean>;
   /**
    * Moves a live record to `newKey` with `patch` applied, and removes `oldKey` in the same step
-   * (rotation): from then on only `newKey` finds it. Returns false when `oldKey` does not exist.
-   * `newKey` has the shard of `oldKey`; the record keeps its user.
+   * (rotation): from then on only `newKey` finds it. Returns false, writing nothing, when there is
+   * no live record under `oldKey` (none, or expired). `newKey` has the shard of `oldKey` and is
+   * new (the hash of a fresh token); the record keeps its user, id and absolute expiry.
    */
   rename(oldKey: string, newKey: string, patch?: SessionPatch): Promise<boolean>;
-  /** Removes one record and its index entry. Returns what was removed, or null. */
+  /**
+   * Removes the record under `key` and its index entry. Returns it if it was live; null if there
+   * was none or it had expired (the store may remove an expired one all the same).
+   */
   delete(key: string): Promise<SessionRecord | null>;
-  /** Every live session of a user, oldest first. */
+  /** Every live session of a user, oldest first (by `createdAt`). */
   listByUser(userId: string): Promise<StoredSession[]>;
-  /** Removes every session of a user, except `exceptKey` if given. Returns what was removed. */
+  /**
+   * Removes every session of a user, except the one under `exceptKey` (compared exactly) if
+   * given. Returns the live ones it removed; expired ones may be removed too, but not returned.
+   */
   deleteByUser(userId: string, options?: { exceptKey?: string }): Promise<SessionRecord[]>;
   /** Releases what the store holds open (timers; never the user's own client). */
   close?(): Promise<void>;
@@ -106,7 +159,10 @@ export interface SessionStore {
 
 /** Codes of {@link StoreError}. */
 export type StoreErrorCode =
-  /** The store cannot be reached or did not answer: the session layer answers 503. */
+  /**
+   * The store cannot be reached or did not answer (connection refused, timeout, a missing
+   * table): the session layer answers 503 and changes nothing.
+   */
   | "ERR_STORE_UNAVAILABLE"
   /** The store is out of room (the memory store's bound, a full disk). */
   | "ERR_STORE_FULL"
@@ -114,7 +170,7 @@ export type StoreErrorCode =
   | "ERR_STORE_CORRUPT"
   /** The store cannot hold this value (PostgreSQL's jsonb refuses U+0000, for one). */
   | "ERR_STORE_VALUE_REFUSED"
-  /** The store was created with options it cannot work with. */
+  /** The store was created with options it cannot work with (thrown when it is made). */
   | "ERR_STORE_OPTIONS_INVALID";
 
 /** A store failed: it is down, full, misconfigured, or cannot hold or read a value. */
