@@ -80,3 +80,20 @@ test("memory store: a full store sweeps at most once a second, however many crea
   assert.notEqual(await store.get("a.3"), null);
   await store.close?.();
 });
+
+test("memory store: bad options are refused with ERR_STORE_OPTIONS_INVALID, naming them", () => {
+  const invalid = (name: RegExp) => (e: unknown) =>
+    e instanceof StoreError && e.code === "ERR_STORE_OPTIONS_INVALID" && name.test(e.message);
+  for (const maxSessions of [0, -1, 1.5, Number.NaN, "10"]) {
+    assert.throws(
+      () => memoryStore({ maxSessions: maxSessions as number }),
+      invalid(/maxSessions/),
+    );
+  }
+  for (const sweepIntervalMs of [0, -5, Number.NaN, 2 ** 31, "1000"]) {
+    assert.throws(
+      () => memoryStore({ sweepIntervalMs: sweepIntervalMs as number }),
+      invalid(/sweepIntervalMs/),
+    );
+  }
+});

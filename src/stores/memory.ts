@@ -94,6 +94,20 @@ const FULL_SWEEP_MS = 1000;
  */
 export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   const max = options.maxSessions ?? 100_000;
+  const sweepMs = options.sweepIntervalMs ?? 60_000;
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `memoryStore: maxSessions must be a whole number of at least 1, not ${JSON.stringify(max) ?? String(max)}`,
+    );
+  }
+  if (typeof sweepMs !== "number" || !(sweepMs > 0) || sweepMs > 2 ** 31 - 1) {
+    // setInterval takes at most 2^31 − 1 ms; past it, Node runs the sweep every millisecond.
+    throw new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `memoryStore: sweepIntervalMs must be a number of ms from 1 to 2147483647, not ${JSON.stringify(sweepMs) ?? String(sweepMs)}`,
+    );
+  }
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
   const byUser = new Map<string, Set<string>>();
@@ -154,7 +168,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     sweptAt = t;
     for (const [key, e] of entries) if (e.expiresAt <= t) remove(key, e);
   };
-  const timer = setInterval(sweep, options.sweepIntervalMs ?? 60_000);
+  const timer = setInterval(sweep, sweepMs);
   timer.unref?.();
 
   return {
