@@ -220,12 +220,15 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
     record: SessionRecord | null,
   ): Promise<void> | undefined {
     if (record === null) {
-      // Unless the record was there but unreadable (dropUnreadable said so): never issued, or gone.
+      // Unless the record was there but unreadable (dropUnreadable said so): never issued, or
+      // gone. Its cookie is not cleared: the token may be one that another request rotated or
+      // replaced a moment ago (MFA, a sign-in), and a clearing cookie arriving after that
+      // response would delete the new cookie and sign the user out. A dead cookie costs one
+      // store read per request until its Max-Age ends it or a sign-in replaces it.
       if (state.problem === undefined) {
         events.emit({ type: "suspicious", reason: "unknown-token" });
         state.problem = "unknown-token";
       }
-      state.clearCookie = true;
       return undefined;
     }
     const now = o.now();
@@ -256,6 +259,7 @@ export function createSessions<Data extends Record<string, unknown> = Record<str
   async function dropUnreadable(state: LoadedState, key: string): Promise<null> {
     await guarded(events, "delete", () => o.store.delete(key)).catch(() => undefined);
     state.problem = "revoked";
+    state.clearCookie = true;
     return null;
   }
 

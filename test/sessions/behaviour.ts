@@ -310,7 +310,7 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
     );
 
     when(server && cookie)(
-      "an unknown token is no session: one read, nothing written, cookie cleared",
+      "an unknown token is no session: one read, nothing written, no clearing cookie",
       async () => {
         const b = new Browser(h.origin, variant.carrier);
         b.cookie = `AAAA.${"x".repeat(43)}`;
@@ -318,8 +318,27 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
         const r = await b.json("GET", "/me");
         assert.equal(r.status, 401);
         assert.deepEqual(h.store.calls, { get: 1 });
-        assert.equal(b.cookie, undefined);
+        assert.deepEqual(r.res.headers.getSetCookie(), []);
         assert.ok(h.events.some((e) => e.type === "suspicious" && e.reason === "unknown-token"));
+      },
+    );
+
+    when(server && cookie)(
+      "a request still carrying the token a rotation just replaced does not clear the new cookie",
+      async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        await b.json("POST", "/login?user=stepping-up");
+        const old = b.cookie;
+        assert.equal((await b.json("POST", "/rotate")).status, 200); // MFA, say
+        const fresh = b.cookie;
+        assert.notEqual(fresh, old);
+        // A poll sent before the rotation's answer arrived, answered after it.
+        const late = new Browser(h.origin, variant.carrier);
+        late.cookie = old;
+        const r = await late.json("GET", "/me");
+        assert.equal(r.status, 401);
+        assert.deepEqual(r.res.headers.getSetCookie(), [], "a clearing cookie would sign out");
+        assert.equal((await b.json("GET", "/me")).status, 200);
       },
     );
 
