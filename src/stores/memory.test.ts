@@ -97,3 +97,32 @@ test("memory store: bad options are refused with ERR_STORE_OPTIONS_INVALID, nami
     );
   }
 });
+
+test("memory store: at the bound a sign-in ends the oldest anonymous session; anonymous creates are refused", async () => {
+  const store = memoryStore({ maxSessions: 3 });
+  const r = (id: string, userId: string | null): SessionRecord => ({
+    id,
+    userId,
+    data: {},
+    createdAt: Date.now(),
+    lastSeenAt: Date.now(),
+    idleExpiresAt: Date.now() + 60_000,
+    absoluteExpiresAt: Date.now() + 60_000,
+    elevatedAt: null,
+    userAgent: null,
+  });
+  const full = (e: unknown): boolean => e instanceof StoreError && e.code === "ERR_STORE_FULL";
+  for (const n of [1, 2, 3]) await store.create(`an.${n}`, r(`a${n}`, null));
+  // A flood of anonymous sessions is refused at the bound...
+  await assert.rejects(store.create("an.4", r("a4", null)), full);
+  // ...and cannot lock users out: the oldest anonymous session makes room.
+  await store.create("us.1", r("u1", "alice"));
+  assert.equal(await store.get("an.1"), null);
+  assert.notEqual(await store.get("an.2"), null);
+  await store.create("us.2", r("u2", "bob"));
+  await store.create("us.3", r("u3", "carol"));
+  // Full of signed-in sessions: refused, nothing signed in is dropped.
+  await assert.rejects(store.create("us.4", r("u4", "dave")), full);
+  for (const key of ["us.1", "us.2", "us.3"]) assert.notEqual(await store.get(key), null, key);
+  await store.close?.();
+});

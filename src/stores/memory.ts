@@ -13,7 +13,10 @@ export interface MemoryStoreOptions {
    * The most sessions held at once (default 100,000). Creating one more throws a
    * {@link StoreError} `ERR_STORE_FULL` rather than growing without bound. A full store sweeps
    * expired sessions before refusing, at most once a second: anyone can ask for a session, and
-   * a sweep per refused create would let them hold the event loop (about 9 ms at 100,000).
+   * a sweep per refused create would let them hold the event loop (about 9 ms at 100,000). A
+   * sign-in into a store that is still full ends the oldest anonymous session (a cart before
+   * sign-in) to make room, so that a flood of anonymous sessions cannot lock users out; only
+   * anonymous creates, and a store full of signed-in sessions, are refused.
    */
   maxSessions?: number;
   /** How often expired sessions are swept, in ms (default 60,000). Reads never see them anyway. */
@@ -111,6 +114,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
   const byUser = new Map<string, Set<string>>();
+  // The anonymous sessions' keys, oldest first (a Set keeps insertion order).
+  const anonymous = new Set<string>();
 
   const live = (key: string): Entry | undefined => {
     const e = entries.get(key);
@@ -126,13 +131,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     unindex(key, e.userId);
   };
   const unindex = (key: string, userId: string | null): void => {
-    if (userId === null) return;
+    if (userId === null) {
+      anonymous.delete(key);
+      return;
+    }
     const keys = byUser.get(userId);
     keys?.delete(key);
     if (keys?.size === 0) byUser.delete(userId);
   };
   const index = (key: string, userId: string | null): void => {
-    if (userId === null) return;
+    if (userId === null) {
+      anonymous.add(key);
+      return;
+    }
     let keys = byUser.get(userId);
     if (keys === undefined) {
       keys = new Set();
@@ -180,6 +191,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     async create(key, record, createOptions?: CreateOptions) {
       if (entries.size >= max && !entries.has(key)) {
         if (now() - sweptAt >= FULL_SWEEP_MS) sweep();
+        const oldest = anonymous.values().next();
+        if (entries.size >= max && record.userId !== null && oldest.done !== true) {
+          remove(oldest.value, entries.get(oldest.value) as Entry);
+        }
         if (entries.size >= max) {
           throw new StoreError(
             "ERR_STORE_FULL",
