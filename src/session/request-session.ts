@@ -123,7 +123,7 @@ export async function guarded<T>(
     throw new SessionError(
       "ERR_SESSION_STORE_UNAVAILABLE",
       503,
-      `the session store failed during ${operation}; nothing was changed, try again shortly (${message})`,
+      `the session store failed during ${operation}; try again shortly (${message})`,
       { cause: error },
     );
   }

@@ -418,10 +418,13 @@ export function redisIndexKey(prefix: string, userId: string): string {
  * const client = createClient({
  *   url: process.env.REDIS_URL,
  *   disableOfflineQueue: true,
+ *   // From node-redis 6.4, `rejectInFlight: true` here also times out a command already sent.
  *   commandOptions: { timeout: 2_000 },
  * });
  * client.on("error", (err) => log.warn(err)); // an unhandled "error" event would crash
- * await client.connect();
+ * // Not awaited: the server starts while Redis is down, and its session requests get 503 until
+ * // Redis is up; awaited, a Redis that is down holds the whole start-up.
+ * client.connect().catch(() => {});
  * const store = redisStore({ client });
  *
  * // ioredis (Cluster: new Cluster(nodes, { enableOfflineQueue: false, redisOptions: { … } }))
@@ -429,8 +432,11 @@ export function redisIndexKey(prefix: string, userId: string): string {
  * const client = new Redis(process.env.REDIS_URL as string, {
  *   enableOfflineQueue: false,
  *   maxRetriesPerRequest: 1,
- *   commandTimeout: 2_000,
+ *   commandTimeout: 2_000, // covers commands already sent, too
  * });
+ * client.on("error", (err) => log.warn(err));
+ * // Requests before "ready" get 503 ("Stream isn't writeable"): wait for it before listening.
+ * await new Promise((resolve) => client.once("ready", resolve));
  * const store = redisStore({ client, prefix: "myapp:sj:" });
  * ```
  *

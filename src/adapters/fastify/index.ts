@@ -164,7 +164,7 @@ export function getCsrfToken(request: FastifyRequest): string {
   const issue = issuers.get(request);
   if (issue === undefined)
     throw new TypeError(
-      "this request went through no CSRF defence: register fastifySessions with { sessions, csrf }",
+      "this request has no CSRF token issuer: call getCsrfToken from a route or a preHandler hook (the CSRF defence runs in preHandler, after onRequest and preValidation), with fastifySessions registered with { sessions, csrf }",
     );
   return issue();
 }
