@@ -201,11 +201,17 @@ function addCsrf(
     for (const type of ["application/x-www-form-urlencoded", "multipart/form-data"]) {
       if (fastify.hasContentTypeParser(type)) continue;
       fastify.addContentTypeParser(type, async (request: FastifyRequest, payload: unknown) => {
-        const raw = declaredTooLarge(request.headers["content-length"], limit)
+        // With the token in the header the CSRF check reads no field, so the form is the
+        // route's, up to Fastify's own bodyLimit; the form limit is for finding the token.
+        const own =
+          request.headers["x-csrf-token"] === undefined
+            ? limit
+            : (request.routeOptions.bodyLimit ?? limit);
+        const raw = declaredTooLarge(request.headers["content-length"], own)
           ? TOO_LARGE
-          : await readNodeBody(payload as Parameters<typeof readNodeBody>[0], limit);
+          : await readNodeBody(payload as Parameters<typeof readNodeBody>[0], own);
         if (raw === TOO_LARGE) {
-          formProblems.set(request, bodyTooLargeAnswer(limit));
+          formProblems.set(request, bodyTooLargeAnswer(own));
           return undefined;
         }
         const fields = await parseForm(raw, request.headers["content-type"] ?? "");
