@@ -1,5 +1,5 @@
-// docs/adapters.md shows a Hono app and a Web handler, each served from Node. This test runs
-// both blocks as the page writes them (imports pointed at src/, the port the page's 3000 would
+// docs/adapters.md shows a Fastify app, a Hono app and a Web handler, each served from Node. This
+// test runs the blocks as the page writes them (imports pointed at src/, the port the page's 3000 would
 // collide with replaced by a free one) and signs in and out through each over real HTTP.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -40,13 +40,18 @@ async function load(heading: string, port: number): Promise<Server> {
         `from ${JSON.stringify(pathToFileURL(join(root, "src", sub, "index.ts")).href)}`,
     )
     .replaceAll("localhost:3000", `localhost:${port}`);
-  assert.ok(code.includes("server.listen(3000);"), `"${heading}" no longer listens on 3000`);
+  // Node's server.listen(3000), or Fastify's app.listen({ port: 3000 }).
+  const listened = code
+    .replace("server.listen(3000);", `server.listen(${port}, "127.0.0.1");`)
+    .replace(
+      "await app.listen({ port: 3000 });",
+      `await app.listen({ port: ${port}, host: "127.0.0.1" });\nconst server = app.server;`,
+    );
+  assert.notEqual(listened, code, `"${heading}" no longer listens on 3000`);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${heading.replace(/\W+/g, "-")}-${process.pid}.ts`);
-  writeFileSync(
-    file,
-    `${code.replace("server.listen(3000);", `server.listen(${port}, "127.0.0.1");`)}\nexport { server };\n`,
-  );
+  // .mts: ESM whatever the folder says, for the top-level await of the Fastify block.
+  const file = join(dir, `${heading.replace(/\W+/g, "-")}-${process.pid}.mts`);
+  writeFileSync(file, `${listened}\nexport { server };\n`);
   const { server } = (await import(pathToFileURL(file).href)) as { server: Server };
   if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
   return server;
@@ -90,7 +95,7 @@ describe("docs/adapters.md, run as written", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const heading of ["Hono", "Web `Request`/`Response`"]) {
+  for (const heading of ["Fastify", "Hono", "Web `Request`/`Response`"]) {
     test(`${heading}: CSRF token, sign-in, /me, the JSON errors of the Node glue`, async () => {
       const port = await freePort();
       servers.push(await load(heading, port));
