@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SessionError } from "../session/errors.js";
-import { errorAnswer, mergeCacheControl } from "./core.js";
+import { applyHeaders, errorAnswer, mergeCacheControl } from "./core.js";
 
 test("errorAnswer: a 4xx carries its message, for the client to act on", () => {
   const a = errorAnswer(new SessionError("ERR_SESSION_REQUIRED", 401, "sign in first"));
@@ -37,4 +37,28 @@ test("mergeCacheControl: the session's directive is in force, never beside its o
   // The handler's own no-store covers both.
   assert.equal(mergeCacheControl("no-store, no-cache", "private"), "no-store, no-cache");
   assert.equal(mergeCacheControl("No-Store", "no-store"), "No-Store");
+});
+
+test("applyHeaders: a handler's CDN-Cache-Control gets the session's directive too", () => {
+  const headers = new Map<string, string>([
+    ["cache-control", "public, max-age=600"],
+    ["cdn-cache-control", "public, max-age=3600"],
+  ]);
+  applyHeaders(
+    { setCookie: [], cacheControl: "private", vary: "Cookie" },
+    (n) => headers.get(n),
+    (n, v) => headers.set(n, v),
+    () => {},
+  );
+  assert.equal(headers.get("cache-control"), "private, max-age=600");
+  assert.equal(headers.get("cdn-cache-control"), "private, max-age=3600");
+  assert.equal(headers.get("vary"), "Cookie");
+  const none = new Map<string, string>();
+  applyHeaders(
+    { setCookie: ["a=1"], cacheControl: "no-store", vary: undefined },
+    (n) => none.get(n),
+    (n, v) => none.set(n, v),
+    () => {},
+  );
+  assert.equal(none.has("cdn-cache-control"), false, "none is added where the handler set none");
 });

@@ -78,6 +78,13 @@ export function applyHeaders(
       const merged = mergeCacheControl(existing, h.cacheControl);
       if (merged !== existing) set("cache-control", merged);
     }
+    // CDN-Cache-Control (RFC 9213) speaks to CDNs with the same directives, and a CDN that
+    // honours it reads it instead of Cache-Control: it gets the session's directive too.
+    const cdn = get("cdn-cache-control");
+    if (cdn !== undefined) {
+      const merged = mergeCacheControl(cdn, h.cacheControl);
+      if (merged !== cdn) set("cdn-cache-control", merged);
+    }
   }
   if (h.vary !== undefined) {
     const existing = get("vary");
