@@ -354,13 +354,7 @@ export class StatelessSession<
     this.#events.emit({ type: "rotated", sessionId: f.id, userId: f.userId, reason: "refresh" });
   }
 
-  /**
-   * Drops the changes that `set` and `unset` staged and that are not saved yet, and skips this
-   * request's idle extension: committing then writes nothing. The adapters call it for a
-   * response with a 5xx status (a handler that threw, a store that failed), so that a failed
-   * request saves none of its half-made changes. What was written at once (sign-in, rotation,
-   * revocation, an explicit `save()`) stays done, and its cookie is still sent.
-   */
+  /** As {@link RequestSession.discard}: a sign-in or rotation made here is still sealed and sent. */
   override discard(): void {
     this.#set = {};
     this.#unset.clear();
