@@ -159,6 +159,7 @@ const SERVERS: Spec[] = [
     true,
   ),
   spec("node-bare", "node", "node http, no session"),
+  spec("memory-limit", "node", "memory limit: node http + the least a memory-store session does"),
   spec("node-sj-memory", "node", "node http + sessionjar + memoryStore"),
 ];
 
@@ -235,6 +236,18 @@ const RATIOS: Ratio[] = [
     target: undefined,
   },
   { label: "node+memory / node bare", a: "node-sj-memory", b: "node-bare", target: 0.85 },
+  {
+    label: "memory limit / node bare",
+    a: "memory-limit",
+    b: "node-bare",
+    target: undefined,
+  },
+  {
+    label: "node+memory / memory limit",
+    a: "node-sj-memory",
+    b: "memory-limit",
+    target: undefined,
+  },
 ];
 
 function selected(ids: string[] | undefined): Spec[] {
@@ -1217,7 +1230,7 @@ async function main(): Promise<number> {
       for (const line of info) console.log(`- ${line}`);
       console.log(`- servers: ${build.description}, under valgrind --tool=callgrind`);
       console.log(
-        `- ${int(COUNTED_REQUESTS)} GET /me counted per server after ${int(COUNTED_REQUESTS / 4)} uncounted, ${COUNT_CONNECTIONS} connections\n`,
+        `- ${int(COUNTED_REQUESTS)} GET /me counted per server after as many uncounted, ${COUNT_CONNECTIONS} connections\n`,
       );
       const dir = mkdtempSync(join(tmpdir(), "sessionjar-callgrind-"));
       try {

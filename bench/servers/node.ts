@@ -3,14 +3,18 @@
 //   node-bare        no session at all
 //   node-sj-redis    sessionjar (withSessions) + redisStore on node-redis
 //   node-sj-ioredis  the same on ioredis
+//   memory-limit     the least a memory-store session must do (token check, SHA-256, read,
+//                    expiries, Cache-Control and Vary), nothing else
 //   node-sj-memory   sessionjar (withSessions) + memoryStore
 // Every one answers POST /login (sign in, Set-Cookie) and GET /me ({"user":…} or 401).
+import { hash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { withSessions } from "../../src/adapters/node/index.js";
 import { createSessions } from "../../src/session/index.js";
 import { memoryStore, type SessionStore } from "../../src/stores/index.js";
 import {
   benchSessionOptions,
+  COOKIE_NAME,
   closeServer,
   connectNodeRedis,
   dummySetCookie,
@@ -72,6 +76,44 @@ async function bare(): Promise<Running> {
     else if (req.method === "POST" && req.url === "/login")
       res.writeHead(204, { "set-cookie": dummySetCookie() }).end();
     else notFound(res);
+  });
+  return { port: await listen(server), close: () => closeServer(server) };
+}
+
+// The least any memory-store session must do for GET /me under the issue's rules, and nothing
+// more: check the token's form, key on its SHA-256, read the record, enforce both expiries from
+// server time, and answer with Cache-Control: private and Vary: Cookie. What sessionjar adds
+// over bare node is compared with what this adds.
+const TOKEN = /^[A-Za-z0-9_-]{4}\.[A-Za-z0-9_-]{43}$/;
+interface FloorRecord {
+  userId: string;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+}
+
+async function memoryLimit(): Promise<Running> {
+  const records = new Map<string, FloorRecord>();
+  const keyOf = (token: string): string => hash("sha256", token, "base64url");
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "GET" && req.url === "/me") {
+      const token = tokenOf(req.headers.cookie);
+      const r = token !== undefined && TOKEN.test(token) ? records.get(keyOf(token)) : undefined;
+      const now = Date.now();
+      res.setHeader("cache-control", "private");
+      res.setHeader("vary", "Cookie");
+      if (r === undefined || now >= r.idleExpiresAt || now >= r.absoluteExpiresAt)
+        res.writeHead(401, JSON_TYPE).end(UNAUTHORIZED_BODY);
+      else res.writeHead(200, JSON_TYPE).end(JSON.stringify({ user: r.userId }));
+    } else if (req.method === "POST" && req.url === "/login") {
+      const token = `${randomBytes(3).toString("base64url")}.${randomBytes(32).toString("base64url")}`;
+      const now = Date.now();
+      records.set(keyOf(token), {
+        userId: USER_ID,
+        idleExpiresAt: now + 3_600_000,
+        absoluteExpiresAt: now + 28_800_000,
+      });
+      res.writeHead(204, { "set-cookie": `${COOKIE_NAME}=${token}; Path=/; HttpOnly` }).end();
+    } else notFound(res);
   });
   return { port: await listen(server), close: () => closeServer(server) };
 }
@@ -138,5 +180,6 @@ runServer({
       await client.quit();
     });
   },
+  "memory-limit": memoryLimit,
   "node-sj-memory": (config) => withSessionjar(config, memoryStore(), async () => {}),
 });
