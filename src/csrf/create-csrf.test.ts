@@ -129,8 +129,9 @@ describe("the origin guard, reason by reason", () => {
     );
   });
 
-  test("origin_mismatch also when Sec-Fetch-Site says same-origin but Origin disagrees", () => {
+  test("origin_mismatch also when Sec-Fetch-Site says same-origin or none but Origin disagrees", () => {
     refused({ "sec-fetch-site": "same-origin", origin: "https://evil.example" }, "origin_mismatch");
+    refused({ "sec-fetch-site": "none", origin: "https://evil.example" }, "origin_mismatch");
   });
 
   test("null_origin, unless allowed", () => {

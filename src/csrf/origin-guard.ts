@@ -140,8 +140,9 @@ export function createOriginGuard(
     if (fetchSite !== undefined && fetchSite !== "") {
       if (fetchSite === "same-origin" || fetchSite === "none") {
         // A browser that sends Fetch Metadata also sends Origin on unsafe requests; when it
-        // does, it must agree with the origin this server answers for.
-        if (originHeader !== undefined && fetchSite === "same-origin" && !own.has(originHeader)) {
+        // does, it must agree with the origin this server answers for. "none" (a navigation the
+        // user started) never comes with a foreign Origin from a browser: such a pair is forged.
+        if (originHeader !== undefined && !own.has(originHeader)) {
           return refuse("origin_mismatch");
         }
         return pass;
