@@ -94,6 +94,7 @@ describe("CSRF tokens", () => {
     refused([{ id: "k1", secret: 42 }], /no secret \(number\)/);
     refused(["k1"], /each key must be \{ id, secret \}/);
     refused([{ id: "k", secret: "short" }], /randomBytes\(32\)/);
+    refused([{ id: "k", secret: "s".repeat(32) }], /not a random secret/);
     refused([{ id: "bad id", secret: randomBytes(32) }], /1-16 characters/);
     refused([k1, { ...k1 }], /twice/);
   });

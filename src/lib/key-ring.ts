@@ -2,6 +2,22 @@
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
 
 /**
+ * True for a secret no random source would give: fewer than 8 distinct bytes ("x".repeat(32),
+ * "changeme" four times), or one block repeated ("0123456789abcdef" twice). 32 random bytes are
+ * neither, short of odds near 2^-100; a weak passphrase may still pass, so this only catches
+ * placeholders left in configuration.
+ */
+function looksMadeUp(bytes: Buffer): boolean {
+  if (new Set(bytes).size < 8) return true;
+  for (let period = 1; period <= bytes.length / 2; period++) {
+    let i = period;
+    while (i < bytes.length && bytes[i] === bytes[i - period]) i++;
+    if (i === bytes.length) return true;
+  }
+  return false;
+}
+
+/**
  * Checks a ring of `{ id, secret }` keys, as a caller wrote it (nothing is trusted: the secret
  * often comes from an environment variable that may be unset), and returns each key's secret as
  * a Buffer of its own, by id, in the ring's order (the first entry signs or seals). Every
@@ -38,6 +54,11 @@ export function readKeyRing(
     if (bytes.length < 32) {
       throw fail(
         `key "${id}" has ${bytes.length} bytes of secret; use at least 32 random bytes (crypto.randomBytes(32))`,
+      );
+    }
+    if (looksMadeUp(bytes)) {
+      throw fail(
+        `key "${id}" is not a random secret (a few characters repeated, like a placeholder); use at least 32 random bytes (crypto.randomBytes(32))`,
       );
     }
     ring.set(id, bytes);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { createCorsPolicy } from "../cors/index.js";
 import { createCsrf } from "../csrf/index.js";
@@ -208,7 +209,7 @@ describe("metrics: fed by sessions, CSRF and CORS", () => {
 
   test("CSRF refusals by reason, cross-site unsafe requests by site", () => {
     const m = createMetrics();
-    const csrf = createCsrf({ origin: WWW, keys: [{ id: "k1", secret: "s".repeat(32) }] });
+    const csrf = createCsrf({ origin: WWW, keys: [{ id: "k1", secret: randomBytes(32) }] });
     m.observeCsrf(csrf);
     const evil = request(
       { origin: "https://evil.example", "sec-fetch-site": "cross-site" },

@@ -331,6 +331,11 @@ describe("signed cookie codec", () => {
     refuses({ keys: [{ id: "k1", secret: randomBytes(31) }] }, KEY, /31 bytes/);
     refuses({ keys: [{ id: "k1", secret: "x".repeat(31) }] }, KEY, /31 bytes/);
     refuses({ keys: [{ id: "k1", secret: "" }] }, KEY);
+    // Placeholders of the right length: too few distinct bytes, or one block repeated.
+    refuses({ keys: [{ id: "k1", secret: "x".repeat(32) }] }, KEY, /not a random secret/);
+    refuses({ keys: [{ id: "k1", secret: "changeme".repeat(4) }] }, KEY, /not a random secret/);
+    refuses({ keys: [{ id: "k1", secret: "0123456789abcdef".repeat(2) }] }, KEY, /"k1"/);
+    refuses({ keys: [{ id: "k1", secret: Buffer.alloc(64) }] }, KEY, /randomBytes\(32\)/);
     refuses({ keys: [{ id: "k1" }] }, KEY, /no secret/);
     refuses({ keys: [{ id: "k1", secret: 12345 }] }, KEY);
     refuses({ keys: [{ id: "k.1", secret: randomBytes(32) }] }, KEY, /k\.1/);
@@ -345,12 +350,15 @@ describe("signed cookie codec", () => {
     refuses({ keys: [k1], cookieName: "a b" }, "ERR_TRANSPORT_OPTIONS_INVALID");
     refuses({ keys: [k1], cookieName: "" }, "ERR_TRANSPORT_OPTIONS_INVALID");
     // 32 bytes, as a string, is enough; the secret is copied, so later changes do not leak in.
-    const secret = Buffer.alloc(32, 7);
+    const secret = randomBytes(32);
     const codec = createSignedCodec({ keys: [{ id: "s", secret }], now: clockAt(T0) });
     const value = codec.seal(payload());
     secret.fill(0);
     assert.equal(codec.open(value).ok, true);
-    assert.equal(createSignedCodec({ keys: [{ id: "s", secret: "y".repeat(32) }] }).keyId, "s");
+    assert.equal(
+      createSignedCodec({ keys: [{ id: "s", secret: "pL7q-Zr2vW9xK4mT8bN1cY6hJ3sD5fG0" }] }).keyId,
+      "s",
+    );
   });
 
   test("seal refuses what open would refuse: invalid payloads", () => {

@@ -1,5 +1,6 @@
 // The behavioural suite over real HTTP, through this adapter (the server is in test/sessions/servers.ts).
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
 import { startWeb } from "../../../test/sessions/servers.js";
@@ -27,7 +28,7 @@ test("a Request made in code for http://localhost (no Host header): the localhos
 test("a form body that fails while the CSRF check reads it (the client went away): 400 with a code", async () => {
   const csrf = createCsrf({
     origin: "http://localhost",
-    keys: [{ id: "k1", secret: "s".repeat(32) }],
+    keys: [{ id: "k1", secret: randomBytes(32) }],
   });
   const handler = withSessions(
     createSessions({ store: memoryStore(), insecureLocalhost: true }),
