@@ -316,6 +316,21 @@ describe("sqlite store", () => {
     );
   });
 
+  test("a column dropped or renamed under a running store is ERR_STORE_OPTIONS_INVALID, naming the table", async () => {
+    const db = new Database(":memory:");
+    const store = sqliteStore({ database: db });
+    await store.create("c.1", record(Date.now()));
+    db.exec("ALTER TABLE sessionjar_sessions DROP COLUMN user_agent");
+    const layout = (e: unknown): boolean =>
+      isCode("ERR_STORE_OPTIONS_INVALID")(e) && /sessionjar_sessions/.test((e as Error).message);
+    await assert.rejects(store.get("c.1"), layout);
+    await assert.rejects(store.create("c.2", record(Date.now())), layout);
+    db.exec("ALTER TABLE sessionjar_sessions RENAME COLUMN elevated_at TO elevated");
+    await assert.rejects(store.update("c.1", { set: { a: 1 } }), layout);
+    await assert.rejects(store.listByUser("u"), layout);
+    db.close();
+  });
+
   test("a row it cannot read is ERR_STORE_CORRUPT", async () => {
     const db = new Database(":memory:");
     const store = sqliteStore({ database: db });

@@ -235,11 +235,20 @@ const SQLITE: SqlDialect = {
 const decode = (row: Row, table: string): Decoded => decodeRow(SQLITE, row, table);
 
 /** A StoreError for a failure of the database itself; other errors (bugs) as they are. */
-function mapError(error: unknown, operation: string): unknown {
+function mapError(error: unknown, table: string, operation: string): unknown {
   if (error instanceof SessionjarError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   const c = typeof code === "string" ? code : "";
+  // The statements are fixed and were prepared against a table of the right layout: a column
+  // missing now was dropped or renamed while the store ran.
+  if (c === "SQLITE_ERROR" && /no such column|has no column named/i.test(message)) {
+    return new StoreError(
+      "ERR_STORE_OPTIONS_INVALID",
+      `SQLite table "${table}" is no longer laid out as the sessions store needs (${message}) during ${operation}: a column was dropped or renamed while the store ran; sqliteStore() on the table names what it lacks and how to fix it`,
+      { cause: error },
+    );
+  }
   if (c.startsWith("SQLITE_FULL")) {
     return new StoreError(
       "ERR_STORE_FULL",
@@ -335,7 +344,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
     if (own && given !== ":memory:" && given !== "") db.pragma("journal_mode = WAL");
     prepareTable(db, table);
   } catch (error) {
-    throw mapError(error, "open");
+    throw mapError(error, table, "open");
   }
 
   const q = `"${table}"`;
@@ -379,7 +388,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
     try {
       return body();
     } catch (error) {
-      throw mapError(error, operation);
+      throw mapError(error, table, operation);
     }
   };
 
