@@ -58,7 +58,15 @@ async function killPidFile(file: string): Promise<void> {
   for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
 }
 
-export async function ownRedis(): Promise<OwnedServer> {
+/** An owned Redis that can also stop answering while its connections stay open. */
+export interface OwnedRedis extends OwnedServer {
+  /** SIGSTOP: the process holds its sockets and answers nothing, as a hung server does. */
+  freeze(): Promise<void>;
+  /** SIGCONT: it answers again, the commands that waited included. */
+  thaw(): Promise<void>;
+}
+
+export async function ownRedis(): Promise<OwnedRedis> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "sessionjar-redis-"));
   const pidfile = join(dir, "redis.pid");
@@ -74,10 +82,16 @@ export async function ownRedis(): Promise<OwnedServer> {
     );
   };
   await start();
+  const signal = async (name: NodeJS.Signals): Promise<void> => {
+    const pid = Number((await readFile(pidfile, "utf8")).split("\n")[0]);
+    process.kill(pid, name);
+  };
   return {
     port,
     crash: () => killPidFile(pidfile),
     start,
+    freeze: () => signal("SIGSTOP"),
+    thaw: () => signal("SIGCONT"),
     async remove() {
       await killPidFile(pidfile);
       await rm(dir, { recursive: true, force: true });
