@@ -18,8 +18,8 @@ export type NodeRedisCluster = RedisClusterType;
 
 // --- clients ---------------------------------------------------------------------------------
 
-export async function nodeRedis(): Promise<NodeRedis> {
-  const client = createClient({ url: REDIS_URL, disableOfflineQueue: true });
+export async function nodeRedis(url = REDIS_URL): Promise<NodeRedis> {
+  const client = createClient({ url, disableOfflineQueue: true });
   client.on("error", noop);
   await client.connect();
   return client;
@@ -39,8 +39,10 @@ export async function cachingNodeRedis(url: string) {
   return client;
 }
 
-export async function ioredis(options: { keyPrefix?: string } = {}): Promise<Redis> {
-  const client = new Redis(6379, "127.0.0.1", {
+export async function ioredis(options: { keyPrefix?: string; port?: number } = {}): Promise<Redis> {
+  const client = new Redis({
+    host: "127.0.0.1",
+    port: 6379,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: true,

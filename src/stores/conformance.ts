@@ -6,14 +6,34 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { shardFor } from "../session/tokens.js";
-import type { SessionRecord, SessionStore } from "./types.js";
+import { type SessionRecord, type SessionStore, StoreError } from "./types.js";
 
 /** What the factory of {@link testSessionStore} returns. */
 export interface StoreUnderTest {
   store: SessionStore;
   /** Called once after the suite: drop test data, close clients. */
   cleanup?: () => Promise<void>;
+  /**
+   * How the suite takes the store's server away and brings it back, to check that a store that
+   * is down fails fast with `ERR_STORE_UNAVAILABLE` and changes nothing. Omit it for a store
+   * with no server (in the process, or a file): the suite then says, in a diagnostic, that it did
+   * not check outages.
+   */
+  outage?: StoreOutage;
+}
+
+/** See {@link StoreUnderTest.outage}. */
+export interface StoreOutage {
+  /**
+   * Makes the server unreachable, as a crash or a network fault does: its connections dropped,
+   * new ones refused. Resolves once it is so. (A server that is frozen, with its connections
+   * open, is another test: a store may not know whether a command it sent was applied.)
+   */
+  begin(): Promise<void>;
+  /** Brings the same server back, its data intact. */
+  end(): Promise<void>;
 }
 
 const rand = (n = 12): string => randomBytes(n).toString("base64url");
@@ -33,7 +53,6 @@ const shown = (s: string): string =>
     /[^\x20-\x7e]/gu,
     (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`,
   );
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Waits until the clock has passed `t` (a timer may fire a millisecond early). */
 async function sleepPast(t: number): Promise<void> {
   while (Date.now() <= t) await sleep(t - Date.now() + 1);
@@ -72,6 +91,49 @@ async function whileLive<T>(
       assert.fail(`the store took ${took} ms for a few calls, too slow to test expiry in time`);
     }
     lead = 4 * took + FIRST_LEAD_MS;
+  }
+}
+
+/** How long a method of a store that is down may take to fail: failing fast, not hanging. */
+const DOWN_ANSWER_MS = 5_000;
+/** How long the suite waits for a store to answer again once its server is back. */
+const BACK_WITHIN_MS = 30_000;
+
+/** Asserts that `call` rejects within {@link DOWN_ANSWER_MS} with ERR_STORE_UNAVAILABLE. */
+async function assertDown(op: string, call: () => Promise<unknown>): Promise<void> {
+  const deadline = new AbortController();
+  const hung = sleep(DOWN_ANSWER_MS, "hung", { signal: deadline.signal }).catch(() => "aborted");
+  const outcome = await Promise.race([
+    call().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    hung,
+  ]);
+  deadline.abort();
+  if (outcome === "hung") {
+    assert.fail(`${op} did not answer within ${DOWN_ANSWER_MS} ms of the server going down`);
+  }
+  if (typeof outcome === "string" || !("error" in outcome)) {
+    assert.fail(`${op} succeeded while the server was down`);
+  }
+  const e = outcome.error;
+  assert.ok(e instanceof StoreError, `${op} threw ${String(e)}, not a StoreError`);
+  assert.equal(e.code, "ERR_STORE_UNAVAILABLE", `${op}: ${e.message}`);
+  assert.notEqual(e.cause, undefined, `${op}: the StoreError carries no cause`);
+}
+
+/** Waits until `store.get(key)` answers (not ERR_STORE_UNAVAILABLE); returns what it gave. */
+async function whenBack(store: SessionStore, key: string): Promise<SessionRecord | null> {
+  const until = Date.now() + BACK_WITHIN_MS;
+  for (;;) {
+    try {
+      return await store.get(key);
+    } catch (error) {
+      const down = error instanceof StoreError && error.code === "ERR_STORE_UNAVAILABLE";
+      if (!down || Date.now() > until) throw error;
+      await sleep(100);
+    }
   }
 }
 
@@ -641,6 +703,41 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
       assert.equal(
         await store.update(result.updated, { idleExpiresAt: Date.now() + LATER_MS }),
         false,
+      );
+    });
+
+    test("while the server is down every method fails fast with ERR_STORE_UNAVAILABLE, and nothing changes", async (t) => {
+      const outage = s.outage;
+      if (outage === undefined) {
+        t.diagnostic("no outage given: failures of a store that is down were not checked");
+        return;
+      }
+      const userId = `u-${rand()}`;
+      const key = keyFor(userId);
+      const r = record({ userId, data: { cart: [1] } });
+      await store.create(key, r);
+      const newKey = keyFor(userId);
+      await outage.begin();
+      try {
+        const ops: [string, () => Promise<unknown>][] = [
+          ["get", () => store.get(key)],
+          ["create", () => store.create(newKey, record({ userId }), { maxPerUser: 1 })],
+          ["update", () => store.update(key, { set: { cart: [2] }, unset: ["a"] })],
+          ["rename", () => store.rename(key, sameShard(key))],
+          ["delete", () => store.delete(key)],
+          ["listByUser", () => store.listByUser(userId)],
+          ["deleteByUser", () => store.deleteByUser(userId)],
+        ];
+        for (const [op, call] of ops) await assertDown(op, call);
+      } finally {
+        await outage.end();
+      }
+      assert.deepEqual(await whenBack(store, key), r, "the session changed, or is gone");
+      assert.equal(await store.get(newKey), null, "a create made while down was stored");
+      assert.deepEqual(
+        (await store.listByUser(userId)).map((x) => x.key),
+        [key],
+        "the user's index changed",
       );
     });
   });

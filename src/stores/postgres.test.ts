@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import pg from "pg";
 import { assertSweepOptionsChecked, optionsInvalid } from "../../test/store-errors.js";
+import { cuttableLink } from "../../test/tcp-cut.js";
 import { SessionjarError } from "../errors.js";
 import { testSessionStore } from "./conformance.js";
 import { DEFAULT_TABLE, migrate, postgresStore, type SweepOptions } from "./postgres.js";
@@ -32,10 +33,29 @@ after(async () => {
   await pool.end();
 });
 
+// Through a link that the outage test cuts (connections reset, new ones refused) and restores.
 testSessionStore("postgres", async () => {
   const table = await freshTable("conformance");
-  const store = postgresStore({ pool, table });
-  return { store, cleanup: async () => store.close() };
+  const viaLink = new globalThis.URL(URL);
+  const link = await cuttableLink(Number(viaLink.port || 5432), viaLink.hostname);
+  viaLink.hostname = "127.0.0.1";
+  viaLink.port = String(link.port);
+  const linked = new pg.Pool({
+    connectionString: viaLink.href,
+    max: 10,
+    connectionTimeoutMillis: 1_000,
+  });
+  linked.on("error", () => {});
+  const store = postgresStore({ pool: linked, table });
+  return {
+    store,
+    outage: { begin: link.cut, end: link.restore },
+    cleanup: async () => {
+      await store.close();
+      await linked.end();
+      await link.close();
+    },
+  };
 });
 
 function record(t: number, overrides: Partial<SessionRecord> = {}): SessionRecord {

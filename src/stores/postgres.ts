@@ -311,10 +311,20 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
   }
 }
 
-/** Runs `body` in one transaction on a pooled connection; a connection that cannot roll back is dropped. */
+/**
+ * Runs `body` in one transaction on a pooled connection; a connection that broke or cannot roll
+ * back is dropped.
+ */
 async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let destroy = false;
+  // A borrowed client has no "error" listener (the pool listens only while it is idle), and a
+  // connection that breaks emits one besides failing the query in flight: unheard, it would
+  // end the process. The query's own rejection reports it.
+  const broken = (): void => {
+    destroy = true;
+  };
+  client.on("error", broken);
   try {
     await client.query("BEGIN");
     const out = await body(client);
@@ -326,6 +336,7 @@ async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promis
     });
     throw error;
   } finally {
+    client.removeListener("error", broken);
     client.release(destroy);
   }
 }

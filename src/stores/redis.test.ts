@@ -25,6 +25,7 @@ import {
 } from "../../test/redis.js";
 import { type RedisCluster, startRedisCluster } from "../../test/redis-cluster.js";
 import { ownRedis } from "../../test/reliability/servers.js";
+import { cuttableLink } from "../../test/tcp-cut.js";
 import { shardFor } from "../session/tokens.js";
 import { TransportError } from "../transports/errors.js";
 import { redisRevocationStore } from "../transports/revocation.js";
@@ -57,31 +58,39 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
 
 // --- standalone Redis --------------------------------------------------------------------------
 
+// Both clients reach the Redis through a link the outage test cuts (connections reset, new
+// ones refused) and restores; they reconnect by themselves.
 testSessionStore("redis, node-redis", async () => {
-  const client = await nodeRedis();
+  const link = await cuttableLink(6379);
+  const client = await nodeRedis(`redis://127.0.0.1:${link.port}`);
   const prefix = `${RUN}:nr:`;
   return {
     store: redisStore({ client, prefix }),
+    outage: { begin: link.cut, end: link.restore },
     cleanup: async () => {
       try {
         await dropNodeRedis(client, `${prefix}*`);
       } finally {
-        await client.close();
+        client.destroy();
+        await link.close();
       }
     },
   };
 });
 
 testSessionStore("redis, ioredis", async () => {
-  const client = await ioredis();
+  const link = await cuttableLink(6379);
+  const client = await ioredis({ port: link.port });
   const prefix = `${RUN}:io:`;
   return {
     store: redisStore({ client, prefix }),
+    outage: { begin: link.cut, end: link.restore },
     cleanup: async () => {
       try {
         await dropIoredis(client, `${prefix}*`);
       } finally {
-        await client.quit();
+        client.disconnect();
+        await link.close();
       }
     },
   };
