@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createServer, ServerResponse } from "node:http";
+import { connect } from "node:net";
 import { describe, it } from "node:test";
 import { closeServer, listen } from "../../../test/servers.js";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
@@ -9,6 +10,24 @@ import { memoryStore } from "../../stores/index.js";
 import { commitBeforeResponse, nodeSessionRequest, withSessions } from "./index.js";
 
 testAdapter("node http", startNode);
+
+/** The raw bytes of the answer to GET `path`, head as Node wrote it. */
+function rawGet(url: string, path: string, cookie = ""): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      const c = cookie === "" ? "" : `Cookie: ${cookie}\r\n`;
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n${c}Connection: close\r\n\r\n`);
+    });
+    let out = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => {
+      out += d;
+    });
+    socket.on("end", () => resolve(out));
+    socket.on("error", reject);
+  });
+}
 
 describe("the response hold", () => {
   const sessions = createSessions({ store: memoryStore(), insecureLocalhost: true });
@@ -92,6 +111,40 @@ describe("the response hold", () => {
       const status = await get("/status");
       assert.equal(status.status, 203);
       assert.equal(await status.text(), "203");
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it("writes writeHead's headers, their names as given, and the session's in one head framed by Content-Length", async () => {
+    const server = createServer(
+      withSessions(
+        sessions,
+        async (req, res, session) => {
+          if (req.url === "/login") await session.signIn("user-1");
+          else assert.equal(session.userId, "user-1");
+          res.writeHead(200, "Fine", { "Content-Type": "text/plain", VARY: "Accept" }).end("body");
+        },
+        { csrf: false },
+      ),
+    );
+    const url = await listen(server);
+    try {
+      let cookie = "";
+      for (const path of ["/login", "/me"]) {
+        const head = (await rawGet(url, path, cookie)).split("\r\n\r\n")[0] as string;
+        const lines = head.split("\r\n");
+        assert.equal(lines[0], "HTTP/1.1 200 Fine");
+        assert.ok(lines.includes("Content-Type: text/plain"), head);
+        assert.ok(lines.includes("VARY: Accept, Cookie"), head);
+        assert.ok(lines.includes("Content-Length: 4"), head);
+        assert.ok(!/transfer-encoding/i.test(head), head);
+        const cache = path === "/login" ? "no-store" : "private";
+        assert.ok(lines.includes(`cache-control: ${cache}`), head);
+        const set = lines.filter((l) => /^set-cookie:/i.test(l));
+        assert.equal(set.length, path === "/login" ? 1 : 0, head);
+        if (path === "/login") cookie = (set[0] as string).slice(12).split(";")[0] as string;
+      }
     } finally {
       await closeServer(server);
     }
