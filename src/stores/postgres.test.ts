@@ -239,20 +239,27 @@ describe("postgres store", () => {
     assert.deepEqual(Object.getOwnPropertyDescriptor(data, "__proto__")?.value, { x: 1 });
   });
 
-  test("a value jsonb cannot hold (U+0000) is ERR_STORE_VALUE_REFUSED, and nothing changes", async () => {
-    const store = postgresStore({ pool, table: await freshTable("nul") });
-    await store.create("n.1", record(Date.now(), { data: { a: 1 } }));
-    await assert.rejects(
-      store.update("n.1", { set: { a: "x\u0000y" } }),
-      isCode("ERR_STORE_VALUE_REFUSED"),
-    );
-    await assert.rejects(
-      store.create("n.2", record(Date.now(), { data: { a: "\u0000" } })),
-      isCode("ERR_STORE_VALUE_REFUSED"),
-    );
-    assert.deepEqual((await store.get("n.1"))?.data, { a: 1 });
-    assert.equal(await store.get("n.2"), null);
-  });
+  // U+0000, and a lone surrogate (half a UTF-16 pair, as a JSON "\ud800" escape from a client
+  // gives), in a value or in a data key.
+  for (const [what, bad, name] of [
+    ["U+0000", "x\u0000y", "nul"],
+    ["a lone high surrogate", "a\ud800b", "high"],
+    ["a lone low surrogate", "\udc00", "low"],
+  ] as const) {
+    test(`a value jsonb cannot hold (${what}) is ERR_STORE_VALUE_REFUSED, and nothing changes`, async () => {
+      const store = postgresStore({ pool, table: await freshTable(name) });
+      await store.create("n.1", record(Date.now(), { data: { a: 1 } }));
+      for (const set of [{ a: bad }, { [bad]: 1 }]) {
+        await assert.rejects(store.update("n.1", { set }), isCode("ERR_STORE_VALUE_REFUSED"));
+      }
+      await assert.rejects(
+        store.create("n.2", record(Date.now(), { data: { a: bad } })),
+        isCode("ERR_STORE_VALUE_REFUSED"),
+      );
+      assert.deepEqual((await store.get("n.1"))?.data, { a: 1 });
+      assert.equal(await store.get("n.2"), null);
+    });
+  }
 
   test("close() leaves the application's pool open", async () => {
     const store = postgresStore({ pool, table: await freshTable("close") });

@@ -484,6 +484,15 @@ function mapError(error: unknown, table: string, operation: string): unknown {
       { cause: error },
     );
   }
+  // The only text the statements parse is the JSON they write: JSON.stringify keeps a lone
+  // surrogate as a \ud800 escape, which jsonb refuses.
+  if (code === "22P02" && /json/i.test(message)) {
+    return new StoreError(
+      "ERR_STORE_VALUE_REFUSED",
+      `PostgreSQL refused a session value during ${operation} (${message}): jsonb cannot hold a lone surrogate (half of a UTF-16 pair, as unchecked input such as a JSON "\\ud800" escape gives); check strings with isWellFormed() before storing them`,
+      { cause: error },
+    );
+  }
   if (code === "53100") {
     return new StoreError(
       "ERR_STORE_FULL",
@@ -549,8 +558,8 @@ function patchSql(patch: SessionPatch, params: unknown[]): string[] {
  * overshoot the cap. Connection failures and pool timeouts throw `StoreError`
  * `ERR_STORE_UNAVAILABLE`; a row it cannot read throws `ERR_STORE_CORRUPT`.
  *
- * Data is stored as jsonb, so strings must not contain U+0000 (PostgreSQL refuses it) and key
- * order is not kept.
+ * Data is stored as jsonb, so strings must not contain U+0000 or a lone surrogate (PostgreSQL
+ * refuses both: `ERR_STORE_VALUE_REFUSED`, a 400) and key order is not kept.
  *
  * ```ts
  * const store = postgresStore({ pool, table: "app_sessions" });
