@@ -5,7 +5,11 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import pg from "pg";
-import { assertSweepOptionsChecked, optionsInvalid } from "../../test/store-errors.js";
+import {
+  assertSweepOptionsChecked,
+  assertUnreadableRowPassedOver,
+  optionsInvalid,
+} from "../../test/store-errors.js";
 import { cuttableLink } from "../../test/tcp-cut.js";
 import { SessionjarError } from "../errors.js";
 import { testSessionStore } from "./conformance.js";
@@ -465,6 +469,13 @@ describe("postgres store", () => {
       rows.map((r) => r.indexname),
       [`${table}_expires_idx`, `${table}_id_key`, `${table}_pkey`, `${table}_user_idx`],
     );
+  });
+
+  test("a user's row it cannot read does not fail the user's listing, sign-ins or deleteByUser", async () => {
+    const table = await freshTable("unreadable");
+    await assertUnreadableRowPassedOver(postgresStore({ pool, table }), async (key) => {
+      await pool.query(`UPDATE "${table}" SET data = '[1]' WHERE key = $1`, [key]);
+    });
   });
 
   test("a row it cannot read is ERR_STORE_CORRUPT", async () => {

@@ -36,6 +36,7 @@ import {
   liveRecords,
   ms,
   oldestFirst,
+  readableRows,
   type SqlDialect,
   type SqlRow,
   sweepLimits,
@@ -395,6 +396,8 @@ const POSTGRES: SqlDialect = {
 };
 
 const decode = (row: Row, table: string): Decoded => decodeRow(POSTGRES, row, table);
+const readable = (rows: readonly Row[], table: string): Decoded[] =>
+  readableRows(POSTGRES, rows, table);
 
 /** Node's network error codes that mean "the server cannot be reached". */
 const NETWORK_CODES = new Set([
@@ -658,7 +661,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
             key,
             Math.max(0, Math.ceil(cap)),
           ]);
-          return rows.map((r) => decode(r, table).record).sort(oldestFirst);
+          return readable(rows, table)
+            .map((d) => d.record)
+            .sort(oldestFirst);
         });
       }),
 
@@ -693,19 +698,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
     listByUser: (userId) =>
       run("listByUser", async (): Promise<StoredSession[]> => {
         const rows = await query(sql.list, [userId, now()]);
-        return rows.map((r) => {
-          const d = decode(r, table);
-          return { key: d.key, record: d.record };
-        });
+        return readable(rows, table).map((d) => ({ key: d.key, record: d.record }));
       }),
 
     deleteByUser: (userId, deleteOptions) =>
       run("deleteByUser", async () => {
         const rows = await query(sql.deleteByUser, [userId, deleteOptions?.exceptKey ?? null]);
-        return liveRecords(
-          rows.map((r) => decode(r, table)),
-          now(),
-        );
+        return liveRecords(readable(rows, table), now());
       }),
 
     sweep: (sweepOptions) =>

@@ -318,6 +318,51 @@ describe("redis store, standalone", () => {
     assert.equal(await io.get(at(noExpiry)), '{"$id":"x"\n,"$idle":"soon"\n}');
   });
 
+  for (const name of ["node-redis", "ioredis"] as const) {
+    test(`${name}: an unreadable session of a user is dropped by the user's sign-ins, listing and deleteByUser instead of failing them`, async () => {
+      const prefix = `${RUN}:cs-${name}:`;
+      const store = redisStore({ client: name === "ioredis" ? io : nr, prefix });
+      const at = (key: string): string =>
+        key.replace(/^([^.]+)\./, (_, shard: string) => `${prefix}r:{${shard}}:`);
+      const userId = `u-${rand()}`;
+      const [garbage, wrongType, good, other] = [1, 2, 3, 4].map(() => userKey(userId)) as [
+        string,
+        string,
+        string,
+        string,
+      ];
+      const t = Date.now();
+      for (const [i, key] of [garbage, wrongType, good].entries()) {
+        await store.create(key, record({ userId, createdAt: t + i }));
+      }
+      await io.set(at(garbage), "garbage", "KEEPTTL");
+      await io.del(at(wrongType));
+      await io.hset(at(wrongType), "a", "b");
+      // A sign-in with a cap: it counts the live ones, and the unreadable ones go.
+      const otherRecord = record({ userId, createdAt: t + 5 });
+      assert.deepEqual(await store.create(other, otherRecord, { maxPerUser: 2 }), []);
+      assert.equal(await io.exists(at(garbage), at(wrongType)), 0);
+      assert.deepEqual(
+        (await store.listByUser(userId)).map((x) => x.key),
+        [good, other],
+      );
+      await io.set(at(good), "[1,2]", "KEEPTTL");
+      assert.deepEqual(
+        (await store.deleteByUser(userId)).map((x) => x.id),
+        [otherRecord.id],
+      );
+      assert.equal(await io.exists(at(good), at(other)), 0);
+      // Its own key: a value of another type is reported as corrupt, and removed all the same.
+      const alone = userKey(userId);
+      await io.hset(at(alone), "a", "b");
+      await assert.rejects(
+        store.delete(alone),
+        (e: unknown) => e instanceof StoreError && e.code === "ERR_STORE_CORRUPT",
+      );
+      assert.equal(await io.exists(at(alone)), 0);
+    });
+  }
+
   test("keys that are not <shard>.<hash> are refused as a programming error", async () => {
     const store = redisStore({ client: nr, prefix: `${RUN}:x:` });
     await assert.rejects(store.get("no-dot"), TypeError);

@@ -125,8 +125,10 @@ local function get(k)
   return record(t)
 end
 local function take(k)
-  local t = redis.call('GET', k)
+  local t = redis.pcall('GET', k)
   redis.call('DEL', k)
+  -- A value of another type is gone too, and reported as what it is.
+  if type(t) == 'table' then bad('a session is not a string') end
   return t
 end
 local function expires(t)
@@ -179,8 +181,17 @@ local function apply(sk, t, i, abs)
   redis.call('SET', sk, table.concat(out))
   at(sk, math.min(num(idle or field(t, '"$idle"'), 'idle expiry'), abs))
 end
--- The index's live members, oldest first, after pruning those that are stale: gone by TTL, past
--- their expiry, or not that user's.
+-- What the index member at k is for the user: 'live', 'expired', or 'stale' (gone by TTL, or
+-- another user's). Raises for a value that is not a record.
+local function judge(k, user)
+  local t = get(k)
+  if t == nil or owner(t) ~= user then return 'stale' end
+  if expires(t) <= NOW then return 'expired' end
+  return 'live'
+end
+-- The index's live members, oldest first, after pruning the others. A value that is no record
+-- (written by something else, or of another type) can never load: it goes with the expired,
+-- rather than failing every sign-in, listing and "log out all devices" of its user.
 local function scan(ik, user)
   local out = {}
   for _, m in ipairs(redis.call('ZRANGE', ik, 0, -1)) do
@@ -188,14 +199,12 @@ local function scan(ik, user)
       redis.call('ZREM', ik, m)
     else
       local k = skey(m)
-      local t = get(k)
-      if t == nil or owner(t) ~= user then
-        redis.call('ZREM', ik, m)
-      elseif expires(t) <= NOW then
-        redis.call('DEL', k)
-        redis.call('ZREM', ik, m)
-      else
+      local readable, state = pcall(judge, k, user)
+      if readable and state == 'live' then
         out[#out + 1] = m
+      else
+        if not readable or state == 'expired' then redis.call('DEL', k) end
+        redis.call('ZREM', ik, m)
       end
     end
   end

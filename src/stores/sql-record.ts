@@ -94,6 +94,28 @@ export function decodeRow(dialect: SqlDialect, row: SqlRow, table: string): Deco
   };
 }
 
+/**
+ * The rows that decode, leaving out those this store cannot read: for the queries over a
+ * user's sessions (listing, the cap, deleteByUser), where one such row, which can never load,
+ * must not fail the user's sign-ins and "log out all devices". A row's own key still reports it
+ * (`get` throws ERR_STORE_CORRUPT), and the session layer then deletes it.
+ */
+export function readableRows(
+  dialect: SqlDialect,
+  rows: readonly SqlRow[],
+  table: string,
+): Decoded[] {
+  const out: Decoded[] = [];
+  for (const row of rows) {
+    try {
+      out.push(decodeRow(dialect, row, table));
+    } catch (error) {
+      if (!(error instanceof StoreError && error.code === "ERR_STORE_CORRUPT")) throw error;
+    }
+  }
+  return out;
+}
+
 /** A time for an integer column: a fraction or a non-finite number would fail there anyway. */
 export function ms(name: string, v: number): number {
   if (!Number.isSafeInteger(v)) {

@@ -5,7 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { assertSweepOptionsChecked, optionsInvalid } from "../../test/store-errors.js";
+import {
+  assertSweepOptionsChecked,
+  assertUnreadableRowPassedOver,
+  optionsInvalid,
+} from "../../test/store-errors.js";
 import { SessionjarError } from "../errors.js";
 import { testSessionStore } from "./conformance.js";
 import { type SqliteStoreOptions, type SqliteSweepOptions, sqliteStore } from "./sqlite.js";
@@ -328,6 +332,16 @@ describe("sqlite store", () => {
     db.exec("ALTER TABLE sessionjar_sessions RENAME COLUMN elevated_at TO elevated");
     await assert.rejects(store.update("c.1", { set: { a: 1 } }), layout);
     await assert.rejects(store.listByUser("u"), layout);
+    db.close();
+  });
+
+  test("a user's row it cannot read does not fail the user's listing, sign-ins or deleteByUser", async () => {
+    const db = new Database(":memory:");
+    const store = sqliteStore({ database: db });
+    await assertUnreadableRowPassedOver(store, async (key) => {
+      db.prepare("UPDATE sessionjar_sessions SET data = '[1' WHERE key = ?").run(key);
+    });
+    await store.close();
     db.close();
   });
 

@@ -24,6 +24,7 @@ import {
   liveRecords,
   ms,
   oldestFirst,
+  readableRows,
   type SqlDialect,
   type SqlRow,
   sweepLimits,
@@ -233,6 +234,8 @@ const SQLITE: SqlDialect = {
 };
 
 const decode = (row: Row, table: string): Decoded => decodeRow(SQLITE, row, table);
+const readable = (rows: readonly Row[], table: string): Decoded[] =>
+  readableRows(SQLITE, rows, table);
 
 /** A StoreError for a failure of the database itself; other errors (bugs) as they are. */
 function mapError(error: unknown, table: string, operation: string): unknown {
@@ -443,7 +446,9 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
           return [];
         }
         const rows = capped.immediate(params, record.userId, key, Math.max(0, Math.ceil(cap)));
-        return rows.map((r) => decode(r, table).record).sort(oldestFirst);
+        return readable(rows, table)
+          .map((d) => d.record)
+          .sort(oldestFirst);
       }),
 
     update: (key, patch) => run("update", () => change.immediate(key, key, patch)),
@@ -462,19 +467,16 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
 
     listByUser: (userId) =>
       run("listByUser", (): StoredSession[] =>
-        (stmt.list.all(userId, now()) as Row[]).map((r) => {
-          const d = decode(r, table);
-          return { key: d.key, record: d.record };
-        }),
+        readable(stmt.list.all(userId, now()) as Row[], table).map((d) => ({
+          key: d.key,
+          record: d.record,
+        })),
       ),
 
     deleteByUser: (userId, deleteOptions) =>
       run("deleteByUser", () => {
         const rows = stmt.deleteByUser.all(userId, deleteOptions?.exceptKey ?? null) as Row[];
-        return liveRecords(
-          rows.map((r) => decode(r, table)),
-          now(),
-        );
+        return liveRecords(readable(rows, table), now());
       }),
 
     async sweep(sweepOptions) {
