@@ -224,7 +224,9 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
 
   /**
    * Signs `userId` in: whatever session the request carried is ended and replaced by a new one
-   * with a new token (no session fixation); an anonymous session's data is carried over.
+   * with a new token (no session fixation); an anonymous session's data is carried over. When
+   * another request ended or replaced the carried session meanwhile (a double-submitted
+   * sign-in form), it throws 409 `ERR_SESSION_CONFLICT` and leaves no new session behind.
    */
   async signIn(userId: string, options: { data?: Partial<Data> } = {}): Promise<void> {
     this.#assertOpen();
@@ -253,9 +255,19 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     );
     const previous = this.#record;
     const previousKey = this.#key;
-    this.#adopt(token, key, record);
     if (previous !== undefined && previousKey !== undefined) {
-      await guarded(this.#events, "delete", () => this.#o.store.delete(previousKey));
+      const ended = await guarded(this.#events, "delete", () => this.#o.store.delete(previousKey));
+      if (ended === null) {
+        // Another request ended or replaced the carried session meanwhile (two sign-ins with
+        // one cookie): this one steps back, so that one cookie leaves at most one successor.
+        await guarded(this.#events, "delete", () => this.#o.store.delete(key));
+        this.#emitRevoked(evicted, "max-sessions");
+        this.discard();
+        throw sessionConflict();
+      }
+    }
+    this.#adopt(token, key, record);
+    if (previous !== undefined) {
       this.#events.emit({
         type: "revoked",
         sessionId: previous.id,
@@ -264,19 +276,13 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
       });
     }
     this.#events.emit({ type: "created", sessionId: record.id, userId });
-    for (const r of evicted) {
-      this.#events.emit({
-        type: "revoked",
-        sessionId: r.id,
-        userId: r.userId,
-        reason: "max-sessions",
-      });
-    }
+    this.#emitRevoked(evicted, "max-sessions");
   }
 
   /**
    * Gives the session a new token and kills the old one at once, keeping its data. With
-   * `elevate`, also marks it elevated (after MFA, a role change).
+   * `elevate`, also marks it elevated (after MFA, a role change). When another request rotated,
+   * replaced or ended the session meanwhile, it throws 409 `ERR_SESSION_CONFLICT`.
    */
   async rotate(options: { elevate?: boolean } = {}): Promise<void> {
     this.#assertOpen();
@@ -295,12 +301,11 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
       this.#o.store.rename(oldKey, key, patch),
     );
     if (!moved) {
-      this.#forget();
-      throw new SessionError(
-        "ERR_SESSION_REQUIRED",
-        401,
-        "the session ended before it could be rotated: sign in again",
-      );
+      // Another request rotated, replaced or ended the session meanwhile. The record is kept so
+      // that a later change in this request is refused too, and no cookie is set or cleared:
+      // the other response may carry the session's new one.
+      this.discard();
+      throw sessionConflict();
     }
     this.#adopt(token, key, applyPatch(record, patch));
     this.#events.emit({

@@ -33,6 +33,12 @@ export async function handle(req: AppRequest, session: RequestSession): Promise<
       await session.signIn(req.query.get("user") ?? "alice");
       return { status: 200, body: { userId: session.userId } };
     }
+    case "POST /login-after": {
+      const gate = req.query.get("gate") ?? "";
+      await new Promise<void>((open) => gates.set(gate, open));
+      await session.signIn(req.query.get("user") ?? "alice");
+      return { status: 200, body: { userId: session.userId } };
+    }
     case "POST /login-redirect": {
       await session.signIn(req.query.get("user") ?? "alice");
       return { status: 303, body: null, headers: { location: "/me" } };
@@ -77,6 +83,12 @@ export async function handle(req: AppRequest, session: RequestSession): Promise<
     case "POST /rotate":
       await session.rotate();
       return { status: 200, body: { ok: true } };
+    case "POST /rotate-after": {
+      const gate = req.query.get("gate") ?? "";
+      await new Promise<void>((open) => gates.set(gate, open));
+      await session.rotate();
+      return { status: 200, body: { ok: true } };
+    }
     case "POST /elevate":
       await session.rotate({ elevate: true });
       return { status: 200, body: { elevated: session.info?.elevatedAt !== null } };

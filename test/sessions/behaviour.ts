@@ -231,6 +231,34 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
     });
     after(async () => h.close());
 
+    /**
+     * Sends `slowPath` with `b`'s credential; while it waits at its gate (having loaded the
+     * session), `b` sends `winnerPath`. The late request must get 409 and set or clear nothing:
+     * a clearing cookie would delete the new one the other response set, signing the user out.
+     */
+    const losesToOther = async (
+      b: Browser,
+      slowPath: string,
+      winnerPath: string,
+    ): Promise<void> => {
+      const slow = new Browser(h.origin, variant.carrier);
+      slow.cookie = b.cookie;
+      const gate = `${slowPath}-${name}-${variant.name}`.replace(/\W+/g, "-");
+      const pending = slow.json(
+        "POST",
+        `${slowPath}${slowPath.includes("?") ? "&" : "?"}gate=${gate}`,
+      );
+      await reachedGate(gate);
+      assert.equal((await b.json("POST", winnerPath)).status, 200);
+      gates.get(gate)?.();
+      gates.delete(gate);
+      const late = await pending;
+      assert.equal(late.status, 409);
+      assert.equal(late.body.error.code, "session_conflict");
+      assert.deepEqual(late.res.headers.getSetCookie(), []);
+      assert.equal(credentialOf(late.res), undefined);
+    };
+
     test("sign-in sets the credential (a __Host- cookie with the safe attributes), no-store", async () => {
       const b = new Browser(h.origin, variant.carrier);
       const { status, body, res } = await b.json("POST", "/login?user=alice");
@@ -473,25 +501,36 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
       async () => {
         const b = new Browser(h.origin, variant.carrier);
         await b.json("POST", "/login?user=racer");
-        // One browser, two requests: the slow one loads the session, then waits at its gate.
-        const slow = new Browser(h.origin, variant.carrier);
-        slow.cookie = b.cookie;
-        const gate = `rotate-${name}-${variant.name}`;
-        const pending = slow.json("POST", `/set-after?gate=${gate}&key=pref&value=dark`);
-        await reachedGate(gate);
-        assert.equal((await b.json("POST", "/rotate")).status, 200);
-        const rotated = b.cookie;
-        gates.get(gate)?.();
-        gates.delete(gate);
-        const late = await pending;
-        assert.equal(late.status, 409);
-        assert.equal(late.body.error.code, "session_conflict");
-        assert.deepEqual(late.res.headers.getSetCookie(), [], "a clearing cookie would sign out");
-        assert.equal(credentialOf(late.res), undefined);
-        assert.equal(b.cookie, rotated);
+        const before = b.cookie;
+        await losesToOther(b, "/set-after?key=pref&value=dark", "/rotate");
+        assert.notEqual(b.cookie, before);
         const me = await b.json("GET", "/me");
         assert.equal(me.status, 200, "still signed in after the late response");
         assert.equal((await b.json("GET", "/data?key=pref")).body.value, null, "nothing written");
+      },
+    );
+
+    serverTest(
+      "a rotation in flight while another request rotates gets 409 and clears nothing",
+      async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        await b.json("POST", "/login?user=spinner");
+        await losesToOther(b, "/rotate-after", "/rotate");
+        assert.equal((await b.json("GET", "/me")).status, 200, "the winner's token works");
+        assert.equal((await b.json("GET", "/sessions")).body.length, 1);
+      },
+    );
+
+    serverTest(
+      "a sign-in in flight while another signs in with the same cookie gets 409, no 2nd session",
+      async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        await b.json("POST", "/cart?item=tea");
+        await losesToOther(b, "/login-after?user=twice", "/login?user=twice");
+        const me = await b.json("GET", "/me");
+        assert.deepEqual(me.body.data.cart, ["tea"]);
+        const list = await b.json("GET", "/sessions");
+        assert.equal(list.body.length, 1, "the stepped-back sign-in left no session behind");
       },
     );
 
