@@ -39,7 +39,8 @@
  * registers content-type parsers for `application/x-www-form-urlencoded` and
  * `multipart/form-data` when the scope has none (`formParsers: false` to never): they read the
  * body up to `formLimit` (1 MiB by default; past it, 413 `csrf_body_too_large`) into a plain
- * object of the fields (strings, and Web `File`s for file parts). Register
+ * object of the fields (strings, and Web `File`s for file parts); with the token in the header,
+ * up to the route's `bodyLimit` (past it, Fastify's own `FST_ERR_CTP_BODY_TOO_LARGE`). Register
  * `@fastify/formbody` or `@fastify/multipart` before this plugin to use them instead; with
  * `@fastify/multipart`, set `attachFieldsToBody` so that the field is in `request.body`, or
  * send the token in the header.
@@ -53,7 +54,7 @@
  *
  * @module
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { CorsDecision, CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import { isSafeMethod } from "../../csrf/origin-guard.js";
@@ -202,15 +203,15 @@ function addCsrf(
       if (fastify.hasContentTypeParser(type)) continue;
       fastify.addContentTypeParser(type, async (request: FastifyRequest, payload: unknown) => {
         // With the token in the header the CSRF check reads no field, so the form is the
-        // route's, up to Fastify's own bodyLimit; the form limit is for finding the token.
-        const own =
-          request.headers["x-csrf-token"] === undefined
-            ? limit
-            : (request.routeOptions.bodyLimit ?? limit);
+        // route's, up to Fastify's own bodyLimit, and past it Fastify's own 413 (its error, for
+        // its handler); the form limit is for finding the token.
+        const headed = request.headers["x-csrf-token"] !== undefined;
+        const own = headed ? (request.routeOptions.bodyLimit ?? limit) : limit;
         const raw = declaredTooLarge(request.headers["content-length"], own)
           ? TOO_LARGE
           : await readNodeBody(payload as Parameters<typeof readNodeBody>[0], own);
         if (raw === TOO_LARGE) {
+          if (headed) throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
           formProblems.set(request, bodyTooLargeAnswer(own));
           return undefined;
         }
