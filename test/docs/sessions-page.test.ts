@@ -1,17 +1,18 @@
 // docs/sessions.md walks a new user through an Express app. This test runs that app as the page
 // writes it: the TypeScript blocks of sections 1 to 5, in order, with only what the page calls
-// "yours" filled in (checkPassword, requireAdmin, the CSRF secret) and the origin it runs at.
-// Then it goes through every step of the page over real HTTPS.
+// "yours" filled in (checkPassword, requireAdmin, the CSRF secret, the TLS files) and the origin
+// and port it runs at. Then it goes through every step of the page over real HTTPS.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { connect } from "node:tls";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Express } from "express";
 import { makeCertificate } from "../../examples/shop/certificate.js";
 import { ShopClient, type Target } from "../shop/client.js";
+import { freePort } from "./page-app.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const page = readFileSync(join(root, "docs/sessions.md"), "utf8");
@@ -38,8 +39,11 @@ function requireAdmin(req: express.Request, res: express.Response, next: express
 }
 `;
 
-/** The page's app as one module: its imports pointed at src/, and the app exported. */
-function assemble(origin: string): string {
+/**
+ * The page's app as one module: its imports pointed at src/, its server on `port` with the
+ * test's certificate in `tls`, and the app and server exported.
+ */
+function assemble(origin: string, port: number, tls: string): string {
   const blocks = appBlocks();
   // The local-development variant of section 1 redefines what the first block made.
   const code = blocks.filter((b) => !b.includes("insecureLocalhost: true")).join("\n");
@@ -53,7 +57,13 @@ function assemble(origin: string): string {
       (_, sub: string) =>
         `from ${JSON.stringify(pathToFileURL(join(root, "src", sub, "index.ts")).href)}`,
     );
-  return `${sourced}${YOURS}${body.replace('origin: "https://shop.example"', `origin: ${JSON.stringify(origin)}`)}\nexport { app, sessions };\n`;
+  const served = body
+    .replace('origin: "https://shop.example"', `origin: ${JSON.stringify(origin)}`)
+    .replace('"tls/key.pem"', JSON.stringify(join(tls, "key.pem")))
+    .replace('"tls/cert.pem"', JSON.stringify(join(tls, "cert.pem")))
+    .replace("server.listen(443);", `server.listen(${port}, "127.0.0.1");`);
+  assert.ok(served.includes(`server.listen(${port}`), "the page no longer starts its server");
+  return `${sourced}${YOURS}${served}\nexport { app, server, sessions };\n`;
 }
 
 describe("docs/sessions.md, run as written", () => {
@@ -65,17 +75,17 @@ describe("docs/sessions.md, run as written", () => {
 
   before(async () => {
     const cert = await makeCertificate([HOST]);
-    server = createServer({ key: cert.key, cert: cert.cert });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
+    const port = await freePort();
     target = { port, ca: cert.cert };
     browser = () => new ShopClient(target, HOST);
     mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "key.pem"), cert.key);
+    writeFileSync(join(dir, "cert.pem"), cert.cert);
     const file = join(dir, `app-${process.pid}.ts`);
-    writeFileSync(file, assemble(`https://${HOST}:${port}`));
+    writeFileSync(file, assemble(`https://${HOST}:${port}`, port, dir));
     process.env.CSRF_SECRET = "docs-test-secret-of-more-than-32-bytes";
-    const { app } = (await import(pathToFileURL(file).href)) as { app: Express };
-    server.on("request", app);
+    ({ server } = (await import(pathToFileURL(file).href)) as { server: Server });
+    if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
   });
 
   after(async () => {
@@ -165,6 +175,21 @@ describe("docs/sessions.md, run as written", () => {
       /^__Host-session=; Max-Age=0; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
     );
     assert.equal((await phone.get("/me")).status, 401);
+  });
+
+  test("serving it: a request Node's parser refuses gets the JSON error too", async () => {
+    const socket = connect({
+      host: "127.0.0.1",
+      port: target.port,
+      ca: target.ca,
+      servername: HOST,
+    });
+    await once(socket, "secureConnect");
+    socket.end(`GET /me HTTP/1.1\r\nHost: ${HOST}\r\nX-Pad: ${"a".repeat(20_000)}\r\n\r\n`);
+    let raw = "";
+    for await (const chunk of socket) raw += String(chunk);
+    assert.match(raw, /^HTTP\/1\.1 431 /);
+    assert.match(raw, /"code":"header_too_large"/);
   });
 
   test("section 5: the forced sign-out is for administrators only", async () => {
