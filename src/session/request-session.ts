@@ -50,7 +50,12 @@ export interface LoadedState {
   token: string | undefined;
   key: string | undefined;
   record: SessionRecord | undefined;
-  /** The request carried a session cookie that must be cleared (unknown, expired, duplicated). */
+  /**
+   * The request carried a session cookie to clear: malformed, or of a session that load itself
+   * ended (expired, unreadable, data the schema refuses). An unknown token's cookie is left
+   * alone (a rotation may have just replaced it, and clearing would delete the new one), and so
+   * are duplicates (clearing would remove the genuine host-only one, not a planted one).
+   */
   clearCookie: boolean;
   /** Why the request has no session although it carried a cookie, for 401 bodies. */
   problem:
