@@ -309,6 +309,26 @@ describe("sqlite store", () => {
     db.close();
   });
 
+  test("a database open read-only is refused when the store is made, not at the first write", async () => {
+    const path = file("read-only");
+    await sqliteStore({ database: path }).close?.();
+    // The same state a file the process may only read leaves SQLite in (a root-owned file).
+    const db = new Database(path, { readonly: true });
+    try {
+      assert.throws(
+        () => sqliteStore({ database: db }),
+        (e: unknown) =>
+          isCode("ERR_STORE_OPTIONS_INVALID")(e) &&
+          /read-only for this process.*writable by the user the app runs as/.test(
+            (e as Error).message,
+          ),
+      );
+      assert.equal(db.pragma("busy_timeout", { simple: true }), 5000, "busy timeout restored");
+    } finally {
+      db.close();
+    }
+  });
+
   test("a closed database, or a file that cannot be opened, is ERR_STORE_UNAVAILABLE", async () => {
     const db = new Database(":memory:");
     const store = sqliteStore({ database: db });

@@ -217,6 +217,24 @@ function prepareTable(db: Database.Database, table: string): void {
   }).immediate();
 }
 
+/**
+ * A file this process may only read opens read-only without a word, and stays so after its
+ * permissions are fixed: every write would be a 503 until a restart. A write that changes
+ * nothing finds it now; SQLite refuses it before taking any lock, so a write lock another
+ * connection holds only answers SQLITE_BUSY, at once with no busy timeout.
+ */
+function checkWritable(db: Database.Database, table: string): void {
+  const timeout = db.pragma("busy_timeout", { simple: true }) as number;
+  db.pragma("busy_timeout = 0");
+  try {
+    db.prepare(`DELETE FROM "${table}" WHERE 0`).run();
+  } catch (error) {
+    if (!/^SQLITE_BUSY/.test(String((error as { code?: unknown }).code))) throw error;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
 type Row = SqlRow;
 
 /** better-sqlite3 returns INTEGER as a number (a bigint in safeIntegers mode), the JSON as TEXT. */
@@ -346,7 +364,15 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
     // journal mode its owner chose.
     if (own && given !== ":memory:" && given !== "") db.pragma("journal_mode = WAL");
     prepareTable(db, table);
+    checkWritable(db, table);
   } catch (error) {
+    if (/^SQLITE_READONLY/.test(String((error as { code?: unknown } | null)?.code))) {
+      throw new StoreError(
+        "ERR_STORE_OPTIONS_INVALID",
+        `the SQLite database is read-only for this process (${(error as Error).message}): a session store must write, so make the file and its directory writable by the user the app runs as, and do not open it with readonly`,
+        { cause: error },
+      );
+    }
     throw mapError(error, table, "open");
   }
 
