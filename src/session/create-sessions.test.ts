@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import type { StandardSchemaV1 } from "../lib/standard-schema.js";
 import { memoryStore } from "../stores/memory.js";
 import { type SessionStore, StoreError } from "../stores/types.js";
+import { memoryRevocationStore, signedCookie } from "../transports/index.js";
 import { createSessions, type SessionRequest } from "./create-sessions.js";
 import { SessionError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
@@ -340,5 +342,65 @@ describe("a store that fails in ways that are not an outage", () => {
       sessions.load(request(cookieOf(newToken(shardFor(null))))),
       (e: unknown) => e instanceof TypeError && !(e instanceof SessionError),
     );
+  });
+});
+
+describe("signIn's carry: what of the anonymous session's data the signed-in one keeps", () => {
+  const signedIn = async (
+    options: Parameters<typeof createSessions>[0],
+    carry?: boolean | readonly string[],
+  ): Promise<Record<string, unknown>> => {
+    const sessions = createSessions(options);
+    const anonymous = await sessions.load(request());
+    anonymous.set("cart", ["tea"]);
+    anonymous.set("returnTo", "/evil");
+    const cookie = (await anonymous.commit()).setCookie[0]?.split(";")[0] ?? "";
+    const s = await sessions.load(request({ cookie }));
+    assert.equal(s.active, true);
+    await s.signIn("alice", carry === undefined ? {} : { carry, data: { note: "n" } });
+    const next = (await s.commit()).setCookie[0]?.split(";")[0] ?? "";
+    const after = await sessions.load(request({ cookie: next }));
+    assert.equal(after.userId, "alice");
+    return Object.fromEntries(after.keys().map((k) => [k, after.get(k)]));
+  };
+
+  for (const [kind, options] of [
+    ["store", () => ({ store: memoryStore() })],
+    [
+      "signed cookie",
+      () => ({
+        transport: signedCookie({
+          keys: [{ id: "k1", secret: randomBytes(32) }],
+          revocation: memoryRevocationStore(),
+        }),
+      }),
+    ],
+  ] as const) {
+    test(`${kind}: all by default, none with false, the listed keys with a list`, async () => {
+      assert.deepEqual(await signedIn(options()), { cart: ["tea"], returnTo: "/evil" });
+      assert.deepEqual(await signedIn(options(), true), {
+        cart: ["tea"],
+        returnTo: "/evil",
+        note: "n",
+      });
+      assert.deepEqual(await signedIn(options(), false), { note: "n" });
+      assert.deepEqual(await signedIn(options(), ["cart", "absent"]), { cart: ["tea"], note: "n" });
+    });
+  }
+
+  test("a carry that is neither a boolean nor a list of keys is refused, and nothing is created", async () => {
+    const store = memoryStore();
+    const sessions = createSessions({ store });
+    for (const bad of ["cart", [1], null]) {
+      const s = await sessions.load(request());
+      await assert.rejects(
+        s.signIn("bob", { carry: bad as never }),
+        (e: unknown) =>
+          e instanceof SessionError &&
+          e.code === "ERR_SESSION_OPTIONS_INVALID" &&
+          /carry must be true, false or a list of data keys/.test(e.message),
+      );
+    }
+    assert.deepEqual(await store.listByUser("bob"), []);
   });
 });

@@ -6,11 +6,13 @@ import type { ResolvedOptions } from "./options.js";
 import {
   alreadyCommitted,
   anonymousSession,
+  carriedData,
   checkKey,
   checkSchema,
   checkUserId,
   insecureTransport,
   noSession,
+  type SignInOptions,
   sessionConflict,
   sessionCookie,
   stagedData,
@@ -229,16 +231,21 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
 
   /**
    * Signs `userId` in: whatever session the request carried is ended and replaced by a new one
-   * with a new token (no session fixation); an anonymous session's data is carried over. When
+   * with a new token (no session fixation); an anonymous session's data is carried over (all
+   * of it, or what `carry` says). When
    * another request ended or replaced the carried session meanwhile (a double-submitted
    * sign-in form), it throws 409 `ERR_SESSION_CONFLICT` and leaves no new session behind.
    */
-  async signIn(userId: string, options: { data?: Partial<Data> } = {}): Promise<void> {
+  async signIn(userId: string, options: SignInOptions<Data> = {}): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
     checkUserId(userId);
     const now = this.#o.now();
-    const carried = this.#record?.userId === null ? this.#currentData() : {};
+    // Checked even with nothing to carry, so that a wrong carry fails on every sign-in.
+    const carried = carriedData(
+      this.#record?.userId === null ? this.#currentData() : {},
+      options.carry,
+    );
     const data = { ...carried, ...(options.data ?? {}) };
     await checkSchema(this.#o, data);
     const token = newToken(shardFor(userId));

@@ -54,6 +54,38 @@ export function checkUserId(userId: unknown): asserts userId is string {
   }
 }
 
+/** Options of `signIn`. */
+export interface SignInOptions<Data extends Record<string, unknown>> {
+  /** Data of the new session, over what is carried from an anonymous one. */
+  data?: Partial<Data>;
+  /**
+   * Which data of the anonymous session the request carried (a cart filled before signing in)
+   * the signed-in one keeps: all of it (`true`, the default), none (`false`), or the keys
+   * listed. That data was chosen by whoever held the anonymous cookie, so keep only what is
+   * meant to cross into the account.
+   */
+  carry?: boolean | readonly (keyof Data & string)[];
+}
+
+/** What of an anonymous session's `data` a sign-in keeps, by its `carry` option. */
+export function carriedData(
+  data: Record<string, unknown>,
+  carry: SignInOptions<Record<string, unknown>>["carry"],
+): Record<string, unknown> {
+  if (carry === undefined || carry === true) return data;
+  if (carry === false) return {};
+  if (!Array.isArray(carry) || !carry.every((k) => typeof k === "string")) {
+    throw new SessionError(
+      "ERR_SESSION_OPTIONS_INVALID",
+      500,
+      `signIn's carry must be true, false or a list of data keys, got ${JSON.stringify(carry) ?? String(carry)}`,
+    );
+  }
+  const kept: Record<string, unknown> = {};
+  for (const k of carry) if (Object.hasOwn(data, k)) kept[k] = data[k];
+  return kept;
+}
+
 /** The 400 of a request over plain HTTP that would need a Secure credential. */
 export function insecureTransport(o: {
   trustProxy: boolean;

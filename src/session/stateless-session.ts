@@ -17,11 +17,13 @@ import {
 import {
   alreadyCommitted,
   anonymousSession,
+  carriedData,
   checkKey,
   checkSchema,
   checkUserId,
   insecureTransport,
   noSession,
+  type SignInOptions,
   sessionCookie,
   stagedData,
   stagedValue,
@@ -172,13 +174,13 @@ export class StatelessSession<
     this.#dirty = true;
   }
 
-  override async signIn(userId: string, options: { data?: Partial<Data> } = {}): Promise<void> {
+  override async signIn(userId: string, options: SignInOptions<Data> = {}): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
     checkUserId(userId);
     const now = this.#o.now();
     const previous = this.#payload;
-    const carried = previous?.sub === null ? this.#currentData() : {};
+    const carried = carriedData(previous?.sub === null ? this.#currentData() : {}, options.carry);
     const data = { ...carried, ...(options.data ?? {}) };
     await checkSchema(this.#o, data);
     if (previous !== undefined) await this.#end(previous, "sign-in");
