@@ -334,13 +334,22 @@ export class RequestSession<Data extends Record<string, unknown> = Record<string
     const record = this.#record;
     const key = this.#key;
     if (record !== undefined && key !== undefined) {
-      await guarded(this.#events, "delete", () => this.#o.store.delete(key));
-      this.#events.emit({
-        type: "revoked",
-        sessionId: record.id,
-        userId: record.userId,
-        reason: "sign-out",
-      });
+      let ended = await guarded(this.#events, "delete", () => this.#o.store.delete(key));
+      if (ended === null && record.userId !== null) {
+        // Another request rotated it meanwhile (MFA in another tab): the session lives on under
+        // its new token, which this response's clearing cookie may delete in the browser. A
+        // sign-out must end it, so it is found by its public id, which rotation keeps.
+        const userId = record.userId;
+        const all = await guarded(this.#events, "listByUser", () =>
+          this.#o.store.listByUser(userId),
+        );
+        const moved = all.find((s) => s.record.id === record.id);
+        if (moved !== undefined) {
+          ended = await guarded(this.#events, "delete", () => this.#o.store.delete(moved.key));
+        }
+      }
+      // Else another request ended it, and said so in its own event.
+      if (ended !== null) this.#emitRevoked([ended], "sign-out");
     }
     this.#forget();
     this.#clearCookie = true;

@@ -100,6 +100,12 @@ export async function handle(req: AppRequest, session: RequestSession): Promise<
     case "POST /logout":
       await session.signOut();
       return { status: 200, body: { ok: true } };
+    case "POST /logout-after": {
+      const gate = req.query.get("gate") ?? "";
+      await new Promise<void>((open) => gates.set(gate, open));
+      await session.signOut();
+      return { status: 200, body: { ok: true } };
+    }
     case "GET /sessions":
       return { status: 200, body: await session.list() };
     case "POST /revoke-others":

@@ -233,14 +233,13 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
 
     /**
      * Sends `slowPath` with `b`'s credential; while it waits at its gate (having loaded the
-     * session), `b` sends `winnerPath`. The late request must get 409 and set or clear nothing:
-     * a clearing cookie would delete the new one the other response set, signing the user out.
+     * session), `b` sends `winnerPath`. Gives the late request's answer.
      */
-    const losesToOther = async (
+    const afterOther = async (
       b: Browser,
       slowPath: string,
       winnerPath: string,
-    ): Promise<void> => {
+    ): Promise<{ status: number; body: JsonBody; res: Response }> => {
       const slow = new Browser(h.origin, variant.carrier);
       slow.cookie = b.cookie;
       const gate = `${slowPath}-${name}-${variant.name}`.replace(/\W+/g, "-");
@@ -252,7 +251,19 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
       assert.equal((await b.json("POST", winnerPath)).status, 200);
       gates.get(gate)?.();
       gates.delete(gate);
-      const late = await pending;
+      return pending;
+    };
+
+    /**
+     * {@link afterOther}, and the late request must get 409 and set or clear nothing: a
+     * clearing cookie would delete the new one the other response set, signing the user out.
+     */
+    const losesToOther = async (
+      b: Browser,
+      slowPath: string,
+      winnerPath: string,
+    ): Promise<void> => {
+      const late = await afterOther(b, slowPath, winnerPath);
       assert.equal(late.status, 409);
       assert.equal(late.body.error.code, "session_conflict");
       assert.deepEqual(late.res.headers.getSetCookie(), []);
@@ -531,6 +542,21 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
         assert.deepEqual(me.body.data.cart, ["tea"]);
         const list = await b.json("GET", "/sessions");
         assert.equal(list.body.length, 1, "the stepped-back sign-in left no session behind");
+      },
+    );
+
+    serverTest(
+      "a sign-out in flight while another request rotates ends the rotated session too",
+      async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        await b.json("POST", "/login?user=leaver");
+        const late = await afterOther(b, "/logout-after", "/rotate");
+        assert.equal(late.status, 200);
+        // The rotation's new token: the sign-out ended it, whichever answer the browser kept.
+        assert.equal((await b.json("GET", "/me")).status, 401);
+        const again = new Browser(h.origin, variant.carrier);
+        await again.json("POST", "/login?user=leaver");
+        assert.equal((await again.json("GET", "/sessions")).body.length, 1);
       },
     );
 
