@@ -1,6 +1,7 @@
 import { parseSetCookie } from "../cookie/index.js";
 import { SET_AUTH_TOKEN } from "./bearer.js";
 import { RequestSession, type SessionResponseHeaders } from "./request-session.js";
+import type { DataShape } from "./session-common.js";
 
 /** The bearer form of the store session's headers: the token in `Set-Auth-Token`, no cookie. */
 function asBearer(h: SessionResponseHeaders): SessionResponseHeaders {
@@ -25,7 +26,7 @@ function asBearer(h: SessionResponseHeaders): SessionResponseHeaders {
  * opaque cookie, with each new token in the `Set-Auth-Token` response header instead of a cookie.
  */
 export class OpaqueBearerSession<
-  Data extends Record<string, unknown> = Record<string, unknown>,
+  Data extends DataShape<Data> = Record<string, unknown>,
 > extends RequestSession<Data> {
   #answer: SessionResponseHeaders | undefined;
 

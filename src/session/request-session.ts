@@ -10,6 +10,7 @@ import {
   checkKey,
   checkSchema,
   checkUserId,
+  type DataShape,
   insecureTransport,
   noSession,
   type SignInOptions,
@@ -141,7 +142,7 @@ export async function guarded<T>(
  * `set` and `unset` are staged and written as one delta by `commit()` (or an explicit `save()`),
  * before the response leaves. Sign-in, rotation and revocation write at once.
  */
-export class RequestSession<Data extends Record<string, unknown> = Record<string, unknown>> {
+export class RequestSession<Data extends DataShape<Data> = Record<string, unknown>> {
   readonly #o: ResolvedOptions<Data>;
   readonly #events: Emitter<SessionEvent>;
   #token: string | undefined;

@@ -54,8 +54,14 @@ export function checkUserId(userId: unknown): asserts userId is string {
   }
 }
 
+/**
+ * What a session's data type may be: any object type, an `interface` included. (A constraint of
+ * `Record<string, unknown>` would refuse an interface, which has no index signature: TS2344.)
+ */
+export type DataShape<Data> = { [K in keyof Data]: unknown };
+
 /** Options of `signIn`. */
-export interface SignInOptions<Data extends Record<string, unknown>> {
+export interface SignInOptions<Data extends DataShape<Data>> {
   /** Data of the new session, over what is carried from an anonymous one. */
   data?: Partial<Data>;
   /**

@@ -8,6 +8,7 @@ import { bearerError } from "./bearer.js";
 import type { SessionEvent } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
 import { guarded, type LoadedState } from "./request-session.js";
+import type { DataShape } from "./session-common.js";
 import { StatelessSession, type StatelessSetup } from "./stateless-session.js";
 
 type Start = ConstructorParameters<typeof StatelessSession>[3];
@@ -17,7 +18,7 @@ type Start = ConstructorParameters<typeof StatelessSession>[3];
  * request goes on without one; a bearer token that gives none is a 401 with its challenge
  * (a missing `Authorization` header is no session, not an error).
  */
-export function statelessLoader<Data extends Record<string, unknown>>(
+export function statelessLoader<Data extends DataShape<Data>>(
   o: ResolvedOptions<Data>,
   events: Emitter<SessionEvent>,
   setup: StatelessSetup,

@@ -21,6 +21,7 @@ import {
   checkKey,
   checkSchema,
   checkUserId,
+  type DataShape,
   insecureTransport,
   noSession,
   type SignInOptions,
@@ -65,7 +66,7 @@ function unsupported(name: string, what: string): SessionError {
  * all devices" sets its user's not-before time. A user's sessions cannot be listed.
  */
 export class StatelessSession<
-  Data extends Record<string, unknown> = Record<string, unknown>,
+  Data extends DataShape<Data> = Record<string, unknown>,
 > extends RequestSession<Data> {
   readonly #o: ResolvedOptions<Data>;
   readonly #events: Emitter<SessionEvent>;

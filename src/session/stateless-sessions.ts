@@ -4,11 +4,12 @@ import { SessionError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
 import { guarded } from "./request-session.js";
+import type { DataShape } from "./session-common.js";
 import { statelessLoader } from "./stateless-load.js";
 import type { SessionTransport } from "./transport.js";
 
 /** The manager of a stateless transport: its sessions live in their credentials. */
-export function statelessSessions<Data extends Record<string, unknown>>(
+export function statelessSessions<Data extends DataShape<Data>>(
   o: ResolvedOptions<Data>,
   events: Emitter<SessionEvent>,
   transport: SessionTransport,

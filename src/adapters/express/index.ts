@@ -58,6 +58,7 @@ import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession } from "../../session/request-session.js";
+import type { DataShape } from "../../session/session-common.js";
 import { csrfFor, errorAnswer } from "../core.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
@@ -87,7 +88,7 @@ export interface SessionMiddlewareOptions extends CsrfGlueOptions {
  * committed: the store write completes before the client sees anything, a redirect included. A
  * store that is down answers 503 JSON at once (fail closed; the cookie is kept).
  */
-export function sessionMiddleware<Data extends Record<string, unknown>>(
+export function sessionMiddleware<Data extends DataShape<Data>>(
   sessions: Sessions<Data>,
   options: SessionMiddlewareOptions = {},
 ): RequestHandler {
@@ -113,7 +114,7 @@ export function sessionMiddleware<Data extends Record<string, unknown>>(
  * The request's session, typed with your data: `getSession<{ cart: string[] }>(req)`. Throws
  * when `sessionMiddleware` did not run for this request.
  */
-export function getSession<Data extends Record<string, unknown> = Record<string, unknown>>(
+export function getSession<Data extends DataShape<Data> = Record<string, unknown>>(
   req: Request,
 ): RequestSession<Data> {
   const session = (req as { session?: unknown }).session;

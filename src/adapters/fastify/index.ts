@@ -60,6 +60,7 @@ import type { Csrf } from "../../csrf/create-csrf.js";
 import { isSafeMethod } from "../../csrf/origin-guard.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession, type SessionResponseHeaders } from "../../session/request-session.js";
+import type { DataShape } from "../../session/session-common.js";
 import { applyHeaders, csrfFor, type ErrorAnswer, errorAnswer } from "../core.js";
 import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
@@ -81,9 +82,7 @@ import { nodeGuardRequest, nodeSessionRequest } from "../node/index.js";
 export type { FormFields, FormValue } from "../csrf-core.js";
 
 /** Options of {@link fastifySessions}. */
-export interface FastifySessionsOptions<
-  Data extends Record<string, unknown> = Record<string, unknown>,
-> {
+export interface FastifySessionsOptions<Data extends DataShape<Data> = Record<string, unknown>> {
   /** The session manager from `createSessions`. */
   sessions: Sessions<Data>;
   /**
@@ -125,7 +124,7 @@ function sessionOf(request: FastifyRequest): RequestSession | null {
  * The request's session, typed with your data: `getSession<{ cart: string[] }>(request)`.
  * Throws when the plugin is not registered for this request's scope.
  */
-export function getSession<Data extends Record<string, unknown> = Record<string, unknown>>(
+export function getSession<Data extends DataShape<Data> = Record<string, unknown>>(
   request: FastifyRequest,
 ): RequestSession<Data> {
   const session = sessionOf(request);

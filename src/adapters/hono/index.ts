@@ -50,6 +50,7 @@ import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
+import type { DataShape } from "../../session/session-common.js";
 import { csrfFor } from "../core.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
@@ -69,8 +70,7 @@ export { requestErrorResponse, sessionErrorResponse };
  * The Hono environment the middleware provides: `c.get("session")`. Combine it with your own,
  * e.g. `Hono<SessionEnv<MyData> & { Bindings: MyBindings }>`.
  */
-export interface SessionEnv<Data extends Record<string, unknown> = Record<string, unknown>>
-  extends Env {
+export interface SessionEnv<Data extends DataShape<Data> = Record<string, unknown>> extends Env {
   Variables: { session: RequestSession<Data> };
 }
 
@@ -90,7 +90,7 @@ export interface SessionsMiddlewareOptions extends CsrfGlueOptions {
  * The middleware: `app.use(sessions(manager))`. Loads the request's session before the rest of
  * the chain runs and commits it after, before the response leaves.
  */
-export function sessions<Data extends Record<string, unknown>>(
+export function sessions<Data extends DataShape<Data>>(
   manager: Sessions<Data>,
   options: SessionsMiddlewareOptions = {},
 ): MiddlewareHandler<SessionEnv<Data>> {

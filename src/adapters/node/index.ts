@@ -38,6 +38,7 @@ import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
+import type { DataShape } from "../../session/session-common.js";
 import { applyHeaders, csrfFor, errorAnswer } from "../core.js";
 import { adoptHeaders, type RawHeaders, withCors } from "./cors.js";
 import { guardNodeRequest } from "./csrf.js";
@@ -381,7 +382,7 @@ export function commitBeforeResponse(
 }
 
 /** A Node request handler that receives the request's session as a third argument. */
-export type SessionHandler<Data extends Record<string, unknown>> = (
+export type SessionHandler<Data extends DataShape<Data>> = (
   req: IncomingMessage,
   res: ServerResponse,
   session: RequestSession<Data>,
@@ -422,7 +423,7 @@ export interface WithSessionsOptions {
  * http.createServer(withSessions(sessions, async (req, res, session) => { … }, { csrf, cors }));
  * ```
  */
-export function withSessions<Data extends Record<string, unknown>>(
+export function withSessions<Data extends DataShape<Data>>(
   sessions: Sessions<Data>,
   handler: SessionHandler<Data>,
   options: WithSessionsOptions = {},

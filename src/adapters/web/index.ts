@@ -58,6 +58,7 @@ import type { Csrf } from "../../csrf/create-csrf.js";
 import { type GuardRequest, isSafeMethod } from "../../csrf/origin-guard.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
+import type { DataShape } from "../../session/session-common.js";
 import { applyHeaders, csrfFor, type ErrorAnswer, errorAnswer } from "../core.js";
 import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
@@ -144,7 +145,7 @@ export function withSessionHeaders(response: Response, h: SessionResponseHeaders
  * A request handler that receives the request's session. Extra arguments the runtime passes
  * (Next.js's `{ params }`, Bun's `server`, Deno's `info`) follow the session.
  */
-export type WebSessionHandler<Data extends Record<string, unknown>, Args extends unknown[]> = (
+export type WebSessionHandler<Data extends DataShape<Data>, Args extends unknown[]> = (
   request: Request,
   session: RequestSession<Data>,
   ...args: Args
@@ -340,7 +341,7 @@ export interface WithSessionsOptions extends CsrfGlueOptions {
  * preflights are answered before the session loads, and every response gets the policy's
  * headers.
  */
-export function withSessions<Data extends Record<string, unknown>, Args extends unknown[] = []>(
+export function withSessions<Data extends DataShape<Data>, Args extends unknown[] = []>(
   sessions: Sessions<Data>,
   handler: WebSessionHandler<Data, Args>,
   options: WithSessionsOptions = {},
