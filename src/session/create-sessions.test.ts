@@ -189,6 +189,39 @@ describe("RequestSession rules", () => {
     assert.deepEqual(await s.commit(), { setCookie: [], cacheControl: undefined, vary: undefined });
   });
 
+  test("a burst of requests of one session extends its idle expiry once, not once each", async () => {
+    let now = 1_000_000;
+    const inner = memoryStore({ now: () => now });
+    const updates: string[] = [];
+    const store: SessionStore = {
+      ...inner,
+      update: async (key, patch) => {
+        updates.push(key);
+        // A network store's write takes a while: the burst's other commits come meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return inner.update(key, patch);
+      },
+    };
+    const sessions = createSessions({ store, now: () => now });
+    const first = await sessions.load(request());
+    await first.signIn("alice");
+    const cookie = ((await first.commit()).setCookie[0] ?? "").split(";")[0] ?? "";
+    now += 61_000;
+    // A page's parallel API calls: every read comes back before any touch is written.
+    const burst = await Promise.all(
+      Array.from({ length: 5 }, () => sessions.load(request({ cookie }))),
+    );
+    const headers = await Promise.all(burst.map((s) => s.commit()));
+    assert.equal(updates.length, 1);
+    assert.equal(headers.filter((h) => h.setCookie.length === 1).length, 1);
+    const record = await inner.get(storeKey(cookie.split("=")[1] ?? ""));
+    assert.equal(record?.lastSeenAt, now);
+    // Once that write is done, the next due touch is written again.
+    now += 61_000;
+    await (await sessions.load(request({ cookie }))).commit();
+    assert.equal(updates.length, 2);
+  });
+
   test("__proto__ is not a session key", async () => {
     const s = await createSessions({ store: memoryStore() }).load(request());
     assert.throws(

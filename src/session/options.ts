@@ -112,6 +112,12 @@ export interface ResolvedOptions<Data> {
   idleMs: number;
   absoluteMs: number;
   touchMs: number;
+  /**
+   * Keys whose idle extension is being written by a request of this process: a concurrent
+   * request of the same session (a page's burst of API calls) skips its own, which would write
+   * the same thing.
+   */
+  touching: Set<string>;
   maxPerUser: number | undefined;
   trustProxy: boolean;
   insecureLocalhost: boolean;
@@ -195,6 +201,7 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     idleMs,
     absoluteMs,
     touchMs,
+    touching: new Set(),
     maxPerUser: max,
     trustProxy: o.trustProxy ?? false,
     insecureLocalhost: o.insecureLocalhost ?? false,

@@ -474,10 +474,17 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     );
   }
 
-  /** Whether the idle expiry is due to move: the last extension is a touch interval old. */
+  /**
+   * Whether the idle expiry is due to move: the last extension is a touch interval old, and no
+   * other request of this process is writing it right now.
+   */
   #touchDue(record: SessionRecord, now: number): boolean {
     const idleExpiresAt = Math.min(now + this.#o.idleMs, record.absoluteExpiresAt);
-    return now - record.lastSeenAt >= this.#o.touchMs && idleExpiresAt > record.idleExpiresAt;
+    return (
+      now - record.lastSeenAt >= this.#o.touchMs &&
+      idleExpiresAt > record.idleExpiresAt &&
+      !this.#o.touching.has(this.#key as string)
+    );
   }
 
   #headers(): SessionResponseHeaders {
@@ -550,7 +557,13 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     }
     if (patch.set === undefined && patch.unset === undefined && !touchDue) return;
     const key = this.#key as string;
-    const ok = await guarded(this.#events, "update", () => this.#o.store.update(key, patch));
+    if (touchDue) this.#o.touching.add(key);
+    let ok: boolean;
+    try {
+      ok = await guarded(this.#events, "update", () => this.#o.store.update(key, patch));
+    } finally {
+      if (touchDue) this.#o.touching.delete(key);
+    }
     if (!ok) {
       // Another request rotated, replaced (sign-in) or ended the session meanwhile. No clearing
       // cookie: a response of that request may already have set the new one, which it would
