@@ -1,6 +1,6 @@
 // What the bearer transports share: the response headers that hand a client its tokens, and the
 // 401 of a credential that gives no session.
-import { type BearerRejectReason, bearerRejection } from "../transports/bearer.js";
+import { type BearerRejectReason, bearerChallenge, bearerRejection } from "../transports/bearer.js";
 import { SessionError } from "./errors.js";
 
 /** The response header that hands a bearer client its new token (empty: discard it). */
@@ -28,5 +28,27 @@ export function bearerError(reason: BearerRejectReason): SessionError {
           : "the bearer token is invalid: sign in again";
   return new SessionError("ERR_SESSION_TOKEN_INVALID", 401, what, {
     wwwAuthenticate: r.wwwAuthenticate,
+  });
+}
+
+/**
+ * The 401 of a bearer-JWT refresh that gives no session: the refresh token is malformed,
+ * unknown, revoked, used before, or past the session's idle or absolute timeout. Its own code
+ * (`session_refresh_invalid`) and challenge, so that a client never takes it for an expired
+ * access token and refreshes again: the only way on is to sign in.
+ */
+export function refreshError(reason: "malformed" | "expired" | "invalid"): SessionError {
+  const what =
+    reason === "expired"
+      ? "the refresh token expired (the session reached its idle or absolute timeout): sign in again"
+      : reason === "malformed"
+        ? "the refresh token is malformed (it is the Set-Refresh-Token value, unchanged): sign in again"
+        : "the refresh token is invalid (unknown, revoked, or used before): sign in again";
+  return new SessionError("ERR_SESSION_REFRESH_INVALID", 401, what, {
+    wwwAuthenticate: bearerChallenge({
+      error: "invalid_token",
+      description:
+        reason === "expired" ? "The refresh token expired" : "The refresh token is invalid",
+    }),
   });
 }

@@ -18,7 +18,12 @@ export type SessionErrorCode =
   /** The operation needs what this transport does not keep (a list of a user's sessions). */
   | "ERR_SESSION_UNSUPPORTED"
   /** A bearer request's `Authorization` header is malformed, of another scheme, or its token does not verify (401). */
-  | "ERR_SESSION_TOKEN_INVALID";
+  | "ERR_SESSION_TOKEN_INVALID"
+  /**
+   * A bearer-JWT refresh token gives no session (401): malformed, unknown, revoked, used
+   * before, or past the session's timeouts. Sign in again; refreshing again cannot help.
+   */
+  | "ERR_SESSION_REFRESH_INVALID";
 
 /** Options of a {@link SessionError}. */
 export interface SessionErrorOptions extends ErrorOptions {

@@ -35,17 +35,21 @@ export function statelessLoader<Data extends DataShape<Data>>(
   async function open(value: string): Promise<SessionPayload | LoadedState["problem"]> {
     const r = await setup.codec.open(value);
     if (!r.ok) {
-      if (r.reason === "expired" && r.payload !== undefined) {
+      if (r.reason === "expired") {
         const p = r.payload;
-        events.emit({
-          type: "expired",
-          sessionId: p.sid,
-          userId: p.sub,
-          reason: o.now() >= p.absExp ? "absolute" : "idle",
-        });
+        const now = o.now();
+        // A bearer access token expires every few minutes while its session lives on (the
+        // client refreshes): only the session's own timeouts are an expiry of the session.
+        if (p !== undefined && now >= Math.min(p.idleExp, p.absExp)) {
+          events.emit({
+            type: "expired",
+            sessionId: p.sid,
+            userId: p.sub,
+            reason: now >= p.absExp ? "absolute" : "idle",
+          });
+        }
         return "expired";
       }
-      if (r.reason === "expired") return "expired";
       const reason = r.reason === "malformed" ? "malformed-token" : "tampered-token";
       events.emit({ type: "suspicious", reason });
       return reason;

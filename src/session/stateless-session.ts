@@ -3,7 +3,7 @@ import { TransportError } from "../transports/errors.js";
 import { newSessionId, type SessionPayload } from "../transports/payload.js";
 import type { RefreshStore } from "../transports/refresh-tokens.js";
 import type { RevocationStore } from "../transports/revocation.js";
-import { bearerError, SET_AUTH_TOKEN, SET_REFRESH_TOKEN } from "./bearer.js";
+import { refreshError, SET_AUTH_TOKEN, SET_REFRESH_TOKEN } from "./bearer.js";
 import { SessionError } from "./errors.js";
 import type { RevokeReason, SessionEvent } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
@@ -296,8 +296,8 @@ export class StatelessSession<
    * Bearer JWT: uses `refreshToken` once, for a new access token and a new refresh token (in
    * `Set-Auth-Token` and `Set-Refresh-Token`), the session's data carried over. A token used a
    * second time revokes its family and denies its access tokens: both its holders must sign in
-   * again. Throws a 401 {@link SessionError} with an `invalid_token` challenge when the token
-   * gives no session.
+   * again. Throws a 401 {@link SessionError} `ERR_SESSION_REFRESH_INVALID`, with an
+   * `invalid_token` challenge, when the token gives no session.
    */
   override async refresh(refreshToken: string): Promise<void> {
     this.#assertOpen();
@@ -305,7 +305,7 @@ export class StatelessSession<
     if (store === null) return super.refresh(refreshToken);
     if (typeof refreshToken !== "string" || !isWellFormedToken(refreshToken)) {
       this.#events.emit({ type: "suspicious", reason: "malformed-token" });
-      throw bearerError("malformed");
+      throw refreshError("malformed");
     }
     const now = this.#o.now();
     const next = newToken(refreshToken.slice(0, 4));
@@ -314,19 +314,43 @@ export class StatelessSession<
     );
     if (!outcome.ok) {
       const f = outcome.family;
-      if (outcome.reason === "reused" && f !== null) {
-        // Two parties hold this family's tokens: its access tokens end now too.
-        const r = this.#s.revocation;
-        if (r !== null) await guarded(this.#events, "deny", () => r.deny(f.id, f.expiresAt));
-        this.#events.emit({ type: "suspicious", reason: "refresh-reuse" });
-        this.#events.emit({
-          type: "revoked",
-          sessionId: f.id,
-          userId: f.userId,
-          reason: "refresh-reuse",
-        });
-      } else this.#events.emit({ type: "suspicious", reason: "revoked-token" });
-      throw bearerError(outcome.reason === "expired" ? "expired" : "revoked");
+      switch (outcome.reason) {
+        case "reused":
+          this.#events.emit({ type: "suspicious", reason: "refresh-reuse" });
+          if (f === null) break;
+          {
+            // Two parties hold this family's tokens: its access tokens end now too.
+            const r = this.#s.revocation;
+            if (r !== null) await guarded(this.#events, "deny", () => r.deny(f.id, f.expiresAt));
+          }
+          // A burst of replays revokes the family once, and says so once.
+          if (outcome.changed) {
+            this.#events.emit({
+              type: "revoked",
+              sessionId: f.id,
+              userId: f.userId,
+              reason: "refresh-reuse",
+            });
+          }
+          break;
+        case "expired":
+          // The session's own timeout, not an attack.
+          if (f !== null) {
+            this.#events.emit({
+              type: "expired",
+              sessionId: f.id,
+              userId: f.userId,
+              reason: now >= f.expiresAt ? "absolute" : "idle",
+            });
+          }
+          break;
+        case "unknown":
+          this.#events.emit({ type: "suspicious", reason: "unknown-token" });
+          break;
+        default:
+          this.#events.emit({ type: "suspicious", reason: "revoked-token" });
+      }
+      throw refreshError(outcome.reason === "expired" ? "expired" : "invalid");
     }
     const f = outcome.family;
     const r = this.#s.revocation;
@@ -337,7 +361,7 @@ export class StatelessSession<
     ) {
       await guarded(this.#events, "revokeFamily", () => store.revokeFamily(f.id, now));
       this.#events.emit({ type: "suspicious", reason: "revoked-token" });
-      throw bearerError("revoked");
+      throw refreshError("invalid");
     }
     const claims = f.claims as { data?: Record<string, unknown>; elv?: number | null };
     this.#payload = {
@@ -427,8 +451,13 @@ export class StatelessSession<
         return;
       }
     }
-    if (touch && this.#touchDue(p, now))
+    if (touch && this.#touchDue(p, now)) {
       p = { ...p, idleExp: Math.min(now + this.#o.idleMs, p.absExp) };
+      if (!(await this.#slideRefresh(p))) {
+        this.#forget();
+        return;
+      }
+    }
     if (p === this.#payload && !this.#reseal) return;
     let value: string;
     try {
@@ -556,6 +585,17 @@ export class StatelessSession<
     return guarded(this.#events, "setClaims", () =>
       store.setClaims(p.sid, { data: p.data, elv: p.elv }, this.#o.now()),
     );
+  }
+
+  /**
+   * Bearer JWT: a touch moves the refresh token's expiry with the access token's idle expiry,
+   * or a client that never needed to refresh would find its refresh token dead one idle timeout
+   * after sign-in. False when the family was revoked or has expired meanwhile.
+   */
+  async #slideRefresh(p: SessionPayload): Promise<boolean> {
+    const store = this.#s.refresh;
+    if (store === null || p.sub === null) return true;
+    return guarded(this.#events, "touch", () => store.touch(p.sid, p.idleExp, this.#o.now()));
   }
 
   async #notBefore(userId: string, time: number, action: string): Promise<void> {

@@ -217,6 +217,51 @@ function refreshSuite(name: string, makeStore: MakeStore): void {
       assert.deepEqual(await tokens.rotate(b2.refreshToken), { ok: false, reason: "expired" });
     });
 
+    test("touch: the family's latest token lives to the idle expiry it is given, capped by the family's", async () => {
+      const { tokens, c, store } = await setup({ refreshTtlSeconds: 100, familyTtlSeconds: 400 });
+      const first = await tokens.issue(`user-${rand()}`);
+      const second = await tokens.rotate(first.refreshToken);
+      assert.ok(second.ok);
+      c.advance(90_000);
+      assert.equal(await store.touch(first.familyId, c.now() + 100_000, c.now()), true);
+      // An earlier idle expiry never shortens the token.
+      assert.equal(await store.touch(first.familyId, c.now() + 1_000, c.now()), true);
+      c.advance(50_000);
+      const third = await tokens.rotate(second.refreshToken);
+      assert.ok(third.ok, "140 s after it was issued, past its own 100 s: the touch kept it");
+      // The spent token is still a reuse, touched family or not.
+      assert.equal(await store.touch(first.familyId, c.now() + 1_000_000, c.now()), true);
+      c.advance(200_000);
+      const fourth = await tokens.rotate(third.refreshToken);
+      assert.ok(fourth.ok, "touched past its 100 s");
+      c.advance(100_000);
+      assert.equal(await store.touch(first.familyId, c.now() + 1_000_000, c.now()), false);
+      assert.deepEqual(await tokens.rotate(fourth.refreshToken), { ok: false, reason: "expired" });
+      const other = await tokens.issue(`user-${rand()}`);
+      assert.equal(await tokens.revokeFamily(other.familyId), true);
+      assert.equal(await store.touch(other.familyId, c.now() + 1_000, c.now()), false);
+      assert.equal(
+        await store.touch(`${other.familyId.slice(0, 4)}.${"A".repeat(22)}`, c.now(), c.now()),
+        false,
+      );
+    });
+
+    test("a reuse says whether it revoked the family: once, however many replays", async () => {
+      const { tokens, c, store } = await setup();
+      const user = `user-${rand()}`;
+      const { refreshToken } = await tokens.issue(user);
+      const next = () =>
+        storeKey(`${refreshToken.slice(0, 4)}.${randomBytes(32).toString("base64url")}`);
+      const key = storeKey(refreshToken);
+      const win = await store.rotate(key, next(), { now: c.now(), ttlMs: 60_000 });
+      assert.ok(win.ok);
+      const replays = await Promise.all(
+        Array.from({ length: 5 }, () => store.rotate(key, next(), { now: c.now(), ttlMs: 60_000 })),
+      );
+      const changed = replays.map((r) => (!r.ok && r.reason === "reused" ? r.changed : null));
+      assert.deepEqual(changed.sort(), [false, false, false, false, true]);
+    });
+
     test("unknown and malformed tokens", async () => {
       const { tokens, events } = await setup();
       const unknown = `${shardFor("x")}.${randomBytes(32).toString("base64url")}`;

@@ -54,7 +54,18 @@ export type RefreshRotateOutcome =
     }
   | {
       readonly ok: false;
-      readonly reason: Exclude<RefreshFailure, "malformed">;
+      readonly reason: "reused";
+      /** The family, when the token named one that still exists. */
+      readonly family: RefreshFamily | null;
+      /**
+       * Whether this call revoked the family (false: an earlier reuse, a sign-out or a
+       * concurrent call did), so that a burst of replays reports one revocation, not one each.
+       */
+      readonly changed: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: Exclude<RefreshFailure, "malformed" | "reused">;
       /** The family, when the token named one that still exists. */
       readonly family: RefreshFamily | null;
     };
@@ -84,6 +95,14 @@ export interface RefreshStore {
     nextKey: string,
     options: { readonly now: number; readonly ttlMs: number },
   ): Promise<RefreshRotateOutcome>;
+  /**
+   * Slides the idle expiry of a live family: its latest token (the one `create` or the last
+   * `rotate` stored), if unused and unexpired, then expires no sooner than `idleExpiresAt`
+   * (capped by the family's expiry). A session kept alive by its access tokens alone thus keeps
+   * its refresh token alive too. True when the family is live (extended or not), false, writing
+   * nothing, when it is gone, expired or revoked.
+   */
+  touch(familyId: string, idleExpiresAt: number, now: number): Promise<boolean>;
   /** Revokes the family of `tokenKey`. Null when there is no such token or family. */
   revoke(tokenKey: string, now: number): Promise<RevokeOutcome | null>;
   /** Revokes a family by id. Null when there is no such family. */
@@ -158,17 +177,23 @@ export function memoryRefreshStore(options: MemoryRefreshStoreOptions = {}): Ref
   const clock = options.now ?? Date.now;
   interface Token {
     readonly familyId: string;
-    readonly expiresAt: number;
+    expiresAt: number;
     usedAt: number | null;
   }
   const tokens = new Map<string, Token>();
   const families = new Map<string, RefreshFamily>();
+  /** The key of each family's latest token, which `touch` extends. */
+  const latest = new Map<string, string>();
   let writes = 0;
   const sweep = (): void => {
     if (++writes % 1024 !== 0) return;
     const t = clock();
     for (const [k, v] of tokens) if (v.expiresAt <= t) tokens.delete(k);
-    for (const [k, v] of families) if (v.expiresAt <= t) families.delete(k);
+    for (const [k, v] of families) {
+      if (v.expiresAt > t) continue;
+      families.delete(k);
+      latest.delete(k);
+    }
   };
   const revokeIn = (family: RefreshFamily, now: number): RevokeOutcome => {
     if (family.revokedAt !== null) return { family, changed: false };
@@ -192,6 +217,7 @@ export function memoryRefreshStore(options: MemoryRefreshStoreOptions = {}): Ref
         expiresAt: Math.min(tokenExpiresAt, family.expiresAt),
         usedAt: null,
       });
+      latest.set(family.id, tokenKey);
       sweep();
     },
 
@@ -208,14 +234,31 @@ export function memoryRefreshStore(options: MemoryRefreshStoreOptions = {}): Ref
         return { ok: false, reason: "expired", family };
       }
       if (token.usedAt !== null) {
-        return { ok: false, reason: "reused", family: revokeIn(family, now).family };
+        const r = revokeIn(family, now);
+        return { ok: false, reason: "reused", family: r.family, changed: r.changed };
       }
       if (family.revokedAt !== null) return { ok: false, reason: "revoked", family };
       token.usedAt = now;
       const expiresAt = Math.min(now + ttlMs, family.expiresAt);
       tokens.set(nextKey, { familyId: family.id, expiresAt, usedAt: null });
+      latest.set(family.id, nextKey);
       sweep();
       return { ok: true, family, expiresAt };
+    },
+
+    async touch(familyId, idleExpiresAt, now) {
+      parse(FAMILY_ID, "family id", familyId);
+      checkTime("idleExpiresAt", idleExpiresAt);
+      checkTime("now", now);
+      const family = families.get(familyId);
+      if (family === undefined || family.revokedAt !== null || family.expiresAt <= now) {
+        return false;
+      }
+      const token = tokens.get(latest.get(familyId) ?? "");
+      if (token !== undefined && token.usedAt === null && token.expiresAt > now) {
+        token.expiresAt = Math.max(token.expiresAt, Math.min(idleExpiresAt, family.expiresAt));
+      }
+      return true;
     },
 
     async revoke(tokenKey, now) {
@@ -275,12 +318,12 @@ end
 
 const SCRIPTS = {
   // KEYS: token, family. ARGV: 3 token expiry, 4 family id, 5 user, 6 createdAt, 7 family
-  // expiry, 8 claims (JSON).
+  // expiry, 8 claims (JSON), 9 the token's hash (the family's latest token, for touch).
   create: redisScript(
     "refresh: create",
     `${PRELUDE}
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'user', ARGV[5], 'created', ARGV[6], 'exp', ARGV[7], 'claims', ARGV[8])
+redis.call('HSET', KEYS[2], 'user', ARGV[5], 'created', ARGV[6], 'exp', ARGV[7], 'claims', ARGV[8], 'latest', ARGV[9])
 redis.call('PEXPIREAT', KEYS[2], ARGV[7])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'fam', ARGV[4], 'exp', ARGV[3])
@@ -288,8 +331,8 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1
 `,
   ),
-  // KEYS: token, next token. ARGV: 3 TTL of the next token in ms.
-  // Returns {outcome, family or {}, next expiry or ''}.
+  // KEYS: token, next token. ARGV: 3 TTL of the next token in ms, 4 the next token's hash.
+  // Returns {outcome, family or {}, next expiry or '', 1 when a reuse revoked the family}.
   rotate: redisScript(
     "refresh: rotate",
     `${PRELUDE}
@@ -300,8 +343,7 @@ local f = family(t[1], fk)
 if not f then return {'revoked', {}, ''} end
 if num(t[2], 'expiry') <= NOW or tonumber(f[4]) <= NOW then return {'expired', f, ''} end
 if t[3] then
-  revoke(fk, f)
-  return {'reused', f, ''}
+  return {'reused', f, '', revoke(fk, f)}
 end
 if f[5] ~= '' then return {'revoked', f, ''} end
 redis.call('HSET', KEYS[1], 'used', ARGV[1])
@@ -309,6 +351,7 @@ local exp = string.format('%.0f', math.min(NOW + tonumber(ARGV[3]), tonumber(f[4
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'fam', t[1], 'exp', exp)
 redis.call('PEXPIREAT', KEYS[2], exp)
+redis.call('HSET', fk, 'latest', ARGV[4])
 return {'ok', f, exp}
 `,
   ),
@@ -331,6 +374,27 @@ return {revoke(fk, f), f}
 local f = family(ARGV[3], KEYS[1])
 if not f or f[5] ~= '' or tonumber(f[4]) <= NOW then return 0 end
 redis.call('HSET', KEYS[1], 'claims', ARGV[4])
+return 1
+`,
+  ),
+  // KEYS: family. ARGV: 3 family id, 4 idle expiry. Returns 1 for a live family, else 0. The
+  // latest token's key is derived from the family's: one shard, so one Cluster slot.
+  touch: redisScript(
+    "refresh: touch",
+    `${PRELUDE}
+local f = family(ARGV[3], KEYS[1])
+if not f or f[5] ~= '' or tonumber(f[4]) <= NOW then return 0 end
+local latest = redis.call('HGET', KEYS[1], 'latest')
+if not latest then return 1 end
+local tk = BASE .. 'rt:{' .. string.match(ARGV[3], '^([^.]+)') .. '}:' .. latest
+local t = redis.call('HMGET', tk, 'exp', 'used')
+if not t[1] or t[2] or num(t[1], 'expiry') <= NOW then return 1 end
+local want = math.min(tonumber(ARGV[4]), tonumber(f[4]))
+if want > tonumber(t[1]) then
+  local e = string.format('%.0f', want)
+  redis.call('HSET', tk, 'exp', e)
+  redis.call('PEXPIREAT', tk, e)
+end
 return 1
 `,
   ),
@@ -435,6 +499,7 @@ export function redisRefreshStore(options: RedisTokenStoreOptions): RefreshStore
           String(family.createdAt),
           String(family.expiresAt),
           JSON.stringify(family.claims),
+          parse(TOKEN_KEY, "token key", key).rest,
         ],
       );
     },
@@ -450,7 +515,7 @@ export function redisRefreshStore(options: RedisTokenStoreOptions): RefreshStore
           "rotate",
           SCRIPTS.rotate,
           [tk, tokenKey(nextKey)],
-          [String(now), tail(tk), String(ttlMs)],
+          [String(now), tail(tk), String(ttlMs), parse(TOKEN_KEY, "token key", nextKey).rest],
         ),
       );
       const outcome = str(reply[0]);
@@ -459,12 +524,10 @@ export function redisRefreshStore(options: RedisTokenStoreOptions): RefreshStore
         if (family === null) throw corrupt("a rotation without a family");
         return { ok: true, family, expiresAt: Number(str(reply[2])) };
       }
-      if (
-        outcome === "unknown" ||
-        outcome === "expired" ||
-        outcome === "revoked" ||
-        outcome === "reused"
-      ) {
+      if (outcome === "reused") {
+        return { ok: false, reason: outcome, family, changed: Number(reply[3]) === 1 };
+      }
+      if (outcome === "unknown" || outcome === "expired" || outcome === "revoked") {
         return { ok: false, reason: outcome, family };
       }
       throw corrupt(`outcome ${JSON.stringify(outcome)}`);
@@ -486,6 +549,19 @@ export function redisRefreshStore(options: RedisTokenStoreOptions): RefreshStore
         SCRIPTS.setClaims,
         [fk],
         [String(now), tail(fk), familyId, JSON.stringify(claims)],
+      );
+      return Number(reply) === 1;
+    },
+
+    async touch(familyId, idleExpiresAt, now) {
+      checkTime("idleExpiresAt", idleExpiresAt);
+      checkTime("now", now);
+      const fk = familyKey(familyId);
+      const reply = await redis.script(
+        "touch",
+        SCRIPTS.touch,
+        [fk],
+        [String(now), tail(fk), familyId, String(idleExpiresAt)],
       );
       return Number(reply) === 1;
     },

@@ -360,6 +360,76 @@ describe("attacks over HTTP: JWT cookie and bearer JWT", () => {
     const r = await phone.json("GET", "/me");
     assert.equal(r.status, 401, "the phone's refresh is refused too");
   });
+  test("a session kept alive by its access tokens alone keeps its refresh token past the idle timeout", async () => {
+    const b = new Browser(bearerApp.server.origin, "bearer");
+    await b.json("POST", "/login?user=ivan");
+    const sessionId = claimsOf(b.cookie as string).jti;
+    const first = b.refreshToken;
+    // 40 minutes of requests four minutes apart: each touch re-issues the access token, so the
+    // client never needs its refresh token, and the idle timeout (30 minutes) never passes.
+    for (let i = 0; i < 10; i++) {
+      bearerApp.clock.now += 4 * 60_000;
+      assert.equal((await b.json("GET", "/me")).body.userId, "ivan", `request ${i}`);
+    }
+    assert.equal(b.refreshToken, first, "no refresh was needed");
+    const mine = (): SessionEvent[] =>
+      bearerApp.events.filter((e) => "sessionId" in e && e.sessionId === sessionId);
+    const seen = bearerApp.events.length;
+    // Six quiet minutes: the access token expired (five), the session did not (thirty).
+    bearerApp.clock.now += 6 * 60_000;
+    const r = await b.json("GET", "/me");
+    assert.equal(r.status, 200, "refreshed with the first refresh token, 46 minutes on");
+    assert.equal(r.body.userId, "ivan");
+    assert.notEqual(b.refreshToken, first);
+    assert.deepEqual(
+      bearerApp.events.slice(seen).map((e) => e.type),
+      ["rotated"],
+      "an access token's own expiry is no expiry of the session, and nothing suspicious",
+    );
+    // Thirty-one quiet minutes: now the session idles out, and refreshing says so, once.
+    bearerApp.clock.now += 31 * 60_000;
+    const token = b.refreshToken as string;
+    const before = bearerApp.events.length;
+    const dead = await new Browser(bearerApp.server.origin, "bearer").json(
+      "POST",
+      `/token?token=${token}`,
+    );
+    assert.equal(dead.status, 401);
+    assert.equal(dead.body.error.code, "session_refresh_invalid");
+    assert.match(
+      dead.res.headers.get("www-authenticate") ?? "",
+      /error="invalid_token", error_description="The refresh token expired"/,
+    );
+    assert.deepEqual(bearerApp.events.slice(before), [
+      { type: "expired", sessionId, userId: "ivan", reason: "idle" },
+    ]);
+    assert.ok(mine().every((e) => e.type !== "revoked"));
+  });
+
+  test("a burst of replays of one refresh token revokes its family once, and says so once", async () => {
+    const b = new Browser(bearerApp.server.origin, "bearer");
+    await b.json("POST", "/login?user=judy");
+    const stolen = b.refreshToken as string;
+    assert.equal((await b.json("POST", `/token?token=${stolen}`)).status, 200);
+    const before = bearerApp.events.length;
+    const replays = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        new Browser(bearerApp.server.origin, "bearer").json("POST", `/token?token=${stolen}`),
+      ),
+    );
+    for (const r of replays) {
+      assert.equal(r.status, 401);
+      assert.equal(r.body.error.code, "session_refresh_invalid");
+    }
+    const events = bearerApp.events.slice(before);
+    assert.equal(events.filter((e) => e.type === "revoked").length, 1);
+    assert.equal(
+      events.filter((e) => e.type === "suspicious" && e.reason === "refresh-reuse").length,
+      6,
+      "each replay is a suspicious request",
+    );
+    assert.equal((await b.json("GET", "/me")).status, 401, "the family's access tokens end too");
+  });
 });
 
 describe("bearer requests: every bad Authorization header is a 401 with a challenge, never a 500", () => {
