@@ -230,6 +230,54 @@ describe("RequestSession rules", () => {
     );
   });
 
+  test("data JSON cannot hold exactly is refused where it is set, naming the path, on every transport", async () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const refused: [unknown, RegExp][] = [
+      [10n, /"v" is a bigint/],
+      [() => 1, /"v" is a function/],
+      [Symbol("s"), /"v" is a symbol/],
+      [undefined, /"v" is undefined.*unset\(\) it/],
+      [Number.NaN, /"v" is NaN/],
+      [{ total: Number.POSITIVE_INFINITY }, /"v"\.total is Infinity/],
+      [new Date(0), /"v" is a Date.*getTime\(\)/],
+      [{ items: [1, new Map()] }, /"v"\.items\[1\] is a Map/],
+      [[1, undefined], /"v"\[1\] is undefined/],
+      [{ nickname: undefined }, /"v"\.nickname is undefined/],
+      [cyclic, /"v"(\.self)+ is nested deeper than 32 levels/],
+    ];
+    const transports = [
+      createSessions({ store: memoryStore() }),
+      createSessions({
+        transport: signedCookie({
+          keys: [{ id: "k", secret: randomBytes(32) }],
+          revocation: memoryRevocationStore(),
+        }),
+      }),
+    ];
+    for (const sessions of transports) {
+      const s = await sessions.load(request());
+      for (const [value, message] of refused) {
+        assert.throws(
+          () => s.set("v", value),
+          (e: unknown) =>
+            e instanceof SessionError &&
+            e.code === "ERR_SESSION_DATA_INVALID" &&
+            message.test(e.message),
+          String(message),
+        );
+        await assert.rejects(
+          s.signIn("alice", { data: { v: value } }),
+          (e: unknown) => e instanceof SessionError && e.code === "ERR_SESSION_DATA_INVALID",
+        );
+      }
+      // What JSON keeps exactly is accepted.
+      s.set("v", { a: [1, "x", null, true, { b: -0.5 }] });
+      const headers = await s.commit();
+      assert.equal(headers.setCookie.length, 1, "nothing refused was staged");
+    }
+  });
+
   test("signIn refuses a user id that no store could keep as given, storing nothing", async () => {
     const store = memoryStore();
     const sessions = createSessions({ store });

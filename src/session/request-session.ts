@@ -7,7 +7,8 @@ import {
   alreadyCommitted,
   anonymousSession,
   carriedData,
-  checkKey,
+  checkData,
+  checkEntry,
   checkSchema,
   checkUserId,
   type DataShape,
@@ -216,7 +217,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   /** Stages `key = value` (a JSON value). Without a session, one is created (anonymous) on commit. */
   set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     this.#assertOpen();
-    checkKey(key);
+    checkEntry(key, value);
     this.#unset.delete(key);
     this.#set[key] = value;
     this.#dirty = true;
@@ -247,6 +248,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
       this.#record?.userId === null ? this.#currentData() : {},
       options.carry,
     );
+    checkData(options.data ?? {});
     const data = { ...carried, ...(options.data ?? {}) };
     await checkSchema(this.#o, data);
     const token = newToken(shardFor(userId));

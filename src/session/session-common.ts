@@ -1,6 +1,7 @@
 // What every session class (the store's, the stateless one) writes the same way: the session
 // cookie's Set-Cookie line, and the errors of misuse.
 import { serializeSetCookie } from "../cookie/index.js";
+import { jsonValueProblem } from "../transports/payload.js";
 import { SessionError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 
@@ -192,10 +193,28 @@ export function sessionConflict(): SessionError {
   );
 }
 
-/** Refuses the one key that would become the data object's prototype. */
-export function checkKey(key: string): void {
+/**
+ * Refuses, where the handler sets it, a data entry that would not come back as it was set: the
+ * key that would become the data object's prototype, and any value JSON cannot hold exactly
+ * (every store and transport keeps data as JSON). Found at `set`, it is a 500 naming the path,
+ * instead of a store's own error later (a 500 without a code, or a 503 that blames the store) or
+ * a value changed without a word (a Date read back as a string, a Map as `{}`).
+ */
+export function checkEntry(key: string, value: unknown): void {
   if (key === "__proto__")
     throw new SessionError("ERR_SESSION_DATA_INVALID", 500, 'a session key cannot be "__proto__"');
+  const problem = jsonValueProblem(value);
+  if (problem === undefined) return;
+  throw new SessionError(
+    "ERR_SESSION_DATA_INVALID",
+    500,
+    `session data ${JSON.stringify(key)}${problem.at} ${problem.what}: session data is JSON (strings, finite numbers, booleans, null, arrays and plain objects); to remove a key, unset() it`,
+  );
+}
+
+/** Every entry of a `signIn` `data` option, as {@link checkEntry}. */
+export function checkData(data: Readonly<Record<string, unknown>>): void {
+  for (const [k, v] of Object.entries(data)) checkEntry(k, v);
 }
 
 /** A data key as this request sees it: staged changes over the stored data. */

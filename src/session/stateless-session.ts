@@ -18,7 +18,8 @@ import {
   alreadyCommitted,
   anonymousSession,
   carriedData,
-  checkKey,
+  checkData,
+  checkEntry,
   checkSchema,
   checkUserId,
   type DataShape,
@@ -162,7 +163,7 @@ export class StatelessSession<
 
   override set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     this.#assertOpen();
-    checkKey(key);
+    checkEntry(key, value);
     this.#unset.delete(key);
     this.#set[key] = value;
     this.#dirty = true;
@@ -182,6 +183,7 @@ export class StatelessSession<
     const now = this.#o.now();
     const previous = this.#payload;
     const carried = carriedData(previous?.sub === null ? this.#currentData() : {}, options.carry);
+    checkData(options.data ?? {});
     const data = { ...carried, ...(options.data ?? {}) };
     await checkSchema(this.#o, data);
     if (previous !== undefined) await this.#end(previous, "sign-in");

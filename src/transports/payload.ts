@@ -125,6 +125,21 @@ function jsonProblem(x: unknown, depth: number): Problem | undefined {
 }
 
 /**
+ * Why `x` is not a JSON value that survives `JSON.stringify` and `JSON.parse` unchanged (a path
+ * such as `.items[1]` and what is wrong there), or undefined when it is one.
+ */
+export function jsonValueProblem(
+  x: unknown,
+): { readonly at: string; readonly what: string } | undefined {
+  try {
+    const p = jsonProblem(x, 1);
+    return p === undefined ? undefined : { at: p.at.reverse().join(""), what: p.what };
+  } catch {
+    return { at: "", what: "throws when it is read (a getter or a Proxy)" };
+  }
+}
+
+/**
  * Checks that `x` is exactly a {@link SessionPayload}: every field present with its type, no
  * other field, times as whole non-negative milliseconds with `iat` not after either expiry,
  * and `data` a plain object of JSON values (at most 32 levels deep, no `__proto__` key).
