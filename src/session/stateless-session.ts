@@ -317,16 +317,15 @@ export class StatelessSession<
     if (!outcome.ok) {
       const f = outcome.family;
       switch (outcome.reason) {
-        case "reused":
+        case "reused": {
           this.#events.emit({ type: "suspicious", reason: "refresh-reuse" });
-          if (f === null) break;
-          {
-            // Two parties hold this family's tokens: its access tokens end now too.
-            const r = this.#s.revocation;
-            if (r !== null) await guarded(this.#events, "deny", () => r.deny(f.id, f.expiresAt));
+          // Two parties hold this family's tokens: its access tokens end now too.
+          const r = this.#s.revocation;
+          if (f !== null && r !== null) {
+            await guarded(this.#events, "deny", () => r.deny(f.id, f.expiresAt));
           }
           // A burst of replays revokes the family once, and says so once.
-          if (outcome.changed) {
+          if (f !== null && outcome.changed) {
             this.#events.emit({
               type: "revoked",
               sessionId: f.id,
@@ -335,6 +334,7 @@ export class StatelessSession<
             });
           }
           break;
+        }
         case "expired":
           // The session's own timeout, not an attack.
           if (f !== null) {
