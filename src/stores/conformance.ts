@@ -507,6 +507,72 @@ export function testSessionStore(name: string, factory: () => Promise<StoreUnder
       assert.deepEqual(await store.get(newKey), { ...r, data: { n: 1 } });
     });
 
+    test("rename with graceMs: get follows the old key to the record for the grace window only; nothing else does", async () => {
+      const userId = `u-${rand()}`;
+      const oldKey = keyFor(userId);
+      const newKey = sameShard(oldKey);
+      const r = record({ userId, data: { a: 1 } });
+      await store.create(oldKey, r);
+      const renamed = { ...r, data: { a: 1, b: 2 }, lastSeenAt: r.lastSeenAt + 1 };
+      const patch = { set: { b: 2 }, lastSeenAt: renamed.lastSeenAt };
+      assert.equal(await store.rename(oldKey, newKey, patch, { graceMs: LATER_MS }), true);
+      assert.deepEqual(await store.get(newKey), renamed);
+      if (store.renameGrace !== true) {
+        assert.equal(await store.get(oldKey), null, "a store without renameGrace kept the old key");
+        return;
+      }
+      assert.deepEqual(await store.get(oldKey), renamed, "get did not follow the old key");
+      // The old key reads, and nothing more: no write, no second rotation, no delete through it.
+      assert.equal(
+        await store.update(oldKey, { set: { c: 3 } }),
+        false,
+        "update through the old key",
+      );
+      assert.equal(await store.rename(oldKey, sameShard(oldKey)), false, "rename of the old key");
+      assert.equal(await store.delete(oldKey), null, "delete through the old key");
+      assert.deepEqual(
+        await store.get(newKey),
+        renamed,
+        "a call on the old key changed the record",
+      );
+      assert.deepEqual(
+        (await store.listByUser(userId)).map((x) => x.key),
+        [newKey],
+        "the index holds the old key",
+      );
+      // A change under the new key shows through the old one.
+      assert.equal(await store.update(newKey, { set: { d: 4 } }), true);
+      assert.deepEqual((await store.get(oldKey))?.data, { a: 1, b: 2, d: 4 });
+      // One step only: once the record moves on again, the first key leads nowhere.
+      const newest = sameShard(oldKey);
+      assert.equal(await store.rename(newKey, newest, {}, { graceMs: LATER_MS }), true);
+      assert.equal(await store.get(oldKey), null, "the old key followed two renames");
+      assert.deepEqual((await store.get(newKey))?.data, { a: 1, b: 2, d: 4 });
+      // Ending the session ends every key that led to it.
+      assert.deepEqual((await store.delete(newest))?.id, r.id);
+      assert.equal(await store.get(newKey), null, "the old key outlived its session");
+      assert.deepEqual(await store.listByUser(userId), []);
+    });
+
+    test("rename with graceMs: the old key is gone once the window has passed, or the session signed out", async () => {
+      const oldKey = keyFor();
+      const newKey = sameShard(oldKey);
+      await store.create(oldKey, record({ data: { a: 1 } }));
+      const graceMs = FIRST_LEAD_MS;
+      const renamedAt = Date.now();
+      assert.equal(await store.rename(oldKey, newKey, {}, { graceMs }), true);
+      await sleepPast(renamedAt + graceMs + 1);
+      assert.equal(await store.get(oldKey), null, "the old key outlived its grace window");
+      assert.deepEqual((await store.get(newKey))?.data, { a: 1 });
+      const userId = `u-${rand()}`;
+      const signedIn = keyFor(userId);
+      const moved = sameShard(signedIn);
+      await store.create(signedIn, record({ userId }));
+      assert.equal(await store.rename(signedIn, moved, {}, { graceMs: LATER_MS }), true);
+      assert.equal((await store.deleteByUser(userId)).length, 1);
+      assert.equal(await store.get(signedIn), null, "the old key outlived deleteByUser");
+    });
+
     test("delete removes the record and its index entry, once", async () => {
       const userId = `u-${rand()}`;
       const key = keyFor(userId);

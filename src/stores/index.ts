@@ -8,6 +8,7 @@ export { shardFor } from "../session/tokens.js";
 export { type MemoryStoreOptions, memoryStore } from "./memory.js";
 export {
   type CreateOptions,
+  type RenameOptions,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,

@@ -1,5 +1,6 @@
 import {
   type CreateOptions,
+  checkGrace,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -116,6 +117,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   const byUser = new Map<string, Set<string>>();
   // The anonymous sessions' keys, oldest first (a Set keeps insertion order).
   const anonymous = new Set<string>();
+  // Keys renamed with a grace window: what get() follows them to, and until when.
+  const aliases = new Map<string, { to: string; until: number }>();
 
   const live = (key: string): Entry | undefined => {
     const e = entries.get(key);
@@ -125,6 +128,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       return undefined;
     }
     return e;
+  };
+  const followed = (key: string): Entry | undefined => {
+    const a = aliases.get(key);
+    if (a === undefined) return undefined;
+    if (a.until <= now()) {
+      aliases.delete(key);
+      return undefined;
+    }
+    return live(a.to);
   };
   const remove = (key: string, e: Entry): void => {
     entries.delete(key);
@@ -178,13 +190,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     const t = now();
     sweptAt = t;
     for (const [key, e] of entries) if (e.expiresAt <= t) remove(key, e);
+    for (const [key, a] of aliases) if (a.until <= t) aliases.delete(key);
   };
   const timer = setInterval(sweep, sweepMs);
   timer.unref?.();
 
   return {
+    renameGrace: true,
+
     async get(key) {
-      const e = live(key);
+      const e = live(key) ?? followed(key);
       return e === undefined ? null : e.toRecord();
     },
 
@@ -205,6 +220,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       const e = new Entry(record);
       const old = entries.get(key);
       if (old !== undefined) remove(key, old);
+      aliases.delete(key);
       entries.set(key, e);
       index(key, record.userId);
       const evicted: SessionRecord[] = [];
@@ -227,10 +243,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       return true;
     },
 
-    async rename(oldKey, newKey, patch) {
+    async rename(oldKey, newKey, patch, renameOptions) {
+      const graceMs = checkGrace("memory store", renameOptions);
       const e = live(oldKey);
       if (e === undefined) return false;
       remove(oldKey, e);
+      if (graceMs > 0) aliases.set(oldKey, { to: newKey, until: now() + graceMs });
       if (patch !== undefined) apply(e, patch);
       entries.set(newKey, e);
       index(newKey, e.userId);

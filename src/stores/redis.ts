@@ -10,6 +10,7 @@ import {
 import { shardFor } from "../session/tokens.js";
 import {
   type CreateOptions,
+  checkGrace,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -69,6 +70,7 @@ const DATA = ".";
 const DATA_CODE = 46; // "."
 
 const KEY = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
+const ALIAS = 64; // "@": a key renamed with a grace window (see the rename script)
 
 // ARGV[1] = now, ARGV[2] = the byte length of KEYS[1] after the store's prefix: what precedes it
 // is the client's own key prefix (ioredis and node-redis `keyPrefix`) plus ours, so that keys the
@@ -119,13 +121,18 @@ local function owner(t)
   if not ok or type(s) ~= 'string' then bad('a session has no valid user') end
   return s
 end
+-- A key renamed with a grace window holds '@<until>:<new key>' (see rename): only get() in
+-- JavaScript follows it; for the scripts it is no session.
+local function alias(t) return string.byte(t, 1) == 64 end
 local function get(k)
   local t = redis.call('GET', k)
-  if not t then return nil end
+  if not t or alias(t) then return nil end
   return record(t)
 end
 local function take(k)
   local t = redis.pcall('GET', k)
+  -- A renamed key stays until its window ends: deleting through it deletes nothing.
+  if type(t) == 'string' and alias(t) then return false end
   redis.call('DEL', k)
   -- A value of another type is gone too, and reported as what it is.
   if type(t) == 'table' then bad('a session is not a string') end
@@ -243,14 +250,23 @@ if not t then return 0 end
 apply(KEYS[1], t, 3, abs)
 return 1
 `,
-  // KEYS: old session, new session (same shard). ARGV: 3 old member, 4 new member, 5.. the
-  // patch. Returns 1, or 0 when there is no live session.
+  // KEYS: old session, new session (same shard). ARGV: 3 old member, 4 new member, 5 until
+  // when get() may follow the old key to the new one (0: not at all), 6.. the patch. Returns 1,
+  // or 0 when there is no live session.
   rename: `
 local from, to, om, nm = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
 local t, abs = live(from)
 if not t then return 0 end
-if from ~= to then redis.call('DEL', from) end
-apply(to, t, 5, abs)
+if from ~= to then
+  local keep = tonumber(ARGV[5])
+  if keep > NOW then
+    redis.call('SET', from, '@' .. ARGV[5] .. ':' .. nm)
+    at(from, keep)
+  else
+    redis.call('DEL', from)
+  end
+end
+apply(to, t, 6, abs)
 local user = owner(t)
 if user then
   local ik = ikey(user, om)
@@ -568,6 +584,33 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       return { key, record: decode(record, sessionKey(key)) };
     });
 
+  /**
+   * The live record an old key renamed with a grace window leads to, within the window: one
+   * more GET, only in the seconds after a periodic rotation. One step only (an alias to an alias
+   * leads nowhere), as the SessionStore contract says.
+   */
+  const followAlias = async (text: string, sk: string): Promise<SessionRecord | null> => {
+    const colon = text.indexOf(":");
+    const until = Number(text.slice(1, colon));
+    const to = text.slice(colon + 1);
+    if (colon < 0 || !Number.isFinite(until) || !KEY.test(to)) {
+      throw corrupt(sk, "it is neither a record nor a renamed key");
+    }
+    if (until <= now()) return null;
+    const target = sessionKey(to);
+    let reply: unknown;
+    try {
+      reply = await conn.get(target);
+    } catch (err) {
+      throw toStoreError("get", new ClientFailure(err));
+    }
+    if (reply === null || reply === undefined) return null;
+    const next = str(reply);
+    if (next.charCodeAt(0) === ALIAS) return null;
+    const record = decode(next, target);
+    return expiry(record) > now() ? record : null;
+  };
+
   const create = async (
     key: string,
     record: SessionRecord,
@@ -589,6 +632,8 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   };
 
   return {
+    renameGrace: true,
+
     async get(key) {
       const sk = sessionKey(key);
       // The hot path: one command, and no wrapper promises around it.
@@ -599,7 +644,9 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
         throw toStoreError("get", new ClientFailure(err));
       }
       if (reply === null || reply === undefined) return null;
-      const record = decode(reply, sk);
+      const text = str(reply);
+      if (text.charCodeAt(0) === ALIAS) return followAlias(text, sk);
+      const record = decode(text, sk);
       // Redis's TTL may lag our clock by a little (clock skew, the millisecond of expiry).
       return expiry(record) > now() ? record : null;
     },
@@ -631,7 +678,8 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       );
     },
 
-    async rename(oldKey, newKey, patch) {
+    async rename(oldKey, newKey, patch, renameOptions) {
+      const graceMs = checkGrace("redis store", renameOptions);
       const from = shardOf(oldKey);
       const to = shardOf(newKey);
       if (from !== to) {
@@ -640,7 +688,8 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
         );
       }
       const keys = [sessionKey(oldKey), sessionKey(newKey)];
-      const args = [oldKey, newKey, ...encodePatch(patch)];
+      const until = graceMs > 0 ? String(now() + graceMs) : "0";
+      const args = [oldKey, newKey, until, ...encodePatch(patch)];
       return guard("rename", async () => (await script(SCRIPTS.rename, keys, args)) === 1);
     },
 

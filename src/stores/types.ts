@@ -67,6 +67,32 @@ export interface CreateOptions {
   readonly maxPerUser?: number;
 }
 
+/** Options of {@link SessionStore.rename}. */
+export interface RenameOptions {
+  /**
+   * For this many ms after the rename, `get(oldKey)` still finds the record (as it is under
+   * `newKey` then), so that requests already in flight with the old token are served during a
+   * periodic rotation. Every other method treats `oldKey` as gone at once: `update`, `rename`
+   * and `delete` of it return false or null and leave the record as it is, and the user's index
+   * and `listByUser` know only `newKey`. The old key follows one step: once the record under
+   * `newKey` is deleted, expires or is renamed again, `get(oldKey)` returns null. A whole number
+   * of at least 0; 0 (the default) kills the old key at once. A store that does not say
+   * {@link SessionStore.renameGrace} ignores it, and kills the old key at once.
+   */
+  readonly graceMs?: number;
+}
+
+/** @internal The grace of `rename`'s options, or 0; a bad one is the caller's TypeError. */
+export function checkGrace(store: string, options: RenameOptions | undefined): number {
+  const graceMs = options?.graceMs ?? 0;
+  if (!Number.isSafeInteger(graceMs) || graceMs < 0) {
+    throw new TypeError(
+      `${store}: rename's graceMs must be a whole number of ms, at least 0, not ${String(graceMs)}`,
+    );
+  }
+  return graceMs;
+}
+
 /**
  * Where server-side sessions live. Keys are `<shard>.<hash>`: the SHA-256 of the token, never
  * the token, behind a short shard tag that is the same for all of one user's sessions, so that
@@ -136,11 +162,16 @@ export interface SessionStore {
   update(key: string, patch: SessionPatch): Promise<boolean>;
   /**
    * Moves a live record to `newKey` with `patch` applied, and removes `oldKey` in the same step
-   * (rotation): from then on only `newKey` finds it. Returns false, writing nothing, when there is
+   * (rotation): from then on only `newKey` finds it (but see {@link RenameOptions.graceMs}). Returns false, writing nothing, when there is
    * no live record under `oldKey` (none, or expired). `newKey` has the shard of `oldKey` and is
    * new (the hash of a fresh token); the record keeps its user, id and absolute expiry.
    */
-  rename(oldKey: string, newKey: string, patch?: SessionPatch): Promise<boolean>;
+  rename(
+    oldKey: string,
+    newKey: string,
+    patch?: SessionPatch,
+    options?: RenameOptions,
+  ): Promise<boolean>;
   /**
    * Removes the record under `key` and its index entry. Returns it if it was live; null if there
    * was none or it had expired (the store may remove an expired one all the same).
@@ -153,6 +184,11 @@ export interface SessionStore {
    * given. Returns the live ones it removed; expired ones may be removed too, but not returned.
    */
   deleteByUser(userId: string, options?: { exceptKey?: string }): Promise<SessionRecord[]>;
+  /**
+   * True when `rename` honours {@link RenameOptions.graceMs}, which periodic rotation with a
+   * grace window needs (`createSessions` refuses a `rotation.grace` otherwise).
+   */
+  readonly renameGrace?: boolean;
   /** Releases what the store holds open (timers; never the user's own client). */
   close?(): Promise<void>;
 }
