@@ -53,6 +53,43 @@ describe("createSessions: options are checked when the manager is made", () => {
     );
   });
 
+  test("periodic rotation: an interval between the touch interval and the absolute timeout, a grace shorter than the touch interval and only with a store that keeps it", () => {
+    optionsError(() => createSessions({ store, rotation: {} as never }), /rotation.interval/);
+    optionsError(
+      () => createSessions({ store, rotation: { interval: 60 } }),
+      /longer than touchInterval/,
+    );
+    optionsError(
+      () => createSessions({ store, rotation: { interval: 28_800 } }),
+      /shorter than absoluteTimeout/,
+    );
+    optionsError(
+      () => createSessions({ store, rotation: { interval: 900, grace: 60 } }),
+      /grace must be shorter than touchInterval/,
+    );
+    optionsError(
+      () => createSessions({ store, rotation: { interval: 900, grace: -1 } }),
+      /at least 0/,
+    );
+    const { renameGrace: _, ...withoutGrace } = memoryStore();
+    optionsError(
+      () => createSessions({ store: withoutGrace, rotation: { interval: 900 } }),
+      /renameGrace.*set rotation.grace to 0/,
+    );
+    assert.ok(createSessions({ store: withoutGrace, rotation: { interval: 900, grace: 0 } }));
+    optionsError(
+      () =>
+        createSessions({
+          transport: signedCookie({
+            keys: [{ id: "k", secret: randomBytes(32) }],
+            revocation: memoryRevocationStore(),
+          }),
+          rotation: { interval: 900 },
+        }),
+      /rotation is for sessions in a store/,
+    );
+  });
+
   test("SameSite=None for a session cookie is refused, with what to do instead", () => {
     optionsError(() => createSessions({ store, cookie: { sameSite: "None" } }), /"Lax"/);
   });
@@ -368,6 +405,118 @@ describe("RequestSession rules", () => {
     assert.equal((await sessions.list("bob")).length, 3);
     assert.equal(await sessions.revokeUser("bob"), 3);
     assert.deepEqual(await sessions.list("bob"), []);
+  });
+});
+
+describe("periodic rotation", () => {
+  const cookieOf = (h: { setCookie: readonly string[] }): string | undefined =>
+    h.setCookie[0]?.split(";")[0];
+
+  async function signedIn(rotation: { interval: number; grace?: number }) {
+    let now = 1_000_000;
+    const store = memoryStore({ now: () => now });
+    const renames: string[] = [];
+    const counted: SessionStore = {
+      ...store,
+      rename: (oldKey, newKey, patch, options) => {
+        renames.push(oldKey);
+        return store.rename(oldKey, newKey, patch, options);
+      },
+    };
+    const sessions = createSessions({ store: counted, rotation, now: () => now });
+    const events: SessionEvent[] = [];
+    sessions.on("*", (e) => events.push(e));
+    const first = await sessions.load(request());
+    await first.signIn("alice");
+    const cookie = cookieOf(await first.commit()) as string;
+    const at = (c: string) => sessions.load(request({ cookie: c }));
+    return { sessions, store, renames, events, cookie, at, tick: (ms: number) => (now += ms) };
+  }
+
+  test("once per interval the first request gets a new token; the old one reads for the grace window only, and cannot write", async () => {
+    const t = await signedIn({ interval: 900, grace: 10 });
+    t.tick(899_000);
+    const before = await t.at(t.cookie);
+    const binding = before.binding;
+    const touched = cookieOf(await before.commit());
+    assert.equal(touched, t.cookie, "rotated before the interval came round");
+    t.tick(2_000);
+    const rotating = await t.at(t.cookie);
+    const renewed = cookieOf(await rotating.commit()) as string;
+    assert.notEqual(renewed, t.cookie, "no new token once the interval came round");
+    assert.equal(t.renames.length, 1);
+    assert.deepEqual(
+      t.events.filter((e) => e.type === "rotated"),
+      [{ type: "rotated", sessionId: rotating.info?.id, userId: "alice", reason: "periodic" }],
+    );
+    // A request in flight with the old cookie is still served, and sets no cookie: the old token
+    // must not overwrite the new one in the browser.
+    t.tick(5_000);
+    const inFlight = await t.at(t.cookie);
+    assert.equal(inFlight.userId, "alice");
+    assert.equal(inFlight.binding, binding, "CSRF tokens of the page broke on rotation");
+    assert.deepEqual((await inFlight.commit()).setCookie, []);
+    const writing = await t.at(t.cookie);
+    writing.set("theme", "dark");
+    await assert.rejects(writing.commit(), { code: "ERR_SESSION_CONFLICT", status: 409 });
+    // The new cookie works, without another rotation in this interval, and has the same binding.
+    const next = await t.at(renewed);
+    next.set("theme", "dark");
+    assert.deepEqual((await next.commit()).setCookie, []);
+    assert.equal(next.binding, binding);
+    assert.equal(t.renames.length, 1);
+    // Past the grace window the old token is unknown.
+    t.tick(6_000);
+    const late = await t.at(t.cookie);
+    assert.equal(late.active, false);
+    assert.equal(late.problem, "unknown-token");
+    assert.equal((await t.at(renewed)).get("theme"), "dark");
+  });
+
+  test("a session unused for several intervals rotates once when it comes back, keeping its data and absolute expiry", async () => {
+    const t = await signedIn({ interval: 600, grace: 0 });
+    const signedInAt = (await t.at(t.cookie)).info;
+    t.tick(1_500_000);
+    const back = await t.at(t.cookie);
+    const renewed = cookieOf(await back.commit()) as string;
+    assert.notEqual(renewed, t.cookie);
+    // No grace: the old token is gone at once.
+    assert.equal((await t.at(t.cookie)).active, false);
+    const after = await t.at(renewed);
+    assert.deepEqual((await after.commit()).setCookie, []);
+    assert.equal(t.renames.length, 1);
+    assert.equal(after.info?.id, signedInAt?.id);
+    assert.deepEqual(after.info?.absoluteExpiresAt, signedInAt?.absoluteExpiresAt);
+    // The next interval (counted from sign-in) rotates again.
+    t.tick(300_000);
+    assert.notEqual(cookieOf(await (await t.at(renewed)).commit()), undefined);
+    assert.equal(t.renames.length, 2);
+  });
+
+  test("of two requests that find rotation due, one rotates; the other, read-only, sets no cookie, and a change it makes is refused", async () => {
+    const t = await signedIn({ interval: 900 });
+    t.tick(901_000);
+    const [a, b, c] = await Promise.all([t.at(t.cookie), t.at(t.cookie), t.at(t.cookie)]);
+    c?.set("n", 1);
+    const first = await a?.commit();
+    assert.notEqual(cookieOf(first as never), t.cookie);
+    assert.deepEqual((await b?.commit())?.setCookie, []);
+    await assert.rejects(c?.commit() as Promise<unknown>, { code: "ERR_SESSION_CONFLICT" });
+    const live = await t.store.listByUser("alice");
+    assert.deepEqual(
+      live.map((x) => x.key),
+      [storeKey(cookieOf(first as never)?.split("=")[1] ?? "")],
+    );
+    assert.equal(live[0]?.record.data.n, undefined);
+  });
+
+  test("a failed request (5xx) neither rotates nor extends", async () => {
+    const t = await signedIn({ interval: 900 });
+    t.tick(901_000);
+    const failed = await t.at(t.cookie);
+    failed.discard();
+    assert.deepEqual((await failed.commit()).setCookie, []);
+    assert.equal(t.renames.length, 0);
   });
 });
 

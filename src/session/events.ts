@@ -21,11 +21,12 @@ export type SessionEvent =
       sessionId: string;
       userId: string | null;
       /**
-       * `refresh`: a bearer-JWT refresh token was used (and replaced). Signing in is no
+       * `periodic`: the `rotation` option's interval came round. `refresh`: a bearer-JWT
+       * refresh token was used (and replaced). Signing in is no
        * rotation: the user changes, so the old session is `revoked` (`sign-in`) and a new one
        * `created`.
        */
-      reason: "elevate" | "rotate" | "refresh";
+      reason: "elevate" | "rotate" | "periodic" | "refresh";
     }
   | { type: "revoked"; sessionId: string; userId: string | null; reason: RevokeReason }
   | { type: "expired"; sessionId: string; userId: string | null; reason: "idle" | "absolute" }

@@ -41,6 +41,17 @@ export interface SessionsOptions<Data> {
    * minute of the last extension costs one store read and no write.
    */
   touchInterval?: number;
+  /**
+   * Periodic rotation, off by default: once every `interval` seconds of a session's life, the
+   * first request gets a new token (its response sets the new cookie) and the old one dies, so a
+   * token copied from a device stops working within one interval of the device's next use.
+   * Requests already in flight with the old token are still served for `grace` seconds (default
+   * 10), read-only: a change they make answers 409 `ERR_SESSION_CONFLICT`, and a retry, which
+   * carries the new cookie, succeeds. `interval` must be longer than `touchInterval` and shorter
+   * than `absoluteTimeout`; `grace` shorter than `touchInterval`, and above 0 only with a store
+   * that keeps the old key for it (`renameGrace`: the memory and Redis stores).
+   */
+  rotation?: { interval: number; grace?: number };
   /** At most this many sessions per user; signing in once more ends the oldest. Default: no cap. */
   maxSessionsPerUser?: number;
   /**
@@ -118,6 +129,10 @@ export interface ResolvedOptions<Data> {
    * the same thing.
    */
   touching: Set<string>;
+  /** The periodic rotation's interval in ms, or undefined without one. */
+  rotateMs: number | undefined;
+  /** How long the old token of a periodic rotation still reads, in ms. */
+  graceMs: number;
   maxPerUser: number | undefined;
   trustProxy: boolean;
   insecureLocalhost: boolean;
@@ -142,6 +157,49 @@ function seconds(name: string, value: number | undefined, fallback: number): num
       `${name} must be a positive number of seconds, got ${typeof value === "string" ? `the string ${JSON.stringify(value)} (convert it with Number())` : String(value)}`,
     );
   return v * 1000;
+}
+
+/** The `rotation` option in ms, checked against the timeouts and the store. */
+function rotation<Data>(
+  o: SessionsOptions<Data>,
+  touchMs: number,
+  absoluteMs: number,
+): { rotateMs: number | undefined; graceMs: number } {
+  const r = o.rotation;
+  if (r === undefined) return { rotateMs: undefined, graceMs: 0 };
+  if (r === null || typeof r !== "object") {
+    invalid("rotation must be an object: { interval: seconds, grace?: seconds }");
+  }
+  if (o.transport?.stateless !== undefined) {
+    invalid(
+      `rotation is for sessions in a store; the ${o.transport.capabilities.name} transport re-issues its credential on every extension already`,
+    );
+  }
+  const rotateMs = seconds("rotation.interval", r.interval, Number.NaN);
+  const grace = r.grace ?? 10;
+  if (typeof grace !== "number" || !Number.isFinite(grace) || grace < 0) {
+    invalid(`rotation.grace must be a number of seconds, at least 0, got ${String(r.grace)}`);
+  }
+  const graceMs = Math.round(grace * 1000);
+  if (rotateMs <= touchMs) {
+    invalid(
+      "rotation.interval must be longer than touchInterval: rotating on nearly every request would make most of them writes",
+    );
+  }
+  if (rotateMs >= absoluteMs) {
+    invalid("rotation.interval must be shorter than absoluteTimeout, or no session would rotate");
+  }
+  if (graceMs >= touchMs) {
+    // Requests with the old token must not extend the session: their response would set the
+    // old token's cookie over the new one.
+    invalid("rotation.grace must be shorter than touchInterval");
+  }
+  if (graceMs > 0 && o.store?.renameGrace !== true) {
+    invalid(
+      "rotation.grace needs a store that keeps the old key readable for it (renameGrace: the memory and Redis stores); with this store set rotation.grace to 0, and requests in flight with the old cookie are then served as without a session",
+    );
+  }
+  return { rotateMs, graceMs };
 }
 
 export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<Data> {
@@ -183,6 +241,7 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     invalid(
       "touchInterval must be shorter than idleTimeout, or sessions would expire between extensions",
     );
+  const { rotateMs, graceMs } = rotation(o, touchMs, absoluteMs);
   const sameSite = o.cookie?.sameSite ?? "Lax";
   if (sameSite === "None") {
     invalid(
@@ -202,6 +261,8 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     absoluteMs,
     touchMs,
     touching: new Set(),
+    rotateMs,
+    graceMs,
     maxPerUser: max,
     trustProxy: o.trustProxy ?? false,
     insecureLocalhost: o.insecureLocalhost ?? false,

@@ -189,11 +189,14 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   }
 
   /**
-   * Identifies this session's current token without revealing it (the SHA-256 the store keys
-   * on), or null without a session. It changes when the token rotates: bind CSRF tokens to it.
+   * Identifies this session for CSRF tokens, or null without one: bind CSRF tokens to it. It
+   * changes when the user signs in and when the session is elevated, and stays through periodic
+   * rotation, so that the tokens a page holds keep working when its cookie is renewed.
    */
   get binding(): string | null {
-    return this.#key ?? null;
+    const r = this.#record;
+    if (r === undefined) return null;
+    return r.elevatedAt === null ? r.id : `${r.id}.${r.elevatedAt}`;
   }
 
   /** What may be shown about this session, or null without one. */
@@ -304,8 +307,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     this.#assertSecure();
     const record = this.#requireRecord("rotate");
     const oldKey = this.#key as string;
-    // The same shard as before, so that a partitioned store moves the record within one slot.
-    const token = newToken((this.#token as string).slice(0, 4));
+    const token = this.#nextToken();
     const key = storeKey(token);
     const now = this.#o.now();
     const patch: SessionPatch = {
@@ -323,12 +325,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
       throw sessionConflict();
     }
     this.#adopt(token, key, applyPatch(record, patch));
-    this.#events.emit({
-      type: "rotated",
-      sessionId: record.id,
-      userId: record.userId,
-      reason: options.elevate === true ? "elevate" : "rotate",
-    });
+    this.#emitRotated(record, options.elevate === true ? "elevate" : "rotate");
   }
 
   /** Ends this session and clears its cookie. Without a session it only clears the cookie. */
@@ -364,7 +361,8 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     const all = await guarded(this.#events, "listByUser", () =>
       this.#o.store.listByUser(record.userId as string),
     );
-    return all.map((s) => toInfo(s.record, s.key === this.#key));
+    // By public id: a request in a rotation's grace still has the old key.
+    return all.map((s) => toInfo(s.record, s.record.id === record.id));
   }
 
   /**
@@ -406,7 +404,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     if (target === undefined) return false;
     const removed = await guarded(this.#events, "delete", () => this.#o.store.delete(target.key));
     if (removed !== null) this.#emitRevoked([removed], "revoke-one");
-    if (target.key === this.#key) {
+    if (sessionId === record.id) {
       this.#forget();
       this.#clearCookie = true;
     }
@@ -471,9 +469,31 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
 
   #needsWrite(): boolean {
     if (this.#dirty) return true;
+    const r = this.#record;
+    if (r === undefined || this.#noTouch) return false;
+    const now = this.#o.now();
+    return this.#touchDue(r, now) || this.#rotationDue(r, now);
+  }
+
+  /**
+   * Whether periodic rotation is due: the session has entered a new rotation interval (counted
+   * from its creation) since it was last extended or rotated, and no other request of this
+   * process is writing it right now. Rotation sets `lastSeenAt`, so it happens once per interval,
+   * and needs no field of its own in the store.
+   */
+  #rotationDue(record: SessionRecord, now: number): boolean {
+    const every = this.#o.rotateMs;
+    if (every === undefined) return false;
     return (
-      this.#record !== undefined && !this.#noTouch && this.#touchDue(this.#record, this.#o.now())
+      Math.floor((now - record.createdAt) / every) >
+        Math.floor((record.lastSeenAt - record.createdAt) / every) &&
+      !this.#o.touching.has(this.#key as string)
     );
+  }
+
+  /** A new token in the shard of the current one, so that a partitioned store moves the record within one slot. */
+  #nextToken(): string {
+    return newToken((this.#token as string).slice(0, 4));
   }
 
   /**
@@ -548,8 +568,9 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     const record = this.#record;
     let patch: SessionPatch = this.#dirty ? await this.#checkedPatch() : {};
     // Extend the idle expiry only when it is due: most read-only requests then cost one store
-    // read and no write.
-    const touchDue = touch && this.#touchDue(record, now);
+    // read and no write. A periodic rotation extends it too, in the same write.
+    const rotateDue = touch && this.#rotationDue(record, now);
+    const touchDue = rotateDue || (touch && this.#touchDue(record, now));
     if (touchDue) {
       patch = {
         ...patch,
@@ -559,18 +580,30 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     }
     if (patch.set === undefined && patch.unset === undefined && !touchDue) return;
     const key = this.#key as string;
+    const token = rotateDue ? this.#nextToken() : undefined;
+    const newKey = token === undefined ? undefined : storeKey(token);
     if (touchDue) this.#o.touching.add(key);
     let ok: boolean;
     try {
-      ok = await guarded(this.#events, "update", () => this.#o.store.update(key, patch));
+      ok = await guarded(this.#events, newKey === undefined ? "update" : "rename", () =>
+        newKey === undefined
+          ? this.#o.store.update(key, patch)
+          : this.#o.store.rename(key, newKey, patch, { graceMs: this.#o.graceMs }),
+      );
     } finally {
       if (touchDue) this.#o.touching.delete(key);
     }
     if (!ok) {
-      // Another request rotated, replaced (sign-in) or ended the session meanwhile. No clearing
-      // cookie: a response of that request may already have set the new one, which it would
-      // delete. A due touch is simply skipped; a change of data is refused, not lost silently.
+      // Another request rotated, replaced (sign-in) or ended the session meanwhile, or this one
+      // came with the old token of a periodic rotation, within its grace. No clearing cookie: a
+      // response of that request may already have set the new one, which it would delete. A
+      // due touch is simply skipped; a change of data is refused, not lost silently.
       if (patch.set !== undefined || patch.unset !== undefined) throw sessionConflict();
+      return;
+    }
+    if (token !== undefined && newKey !== undefined) {
+      this.#adopt(token, newKey, applyPatch(record, patch));
+      this.#emitRotated(record, "periodic");
       return;
     }
     this.#record = applyPatch(record, patch);
@@ -621,6 +654,10 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     this.#set = {};
     this.#unset.clear();
     this.#dirty = false;
+  }
+
+  #emitRotated(record: SessionRecord, reason: "elevate" | "rotate" | "periodic"): void {
+    this.#events.emit({ type: "rotated", sessionId: record.id, userId: record.userId, reason });
   }
 
   #emitRevoked(records: readonly SessionRecord[], reason: RevokeReason): void {

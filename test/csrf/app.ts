@@ -49,7 +49,7 @@ export class CsrfApp {
         await session.signIn(req.query.get("user") ?? "alice");
         return { status: 200, body: { userId: session.userId, token: req.token() } };
       case "UNSAFE /rotate":
-        await session.rotate();
+        await session.rotate({ elevate: req.query.has("elevate") });
         return { status: 200, body: { ok: true } };
       case "UNSAFE /echo": {
         const form = await req.form();

@@ -579,13 +579,18 @@ export function testCsrfAdapter(
       assert.equal(h.app.count, before);
     });
 
-    test("the token rotates with the session: the old one is refused after a rotation", async () => {
+    test("the token lives with the session: it survives a rotation, and is refused after an elevation", async () => {
       const c = new Client(h.origin);
       await c.signIn("rotor");
       const old = await c.token();
       const cookie = c.jar.get("__Host-session");
       await passed(c, "POST", "/rotate", { headers: { ...c.sameOrigin, "x-csrf-token": old } });
       assert.notEqual(c.jar.get("__Host-session"), cookie);
+      // A page's token keeps working when its session cookie is renewed.
+      await passed(c, "POST", "/count", { headers: { ...c.sameOrigin, "x-csrf-token": old } });
+      await passed(c, "POST", "/rotate?elevate", {
+        headers: { ...c.sameOrigin, "x-csrf-token": old },
+      });
       await refused(
         c,
         "POST",

@@ -50,8 +50,11 @@ export class CountingStore implements SessionStore {
   create: SessionStore["create"] = (k, r, o) =>
     this.#count("create", () => this.inner.create(k, r, o));
   update: SessionStore["update"] = (k, p) => this.#count("update", () => this.inner.update(k, p));
-  rename: SessionStore["rename"] = (a, b, p) =>
-    this.#count("rename", () => this.inner.rename(a, b, p));
+  rename: SessionStore["rename"] = (a, b, p, o) =>
+    this.#count("rename", () => this.inner.rename(a, b, p, o));
+  get renameGrace(): boolean {
+    return this.inner.renameGrace === true;
+  }
   delete: SessionStore["delete"] = (k) => this.#count("delete", () => this.inner.delete(k));
   listByUser: SessionStore["listByUser"] = (u) =>
     this.#count("listByUser", () => this.inner.listByUser(u));
@@ -768,6 +771,68 @@ export function testAdapter(name: string, start: StartServer, variant = OPAQUE_C
       assert.equal((await b.json("GET", "/data?key=streamed")).body.value, true);
     });
   });
+
+  (server ? describe : () => {})(
+    `periodic rotation over real HTTP: ${name}, ${variant.name}`,
+    () => {
+      let h: Harness;
+      before(async () => {
+        h = await harness(start, variant, { rotation: { interval: 900, grace: 10 } });
+      });
+      after(async () => h.close());
+
+      test("the first request after an interval gets a new credential; requests in flight with the old one are served read-only and set none", async () => {
+        const b = new Browser(h.origin, variant.carrier);
+        await b.json("POST", "/login?user=rotor");
+        await b.json("POST", "/set?key=k&value=kept");
+        const old = b.cookie;
+        h.clock.now += 901_000;
+        // Two requests of the page load the session with the old credential and wait.
+        const reading = new Browser(h.origin, variant.carrier);
+        const writing = new Browser(h.origin, variant.carrier);
+        reading.cookie = old;
+        writing.cookie = old;
+        const gate = (what: string): string =>
+          `${what}-${name}-${variant.name}`.replace(/\W+/g, "-");
+        const read = reading.json("GET", `/data-after?key=k&gate=${gate("read")}`);
+        const write = writing.json("POST", `/set-after?key=k&value=lost&gate=${gate("write")}`);
+        await reachedGate(gate("read"));
+        await reachedGate(gate("write"));
+        h.store.reset();
+        const rotated = await b.json("GET", "/me");
+        assert.equal(rotated.status, 200);
+        assert.notEqual(credentialOf(rotated.res), undefined, "no new credential");
+        assert.notEqual(b.cookie, old);
+        assert.deepEqual(h.store.calls, { get: 1, rename: 1 });
+        assert.ok(
+          h.events.some(
+            (e) => e.type === "rotated" && e.reason === "periodic" && e.userId === "rotor",
+          ),
+        );
+        for (const g of [gate("read"), gate("write")]) {
+          gates.get(g)?.();
+          gates.delete(g);
+        }
+        const [r, w] = await Promise.all([read, write]);
+        assert.equal(r.status, 200);
+        assert.equal(r.body.value, "kept");
+        assert.equal(credentialOf(r.res), undefined, "the old credential was sent again");
+        assert.equal(w.status, 409);
+        assert.equal(w.body.error.code, "session_conflict");
+        assert.equal(credentialOf(w.res), undefined);
+        // A request sent with the old credential just after, within the grace window, reads.
+        const late = await reading.json("GET", "/data?key=k");
+        assert.equal(late.body.value, "kept");
+        assert.equal(credentialOf(late.res), undefined);
+        // The new credential: no second rotation in this interval, one read.
+        h.store.reset();
+        const next = await b.json("GET", "/data?key=k");
+        assert.equal(next.body.value, "kept");
+        assert.equal(credentialOf(next.res), undefined);
+        assert.deepEqual(h.store.calls, { get: 1 });
+      });
+    },
+  );
 
   describe(`sessions over plain HTTP without the localhost opt-in: ${name}, ${variant.name}`, () => {
     let h: Harness;
