@@ -57,15 +57,24 @@ describe("createSessions: options are checked when the manager is made", () => {
     optionsError(() => createSessions({ store, rotation: {} as never }), /rotation.interval/);
     optionsError(
       () => createSessions({ store, rotation: { interval: 60 } }),
-      /longer than touchInterval/,
+      /interval \(60 s\) must be longer than touchInterval \(60 s\)/,
     );
     optionsError(
       () => createSessions({ store, rotation: { interval: 28_800 } }),
-      /shorter than absoluteTimeout/,
+      /interval \(28800 s\) must be shorter than absoluteTimeout \(28800 s\)/,
     );
     optionsError(
       () => createSessions({ store, rotation: { interval: 900, grace: 60 } }),
-      /grace must be shorter than touchInterval/,
+      /grace \(60 s\) must be shorter than touchInterval \(60 s\)/,
+    );
+    // The default grace, against a short touch interval: say it is the default.
+    optionsError(
+      () => createSessions({ store, touchInterval: 5, rotation: { interval: 900 } }),
+      /grace \(the default, 10 s\) must be shorter than touchInterval \(5 s\): set a shorter/,
+    );
+    optionsError(
+      () => createSessions({ store, rotation: { interval: 900, grace: "2" as never } }),
+      /got the string "2" \(convert it with Number\(\)\)/,
     );
     optionsError(
       () => createSessions({ store, rotation: { interval: 900, grace: -1 } }),

@@ -46,10 +46,11 @@ export interface SessionsOptions<Data> {
    * first request gets a new token (its response sets the new cookie) and the old one dies, so a
    * token copied from a device stops working within one interval of the device's next use.
    * Requests already in flight with the old token are still served for `grace` seconds (default
-   * 10), read-only: a change they make answers 409 `ERR_SESSION_CONFLICT`, and a retry, which
-   * carries the new cookie, succeeds. `interval` must be longer than `touchInterval` and shorter
-   * than `absoluteTimeout`; `grace` shorter than `touchInterval`, and above 0 only with a store
-   * that keeps the old key for it (`renameGrace`: the memory and Redis stores).
+   * 10), read-only: a change they make answers 409 `session_conflict` (`ERR_SESSION_CONFLICT`),
+   * and a retry, which carries the new cookie, succeeds. `interval` must be longer than
+   * `touchInterval` and shorter than `absoluteTimeout`; `grace` shorter than `touchInterval`,
+   * and above 0 only with a store that keeps the old key for it (`renameGrace`: every built-in
+   * store).
    */
   rotation?: { interval: number; grace?: number };
   /** At most this many sessions per user; signing in once more ends the oldest. Default: no cap. */
@@ -150,14 +151,22 @@ function invalid(message: string): never {
   throw new SessionError("ERR_SESSION_OPTIONS_INVALID", 500, message);
 }
 
+/** A value as an error message shows it: a string read from the environment is named as one. */
+function shown(value: unknown): string {
+  return typeof value === "string"
+    ? `the string ${JSON.stringify(value)} (convert it with Number())`
+    : String(value);
+}
+
 function seconds(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0)
-    invalid(
-      `${name} must be a positive number of seconds, got ${typeof value === "string" ? `the string ${JSON.stringify(value)} (convert it with Number())` : String(value)}`,
-    );
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0)
+    invalid(`${name} must be a positive number of seconds, got ${shown(value)}`);
   return v * 1000;
 }
+
+/** The default `rotation.grace`, in seconds. */
+const DEFAULT_GRACE_S = 10;
 
 /** The `rotation` option in ms, checked against the timeouts and the store. */
 function rotation<Data>(
@@ -176,27 +185,32 @@ function rotation<Data>(
     );
   }
   const rotateMs = seconds("rotation.interval", r.interval, Number.NaN);
-  const grace = r.grace ?? 10;
+  const grace = r.grace ?? DEFAULT_GRACE_S;
   if (typeof grace !== "number" || !Number.isFinite(grace) || grace < 0) {
-    invalid(`rotation.grace must be a number of seconds, at least 0, got ${String(r.grace)}`);
+    invalid(`rotation.grace must be a number of seconds, at least 0, got ${shown(r.grace)}`);
   }
   const graceMs = Math.round(grace * 1000);
+  const s = (ms: number): string => `${ms / 1000} s`;
   if (rotateMs <= touchMs) {
     invalid(
-      "rotation.interval must be longer than touchInterval: rotating on nearly every request would make most of them writes",
+      `rotation.interval (${s(rotateMs)}) must be longer than touchInterval (${s(touchMs)}): rotating on nearly every request would make most of them writes`,
     );
   }
   if (rotateMs >= absoluteMs) {
-    invalid("rotation.interval must be shorter than absoluteTimeout, or no session would rotate");
+    invalid(
+      `rotation.interval (${s(rotateMs)}) must be shorter than absoluteTimeout (${s(absoluteMs)}), or no session would rotate`,
+    );
   }
   if (graceMs >= touchMs) {
     // Requests with the old token must not extend the session: their response would set the
     // old token's cookie over the new one.
-    invalid("rotation.grace must be shorter than touchInterval");
+    invalid(
+      `rotation.grace (${r.grace === undefined ? `the default, ${DEFAULT_GRACE_S} s` : s(graceMs)}) must be shorter than touchInterval (${s(touchMs)}): set a shorter rotation.grace, or a longer touchInterval`,
+    );
   }
   if (graceMs > 0 && o.store?.renameGrace !== true) {
     invalid(
-      "rotation.grace needs a store that keeps the old key readable for it (renameGrace: the memory and Redis stores); with this store set rotation.grace to 0, and requests in flight with the old cookie are then served as without a session",
+      "rotation.grace needs a store that keeps the old key readable for it (renameGrace, as every built-in store does); with this store set rotation.grace to 0, and requests in flight with the old cookie are then served as without a session",
     );
   }
   return { rotateMs, graceMs };

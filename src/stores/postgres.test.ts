@@ -34,6 +34,12 @@ async function freshTable(what: string): Promise<string> {
 
 after(async () => {
   for (const t of tables) await pool.query(`DROP TABLE IF EXISTS "${t}"`);
+  // And the renamed keys' tables beside them, whose names may be cut and hashed.
+  const { rows } = await pool.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND (tablename LIKE $1 OR tablename LIKE $2) AND tablename LIKE '%renamed'",
+    [`sj_test_${run}_%`, `sj_${run}_%`],
+  );
+  for (const { name } of rows) await pool.query(`DROP TABLE IF EXISTS "${name}"`);
   await pool.end();
 });
 
@@ -151,6 +157,12 @@ describe("postgres store", () => {
     );
     assert.equal(rows.length, 4);
     for (const r of rows) assert.ok(r.indexname.length <= 63, r.indexname);
+    const renamed = await pool.query<{ name: string }>(
+      "SELECT tablename AS name FROM pg_tables WHERE tablename LIKE $1",
+      [`sj_${run}_%renamed`],
+    );
+    assert.equal(renamed.rows.length, 1);
+    assert.ok((renamed.rows[0]?.name.length ?? 64) <= 63);
   });
 
   test("sweep deletes only expired rows, in batches", async () => {
@@ -214,9 +226,13 @@ describe("postgres store", () => {
     };
     assert.equal(await trips(() => store.create("r.1", record(t, { userId: "u" }))), 1);
     assert.equal(await trips(() => store.get("r.1")), 1);
+    // A key no session has is looked up among the renamed keys of a grace window too.
+    assert.equal(await trips(() => store.get("r.0")), 2);
     assert.equal(await trips(() => store.update("r.1", { set: { a: 1 }, unset: ["b"] })), 1);
     assert.equal(await trips(() => store.update("r.1", {})), 1);
     assert.equal(await trips(() => store.rename("r.1", "r.2", { lastSeenAt: t + 1 })), 1);
+    assert.equal(await trips(() => store.rename("r.2", "r.3", {}, { graceMs: 1_000 })), 1);
+    assert.equal(await trips(() => store.rename("r.3", "r.2")), 1);
     assert.equal(await trips(() => store.listByUser("u")), 1);
     assert.equal(await trips(() => store.delete("r.2")), 1);
     assert.equal(await trips(() => store.deleteByUser("u")), 1);
@@ -291,6 +307,43 @@ describe("postgres store", () => {
         e instanceof StoreError &&
         e.code === "ERR_STORE_UNAVAILABLE" &&
         /migrate\(/.test(e.message),
+    );
+  });
+
+  test("the renamed keys of a grace window: a table of their own, which migrate() adds beside an earlier sessions table", async () => {
+    const table = await freshTable("renamed");
+    // A sessions table as an earlier migrate() left it.
+    await pool.query(`DROP TABLE "${table}_renamed"`);
+    let t = Date.now();
+    const store = postgresStore({ pool, table, now: () => t });
+    await store.create("g.old", record(t, { userId: "u" }));
+    // Without it nothing was ever kept, so reads and sweeps go on; a grace asks for migrate().
+    assert.equal(await store.get("g.unknown"), null);
+    assert.equal(await store.sweep(), 0);
+    await assert.rejects(
+      store.rename("g.old", "g.new", {}, { graceMs: 10_000 }),
+      (e: unknown) =>
+        e instanceof StoreError &&
+        e.code === "ERR_STORE_UNAVAILABLE" &&
+        e.message.includes(`no table "${table}_renamed"`) &&
+        e.message.includes(`migrate(pool, { table: "${table}" })`),
+    );
+    assert.notEqual(await store.get("g.old"), null, "the failed rename changed the session");
+    await migrate(pool, { table });
+    assert.equal(await store.rename("g.old", "g.new", {}, { graceMs: 10_000 }), true);
+    assert.equal((await store.get("g.old"))?.id, (await store.get("g.new"))?.id);
+    t += 10_000;
+    assert.equal(await store.get("g.old"), null);
+    assert.equal(await store.sweep(), 0, "a renamed key counted as a session");
+    const left = await pool.query(`SELECT 1 FROM "${table}_renamed"`);
+    assert.equal(left.rows.length, 0, "sweep left an ended renamed key");
+    // A table of that name that is something else is refused, and nothing is created.
+    const other = tableFor("renamed_other");
+    tables.push(other, `${other}_renamed`);
+    await pool.query(`CREATE TABLE "${other}_renamed" (old_key text, target text)`);
+    await assert.rejects(
+      migrate(pool, { table: other }),
+      optionsInvalid(/"sj_test_\w+_renamed_other_renamed".*no column new_key, expires_at/),
     );
   });
 

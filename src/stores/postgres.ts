@@ -43,6 +43,7 @@ import {
 } from "./sql-record.js";
 import {
   type CreateOptions,
+  checkGrace,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -142,6 +143,22 @@ const LAYOUT: readonly ColumnSpec[] = [
   },
 ];
 
+/**
+ * The keys that `rename` with a grace window left readable: where `get` follows each, and until
+ * when. A table of its own (`<table>_renamed`), so that a sessions table of an earlier version
+ * needs no change.
+ */
+const RENAMED_LAYOUT: readonly ColumnSpec[] = [
+  column("old_key", "text", "text PRIMARY KEY", false),
+  column("new_key", "text", "text NOT NULL", false),
+  column("expires_at", "bigint", "bigint NOT NULL", false),
+];
+
+/** The table of renamed keys beside `table`. */
+function renamedTable(table: string): string {
+  return indexName(table, "renamed");
+}
+
 function column(name: string, type: string, definition: string, addable = true): ColumnSpec {
   return { name, type, definition, generated: false, addable };
 }
@@ -211,6 +228,7 @@ async function inspect(db: Queryable, table: string): Promise<Inspection> {
 function verify(
   table: string,
   t: NonNullable<Inspection["table"]>,
+  layout: readonly ColumnSpec[] = LAYOUT,
 ): { name: string; on: string }[] {
   const label = `${ident(t.schema)}.${ident(table)}`;
   if (t.kind !== "r" && t.kind !== "p") {
@@ -241,8 +259,9 @@ function verify(
         required: c.notNull && !c.hasDefault && c.generated === "" && c.identity === "",
       })),
     },
-    LAYOUT,
+    layout,
   );
+  if (layout !== LAYOUT) return [];
   const present = new Set(t.indexes.map((i) => i.name));
   return indexes(table).filter((i) => !present.has(i.name));
 }
@@ -302,7 +321,10 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
     // CREATE INDEX IF NOT EXISTS locks the table (SHARE) before it looks, so it would queue
     // behind every open write transaction, and every session write behind it: look first.
     const first = await inspect(pool, table);
-    if (first.table !== null && verify(table, first.table).length === 0) return;
+    const renamed = await inspect(pool, renamedTable(table));
+    if (renamed.table !== null) verify(renamedTable(table), renamed.table, RENAMED_LAYOUT);
+    if (first.table !== null && verify(table, first.table).length === 0 && renamed.table !== null)
+      return;
     if (first.table === null && first.creationSchema === null) {
       throw noSchemaError(table, first.searchPath);
     }
@@ -369,6 +391,10 @@ async function createMissing(pool: Pool, table: string): Promise<void> {
     for (const index of verify(table, found.table)) {
       await client.query(`CREATE INDEX IF NOT EXISTS ${ident(index.name)} ON ${q} ${index.on}`);
     }
+    // Beside the sessions table, in its schema.
+    const renamed = `${ident(found.table.schema)}.${ident(renamedTable(table))}`;
+    const columns = RENAMED_LAYOUT.map((c) => `${c.name} ${c.definition}`).join(", ");
+    await client.query(`CREATE TABLE IF NOT EXISTS ${renamed} (${columns})`);
   });
 }
 
@@ -457,9 +483,11 @@ function mapError(error: unknown, table: string, operation: string): unknown {
   const message = error instanceof Error ? error.message || String(code) : String(error);
   if (code === "42P01") {
     const args = table === DEFAULT_TABLE ? "pool" : `pool, { table: "${table}" }`;
+    // The renamed keys' table came later: a sessions table of an earlier migrate() lacks it.
+    const missing = message.includes(renamedTable(table)) ? renamedTable(table) : table;
     return new StoreError(
       "ERR_STORE_UNAVAILABLE",
-      `PostgreSQL has no table "${table}" on the connection's search_path: run migrate(${args}) once before using the store`,
+      `PostgreSQL has no table "${missing}" on the connection's search_path: run migrate(${args}) once before using the store`,
       { cause: error },
     );
   }
@@ -581,10 +609,17 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
   checkPool(pool, false);
   const now = clockOption(options.now);
   const q = `"${table}"`;
+  const renamed = ident(renamedTable(table));
   const live = "expires_at > $2";
 
   const sql = {
     get: `SELECT ${COLUMNS} FROM ${q} WHERE key = $1 AND ${live}`,
+    // One step: a key renamed again is no longer new_key.
+    follow: `SELECT ${COLUMNS.split(", ")
+      .map((c) => `s.${c}`)
+      .join(", ")} FROM ${renamed} a JOIN ${q} s ON s.key = a.new_key
+      WHERE a.old_key = $1 AND a.expires_at > $2 AND s.expires_at > $2`,
+    sweepRenamed: `DELETE FROM ${renamed} WHERE expires_at <= $1`,
     insert: `INSERT INTO ${q} (key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent)
       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)
       ON CONFLICT (key) DO UPDATE SET id = EXCLUDED.id, user_id = EXCLUDED.user_id, data = EXCLUDED.data,
@@ -621,6 +656,26 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
   const transaction = <T>(body: (client: PoolClient) => Promise<T>): Promise<T> =>
     inTransaction(pool, body);
 
+  /**
+   * `fallback` where the table of renamed keys is missing (a table made by an earlier
+   * migrate()): then no rename kept a key, and there is nothing to follow or sweep.
+   */
+  const withoutRenamed = async <T>(body: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await body();
+    } catch (error) {
+      if (
+        codeOf(error) === "42P01" &&
+        String((error as Error).message).includes(renamedTable(table))
+      )
+        return fallback;
+      throw error;
+    }
+  };
+  /** The row an old key renamed with a grace window leads to, within the window: only on a miss. */
+  const followed = (key: string, t: number): Promise<Row | undefined> =>
+    withoutRenamed(async () => (await query(sql.follow, [key, t]))[0], undefined);
+
   const insertParams = (key: string, r: SessionRecord): unknown[] => [
     key,
     r.id,
@@ -635,9 +690,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
   ];
 
   return {
+    renameGrace: true,
+
     get: (key) =>
       run("get", async () => {
-        const row = (await query(sql.get, [key, now()]))[0];
+        const t = now();
+        const row = (await query(sql.get, [key, t]))[0] ?? (await followed(key, t));
         return row === undefined ? null : decode(row, table).record;
       }),
 
@@ -676,13 +734,23 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
         return ((await pool.query(text, params)).rowCount ?? 0) > 0;
       }),
 
-    rename: (oldKey, newKey, patch) =>
+    rename: (oldKey, newKey, patch, renameOptions) =>
       run("rename", async () => {
+        const graceMs = checkGrace("postgres store", renameOptions);
         // newKey is the hash of a fresh token, so it is free: the row keeps its place, its id
-        // and its user, and no one can find it under oldKey once this statement commits.
-        const params: unknown[] = [oldKey, now(), newKey];
+        // and its user, and no one can find it under oldKey once this statement commits (but
+        // get, through the renamed keys, for the grace window). One statement either way.
+        const t = now();
+        const params: unknown[] = [oldKey, t, newKey];
         const sets = ["key = $3", ...patchSql(patch ?? {}, params)];
-        const text = `UPDATE ${q} SET ${sets.join(", ")} WHERE key = $1 AND ${live}`;
+        let text = `UPDATE ${q} SET ${sets.join(", ")} WHERE key = $1 AND ${live}`;
+        if (graceMs > 0 && newKey !== oldKey) {
+          params.push(t + graceMs);
+          text = `WITH moved AS (${text} RETURNING key)
+            INSERT INTO ${renamed} (old_key, new_key, expires_at)
+            SELECT $1, key, $${params.length} FROM moved
+            ON CONFLICT (old_key) DO UPDATE SET new_key = EXCLUDED.new_key, expires_at = EXCLUDED.expires_at`;
+        }
         return ((await pool.query(text, params)).rowCount ?? 0) > 0;
       }),
 
@@ -710,6 +778,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
     sweep: (sweepOptions) =>
       run("sweep", async () => {
         const { batchSize: batch, maxBatches } = sweepLimits(sweepOptions);
+        // The renamed keys live seconds: there are few, and they go in one statement.
+        await withoutRenamed(() => pool.query(sql.sweepRenamed, [now()]), undefined);
         let total = 0;
         for (let i = 0; i < maxBatches; i++) {
           const n = (await pool.query(sql.sweep, [now(), batch])).rowCount ?? 0;

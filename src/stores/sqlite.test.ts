@@ -150,6 +150,37 @@ describe("sqlite store", () => {
     db.close();
   });
 
+  test("the renamed keys of a grace window live in a table of their own: added beside an earlier sessions table, swept when their window ends", async () => {
+    const db = new Database(":memory:");
+    let t = 1_000_000;
+    sqliteStore({ database: db, now: () => t });
+    // A sessions table as an earlier version left it: no table of renamed keys.
+    db.exec("DROP TABLE sessionjar_sessions_renamed");
+    const store = sqliteStore({ database: db, now: () => t });
+    await store.create("s.old", record(t, { idleExpiresAt: t + 60_000 }));
+    assert.equal(await store.rename("s.old", "s.new", {}, { graceMs: 10 }), true);
+    assert.equal((await store.get("s.old"))?.id, (await store.get("s.new"))?.id);
+    const renamed = db.prepare("SELECT old_key FROM sessionjar_sessions_renamed").pluck();
+    assert.deepEqual(renamed.all(), ["s.old"]);
+    t += 10;
+    assert.equal(await store.get("s.old"), null);
+    assert.equal(await store.sweep(), 0, "a renamed key counted as a session");
+    assert.deepEqual(renamed.all(), []);
+    await assert.rejects(
+      store.rename("s.new", "s.newer", {}, { graceMs: -1 }),
+      (e: unknown) => e instanceof TypeError && /graceMs/.test(e.message),
+    );
+    // A table of that name that is something else is refused, as the sessions table would be.
+    const other = new Database(":memory:");
+    other.exec("CREATE TABLE sessionjar_sessions_renamed (old_key TEXT, target TEXT)");
+    assert.throws(
+      () => sqliteStore({ database: other }),
+      optionsInvalid(/"sessionjar_sessions_renamed".*no column new_key, expires_at/),
+    );
+    db.close();
+    other.close();
+  });
+
   test("bad options are StoreError ERR_STORE_OPTIONS_INVALID, naming the option", async () => {
     const store = sqliteStore({ database: ":memory:" });
     await assertSweepOptionsChecked((o) => store.sweep(o as SqliteSweepOptions));

@@ -31,6 +31,7 @@ import {
 } from "./sql-record.js";
 import {
   type CreateOptions,
+  checkGrace,
   type SessionPatch,
   type SessionStore,
   type StoredSession,
@@ -116,6 +117,16 @@ const LAYOUT: readonly ColumnSpec[] = [
   },
 ];
 
+/**
+ * The keys that `rename` with a grace window left readable (`<table>_renamed`): where `get`
+ * follows each, and until when.
+ */
+const RENAMED_LAYOUT: readonly ColumnSpec[] = [
+  column("old_key", "TEXT PRIMARY KEY NOT NULL", false),
+  column("new_key", "TEXT NOT NULL", false),
+  column("expires_at", "INTEGER NOT NULL", false),
+];
+
 // SQLite takes any declared type and converts little, so only names and computed-ness are checked.
 function column(name: string, definition: string, addable = true): ColumnSpec {
   return { name, type: null, definition, generated: false, addable };
@@ -191,18 +202,24 @@ function inspect(db: Database.Database, table: string): Inspected | null {
  * layout with a typed error naming what it lacks, before any statement of the store meets it.
  */
 function prepareTable(db: Database.Database, table: string): void {
+  const renamed = `${table}_renamed`;
   const missingIndexes = (found: Inspected): { name: string; on: string }[] => {
     checkLayout(found, LAYOUT);
     return indexes(table).filter((i) => !found.indexNames.has(i.name));
   };
+  /** Whether the table of renamed keys is missing; refuses one of another layout. */
+  const renamedMissing = (): boolean => {
+    const found = inspect(db, renamed);
+    if (found !== null) checkLayout(found, RENAMED_LAYOUT);
+    return found === null;
+  };
   const first = inspect(db, table);
-  if (first !== null && missingIndexes(first).length === 0) return;
+  if (first !== null && missingIndexes(first).length === 0 && !renamedMissing()) return;
   db.transaction(() => {
     // Again under the write lock: another process may have created them meanwhile.
     let found = inspect(db, table);
     if (found === null) {
-      const columns = LAYOUT.map((c) => `${c.name} ${c.definition}`).join(", ");
-      db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (${columns})`);
+      db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (${definitions(LAYOUT)})`);
       found = inspect(db, table);
     }
     if (found === null) {
@@ -214,8 +231,15 @@ function prepareTable(db: Database.Database, table: string): void {
     for (const i of missingIndexes(found)) {
       db.exec(`CREATE INDEX IF NOT EXISTS "${i.name}" ON "${table}" ${i.on}`);
     }
+    // A table of its own, so that a sessions table of an earlier version needs no change.
+    if (renamedMissing()) {
+      db.exec(`CREATE TABLE IF NOT EXISTS "${renamed}" (${definitions(RENAMED_LAYOUT)})`);
+    }
   }).immediate();
 }
+
+const definitions = (layout: readonly ColumnSpec[]): string =>
+  layout.map((c) => `${c.name} ${c.definition}`).join(", ");
 
 /**
  * A file this process may only read opens read-only without a word, and stays so after its
@@ -377,11 +401,24 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
   }
 
   const q = `"${table}"`;
+  const renamed = `"${table}_renamed"`;
   // Integers come back as numbers even if the application turned safeIntegers on for its db.
   const prepare = (sql: string): Database.Statement =>
     db.prepare(sql).safeIntegers(false) as Database.Statement;
   const stmt = {
     get: prepare(`SELECT ${COLUMNS} FROM ${q} WHERE key = ? AND expires_at > ?`),
+    // One step: a key renamed again is no longer new_key.
+    follow: prepare(
+      `SELECT ${COLUMNS.split(", ")
+        .map((c) => `s.${c}`)
+        .join(", ")} FROM ${renamed} a JOIN ${q} s ON s.key = a.new_key
+       WHERE a.old_key = ? AND a.expires_at > ? AND s.expires_at > ?`,
+    ),
+    keep: prepare(
+      `INSERT INTO ${renamed} (old_key, new_key, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (old_key) DO UPDATE SET new_key = excluded.new_key, expires_at = excluded.expires_at`,
+    ),
+    sweepRenamed: prepare(`DELETE FROM ${renamed} WHERE expires_at <= ?`),
     insert: prepare(
       `INSERT INTO ${q} (key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -428,27 +465,37 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
     },
   );
 
-  /** Moves (or keeps) a live row under `newKey` with `patch` applied; false when not live. */
-  const change = db.transaction((oldKey: string, newKey: string, patch: SessionPatch): boolean => {
-    const row = stmt.get.get(oldKey, now()) as Row | undefined;
-    if (row === undefined) return false;
-    const r = decode(row, table).record;
-    const elevatedAt = patch.elevatedAt === undefined ? r.elevatedAt : patch.elevatedAt;
-    stmt.write.run(
-      newKey,
-      JSON.stringify(applyData(r.data, patch)),
-      ms("lastSeenAt", patch.lastSeenAt ?? r.lastSeenAt),
-      ms("idleExpiresAt", patch.idleExpiresAt ?? r.idleExpiresAt),
-      elevatedAt === null ? null : ms("elevatedAt", elevatedAt),
-      oldKey,
-    );
-    return true;
-  });
+  /**
+   * Moves (or keeps) a live row under `newKey` with `patch` applied, leaving `oldKey` readable
+   * for `graceMs`; false when not live.
+   */
+  const change = db.transaction(
+    (oldKey: string, newKey: string, patch: SessionPatch, graceMs: number): boolean => {
+      const t = now();
+      const row = stmt.get.get(oldKey, t) as Row | undefined;
+      if (row === undefined) return false;
+      const r = decode(row, table).record;
+      const elevatedAt = patch.elevatedAt === undefined ? r.elevatedAt : patch.elevatedAt;
+      stmt.write.run(
+        newKey,
+        JSON.stringify(applyData(r.data, patch)),
+        ms("lastSeenAt", patch.lastSeenAt ?? r.lastSeenAt),
+        ms("idleExpiresAt", patch.idleExpiresAt ?? r.idleExpiresAt),
+        elevatedAt === null ? null : ms("elevatedAt", elevatedAt),
+        oldKey,
+      );
+      if (graceMs > 0 && newKey !== oldKey) stmt.keep.run(oldKey, newKey, t + graceMs);
+      return true;
+    },
+  );
 
   return {
+    renameGrace: true,
+
     get: (key) =>
       run("get", () => {
-        const row = stmt.get.get(key, now()) as Row | undefined;
+        const t = now();
+        const row = (stmt.get.get(key, t) ?? stmt.follow.get(key, t, t)) as Row | undefined;
         return row === undefined ? null : decode(row, table).record;
       }),
 
@@ -477,10 +524,12 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
           .sort(oldestFirst);
       }),
 
-    update: (key, patch) => run("update", () => change.immediate(key, key, patch)),
+    update: (key, patch) => run("update", () => change.immediate(key, key, patch, 0)),
 
-    rename: (oldKey, newKey, patch) =>
-      run("rename", () => change.immediate(oldKey, newKey, patch ?? {})),
+    rename: (oldKey, newKey, patch, renameOptions) =>
+      run("rename", () =>
+        change.immediate(oldKey, newKey, patch ?? {}, checkGrace("sqlite store", renameOptions)),
+      ),
 
     delete: (key) =>
       run("delete", () => {
@@ -509,7 +558,12 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
       const { batchSize: batch, maxBatches } = sweepLimits(sweepOptions);
       let total = 0;
       for (let i = 0; i < maxBatches; i++) {
-        const n = await run("sweep", () => stmt.sweep.run(now(), batch).changes);
+        const n = await run("sweep", () => {
+          const t = now();
+          // The renamed keys live seconds: there are few, and they go in one statement.
+          if (i === 0) stmt.sweepRenamed.run(t);
+          return stmt.sweep.run(t, batch).changes;
+        });
         total += n;
         if (n < batch) break;
         // better-sqlite3 blocks the thread: let requests through between batches.
