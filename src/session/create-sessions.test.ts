@@ -519,6 +519,23 @@ describe("periodic rotation", () => {
     assert.equal(live[0]?.record.data.n, undefined);
   });
 
+  test("signing out other devices with the old token, in the grace window, keeps this session", async () => {
+    const t = await signedIn({ interval: 900 });
+    const phone = await t.sessions.load(request());
+    await phone.signIn("alice");
+    await phone.commit();
+    t.tick(901_000);
+    const renewed = cookieOf(await (await t.at(t.cookie)).commit()) as string;
+    const stale = await t.at(t.cookie);
+    assert.equal(await stale.revokeOthers(), 1);
+    const left = await t.store.listByUser("alice");
+    assert.deepEqual(
+      left.map((x) => x.key),
+      [storeKey(renewed.split("=")[1] ?? "")],
+    );
+    assert.equal((await t.at(renewed)).userId, "alice");
+  });
+
   test("a failed request (5xx) neither rotates nor extends", async () => {
     const t = await signedIn({ interval: 900 });
     t.tick(901_000);

@@ -371,9 +371,13 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    */
   async revokeOthers(): Promise<number | null> {
     const record = this.#requireUser("revoke other sessions");
-    const key = this.#key as string;
+    const userId = record.userId as string;
+    // Kept by public id: a request that came with the old token of a rotation (in its grace, or
+    // overtaken by another request's) would otherwise end the very session it asks to keep.
+    const all = await guarded(this.#events, "listByUser", () => this.#o.store.listByUser(userId));
+    const key = all.find((s) => s.record.id === record.id)?.key ?? (this.#key as string);
     const removed = await guarded(this.#events, "deleteByUser", () =>
-      this.#o.store.deleteByUser(record.userId as string, { exceptKey: key }),
+      this.#o.store.deleteByUser(userId, { exceptKey: key }),
     );
     this.#emitRevoked(removed, "revoke-others");
     return removed.length;

@@ -199,8 +199,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     renameGrace: true,
 
     async get(key) {
-      const e = live(key) ?? followed(key);
-      return e === undefined ? null : e.toRecord();
+      const e = live(key);
+      if (e !== undefined) return e.toRecord();
+      // Only a miss looks among the renamed keys, which are few and short-lived.
+      return aliases.size === 0 ? null : (followed(key)?.toRecord() ?? null);
     },
 
     async create(key, record, createOptions?: CreateOptions) {
