@@ -614,10 +614,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
 
   const sql = {
     get: `SELECT ${COLUMNS} FROM ${q} WHERE key = $1 AND ${live}`,
-    // One step: a key renamed again is no longer new_key.
-    follow: `SELECT ${COLUMNS.split(", ")
-      .map((c) => `s.${c}`)
-      .join(", ")} FROM ${renamed} a JOIN ${q} s ON s.key = a.new_key
+    // The session under the key, or the one a key renamed with a grace window leads to (one
+    // step: a key renamed again is no longer new_key), in one round trip: the second probe is
+    // of a table that holds a few seconds' worth of rotations.
+    getOrFollow: `SELECT ${COLUMNS} FROM ${q} WHERE key = $1 AND ${live}
+      UNION ALL SELECT ${COLUMNS.split(", ")
+        .map((c) => `s.${c}`)
+        .join(", ")} FROM ${renamed} a JOIN ${q} s ON s.key = a.new_key
       WHERE a.old_key = $1 AND a.expires_at > $2 AND s.expires_at > $2`,
     sweepRenamed: `DELETE FROM ${renamed} WHERE expires_at <= $1`,
     insert: `INSERT INTO ${q} (key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent)
@@ -672,9 +675,18 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
       throw error;
     }
   };
-  /** The row an old key renamed with a grace window leads to, within the window: only on a miss. */
-  const followed = (key: string, t: number): Promise<Row | undefined> =>
-    withoutRenamed(async () => (await query(sql.follow, [key, t]))[0], undefined);
+  // When the table of renamed keys was missing: until a minute later, reads do without it.
+  let renamedMissingAt = Number.NEGATIVE_INFINITY;
+  const RECHECK_MS = 60_000;
+  /** The live row under `key`, or the one it was renamed to within a grace window. */
+  const getRow = async (key: string, t: number): Promise<Row | undefined> => {
+    if (Date.now() - renamedMissingAt >= RECHECK_MS) {
+      const rows = await withoutRenamed(() => query(sql.getOrFollow, [key, t]), undefined);
+      if (rows !== undefined) return rows.find((r) => r.key === key) ?? rows[0];
+      renamedMissingAt = Date.now();
+    }
+    return (await query(sql.get, [key, t]))[0];
+  };
 
   const insertParams = (key: string, r: SessionRecord): unknown[] => [
     key,
@@ -694,8 +706,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
 
     get: (key) =>
       run("get", async () => {
-        const t = now();
-        const row = (await query(sql.get, [key, t]))[0] ?? (await followed(key, t));
+        const row = await getRow(key, now());
         return row === undefined ? null : decode(row, table).record;
       }),
 
@@ -751,7 +762,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
             SELECT $1, key, $${params.length} FROM moved
             ON CONFLICT (old_key) DO UPDATE SET new_key = EXCLUDED.new_key, expires_at = EXCLUDED.expires_at`;
         }
-        return ((await pool.query(text, params)).rowCount ?? 0) > 0;
+        const moved = ((await pool.query(text, params)).rowCount ?? 0) > 0;
+        // The table of renamed keys is there (this statement used it): reads follow them again.
+        if (graceMs > 0) renamedMissingAt = Number.NEGATIVE_INFINITY;
+        return moved;
       }),
 
     delete: (key) =>

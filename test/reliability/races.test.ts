@@ -66,7 +66,7 @@ testRaces("postgres", async () => {
     store,
     cleanup: async () => {
       await store.close?.();
-      await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+      await pool.query(`DROP TABLE IF EXISTS "${table}", "${table}_renamed"`);
       await pool.end();
     },
   };

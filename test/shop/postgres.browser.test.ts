@@ -12,7 +12,9 @@ const prefix = `shoptest_${randomBytes(4).toString("hex")}`;
 after(async () => {
   const pool = new pg.Pool({ connectionString: URL, connectionTimeoutMillis: 5_000 });
   for (const t of ["www", "api"])
-    await pool.query(`DROP TABLE IF EXISTS "${prefix}_${t}_sessions"`);
+    await pool.query(
+      `DROP TABLE IF EXISTS "${prefix}_${t}_sessions", "${prefix}_${t}_sessions_renamed"`,
+    );
   await pool.end();
 });
 
