@@ -31,8 +31,10 @@ import {
   checkLayout,
   checkTableName,
   clockOption,
+  columnsOf,
   type Decoded,
   decodeRow,
+  definitions,
   liveRecords,
   ms,
   oldestFirst,
@@ -377,8 +379,7 @@ async function createMissing(pool: Pool, table: string): Promise<void> {
     if (found.table === null) {
       if (found.creationSchema === null) throw noSchemaError(table, found.searchPath);
       // Unqualified, as before: PostgreSQL puts it in the search_path's first existing schema.
-      const columns = LAYOUT.map((c) => `${c.name} ${c.definition}`).join(", ");
-      await client.query(`CREATE TABLE IF NOT EXISTS ${ident(table)} (${columns})`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${ident(table)} (${definitions(LAYOUT)})`);
       found = await inspect(client, table);
     }
     if (found.table === null) {
@@ -393,8 +394,7 @@ async function createMissing(pool: Pool, table: string): Promise<void> {
     }
     // Beside the sessions table, in its schema.
     const renamed = `${ident(found.table.schema)}.${ident(renamedTable(table))}`;
-    const columns = RENAMED_LAYOUT.map((c) => `${c.name} ${c.definition}`).join(", ");
-    await client.query(`CREATE TABLE IF NOT EXISTS ${renamed} (${columns})`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${renamed} (${definitions(RENAMED_LAYOUT)})`);
   });
 }
 
@@ -618,9 +618,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
     // step: a key renamed again is no longer new_key), in one round trip: the second probe is
     // of a table that holds a few seconds' worth of rotations.
     getOrFollow: `SELECT ${COLUMNS} FROM ${q} WHERE key = $1 AND ${live}
-      UNION ALL SELECT ${COLUMNS.split(", ")
-        .map((c) => `s.${c}`)
-        .join(", ")} FROM ${renamed} a JOIN ${q} s ON s.key = a.new_key
+      UNION ALL SELECT ${columnsOf("s")} FROM ${renamed} a JOIN ${q} s ON s.key = a.new_key
       WHERE a.old_key = $1 AND a.expires_at > $2 AND s.expires_at > $2`,
     sweepRenamed: `DELETE FROM ${renamed} WHERE expires_at <= $1`,
     insert: `INSERT INTO ${q} (key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent)
@@ -755,7 +753,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
         const params: unknown[] = [oldKey, t, newKey];
         const sets = ["key = $3", ...patchSql(patch ?? {}, params)];
         let text = `UPDATE ${q} SET ${sets.join(", ")} WHERE key = $1 AND ${live}`;
-        if (graceMs > 0 && newKey !== oldKey) {
+        const keep = graceMs > 0 && newKey !== oldKey;
+        if (keep) {
           params.push(t + graceMs);
           text = `WITH moved AS (${text} RETURNING key)
             INSERT INTO ${renamed} (old_key, new_key, expires_at)
@@ -764,7 +763,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
         }
         const moved = ((await pool.query(text, params)).rowCount ?? 0) > 0;
         // The table of renamed keys is there (this statement used it): reads follow them again.
-        if (graceMs > 0) renamedMissingAt = Number.NEGATIVE_INFINITY;
+        if (keep) renamedMissingAt = Number.NEGATIVE_INFINITY;
         return moved;
       }),
 

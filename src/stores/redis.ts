@@ -606,8 +606,12 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     }
     if (reply === null || reply === undefined) return null;
     const next = str(reply);
-    if (next.charCodeAt(0) === ALIAS) return null;
-    const record = decode(next, target);
+    return next.charCodeAt(0) === ALIAS ? null : liveRecord(next, target);
+  };
+  /** The record in `text`, or null once our clock has passed its expiry. */
+  const liveRecord = (text: string, where: string): SessionRecord | null => {
+    const record = decode(text, where);
+    // Redis's TTL may lag our clock by a little (clock skew, the millisecond of expiry).
     return expiry(record) > now() ? record : null;
   };
 
@@ -645,10 +649,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       }
       if (reply === null || reply === undefined) return null;
       const text = str(reply);
-      if (text.charCodeAt(0) === ALIAS) return followAlias(text, sk);
-      const record = decode(text, sk);
-      // Redis's TTL may lag our clock by a little (clock skew, the millisecond of expiry).
-      return expiry(record) > now() ? record : null;
+      return text.charCodeAt(0) === ALIAS ? followAlias(text, sk) : liveRecord(text, sk);
     },
 
     async create(key, record, createOptions?: CreateOptions) {

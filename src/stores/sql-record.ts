@@ -38,6 +38,13 @@ export interface SqlRow {
 export const COLUMNS =
   "key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent, expires_at";
 
+/** {@link COLUMNS} of the table called `alias` in a join: `s.key, s.id, …`. */
+export function columnsOf(alias: string): string {
+  return COLUMNS.split(", ")
+    .map((c) => `${alias}.${c}`)
+    .join(", ");
+}
+
 export interface Decoded {
   key: string;
   record: SessionRecord;
@@ -146,6 +153,11 @@ export interface ColumnSpec {
   readonly generated: boolean;
   /** ALTER TABLE … ADD COLUMN can add it to a table that has rows: nullable, defaulted, computed. */
   readonly addable: boolean;
+}
+
+/** The column list of CREATE TABLE for `layout`. */
+export function definitions(layout: readonly ColumnSpec[]): string {
+  return layout.map((c) => `${c.name} ${c.definition}`).join(", ");
 }
 
 /** A column of an existing table, as the database's catalog describes it. */

@@ -18,8 +18,10 @@ import {
   checkLayout,
   checkTableName,
   clockOption,
+  columnsOf,
   type Decoded,
   decodeRow,
+  definitions,
   type FoundTable,
   liveRecords,
   ms,
@@ -238,9 +240,6 @@ function prepareTable(db: Database.Database, table: string): void {
   }).immediate();
 }
 
-const definitions = (layout: readonly ColumnSpec[]): string =>
-  layout.map((c) => `${c.name} ${c.definition}`).join(", ");
-
 /**
  * A file this process may only read opens read-only without a word, and stays so after its
  * permissions are fixed: every write would be a 503 until a restart. A write that changes
@@ -409,9 +408,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
     get: prepare(`SELECT ${COLUMNS} FROM ${q} WHERE key = ? AND expires_at > ?`),
     // One step: a key renamed again is no longer new_key.
     follow: prepare(
-      `SELECT ${COLUMNS.split(", ")
-        .map((c) => `s.${c}`)
-        .join(", ")} FROM ${renamed} a JOIN ${q} s ON s.key = a.new_key
+      `SELECT ${columnsOf("s")} FROM ${renamed} a JOIN ${q} s ON s.key = a.new_key
        WHERE a.old_key = ? AND a.expires_at > ? AND s.expires_at > ?`,
     ),
     keep: prepare(
