@@ -19,7 +19,7 @@ import {
   type SessionInfo,
   toInfo,
 } from "./request-session.js";
-import type { DataShape } from "./session-common.js";
+import type { DataShape, JsonShape } from "./session-common.js";
 import { statelessSessions } from "./stateless-sessions.js";
 import { isWellFormedToken, storeKey } from "./tokens.js";
 
@@ -81,7 +81,7 @@ const LOCALHOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?$/i;
  * const headers = await session.commit(); // Set-Cookie, Cache-Control, Vary
  * ```
  */
-export function createSessions<Data extends DataShape<Data> = Record<string, unknown>>(
+export function createSessions<Data extends JsonShape<Data> = Record<string, unknown>>(
   options: SessionsOptions<Data>,
 ): Sessions<Data> {
   const o = resolveOptions(options);

@@ -9,7 +9,7 @@ export { SessionError, type SessionErrorCode, type SessionErrorOptions } from ".
 export type { RevokeReason, SessionEvent, SessionEventType } from "./events.js";
 export type { SessionsOptions } from "./options.js";
 export type { RequestSession, SessionInfo, SessionResponseHeaders } from "./request-session.js";
-export type { DataShape, SignInOptions } from "./session-common.js";
+export type { DataShape, JsonShape, SignInOptions } from "./session-common.js";
 export type { StatelessSession } from "./stateless-session.js";
 export type {
   Carrier,

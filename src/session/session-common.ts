@@ -61,6 +61,28 @@ export function checkUserId(userId: unknown): asserts userId is string {
  */
 export type DataShape<Data> = { [K in keyof Data]: unknown };
 
+/**
+ * The constraint of `createSessions<Data>`: a `DataShape` whose values are JSON. A value that
+ * would not come back from the store as it went in is refused at compile time, and the error
+ * quotes what to store instead (`set` refuses it at run time too).
+ */
+export type JsonShape<Data> = { [K in keyof Data]: JsonData<Data[K]> };
+
+/** `T` where it is JSON; elsewhere a message type that the compiler's error quotes. */
+type JsonData<T> = unknown extends T
+  ? T
+  : T extends string | number | boolean | null | undefined
+    ? T
+    : T extends Date
+      ? "a Date is not JSON: store its getTime() or toISOString()"
+      : T extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>
+        ? "a Map or Set is not JSON: store an object or an array"
+        : T extends bigint | symbol | ((...args: never[]) => unknown)
+          ? "a bigint, symbol or function is not JSON"
+          : T extends readonly (infer Item)[]
+            ? readonly JsonData<Item>[]
+            : JsonShape<T>;
+
 /** Options of `signIn`. */
 export interface SignInOptions<Data extends DataShape<Data>> {
   /** Data of the new session, over what is carried from an anonymous one. */

@@ -34,6 +34,30 @@ export function misuses(session: RequestSession<ShopData>): void {
   void session.signIn("alice", { data: { cart: "tea" } });
 }
 
+interface Folder {
+  name: string;
+  children: Folder[];
+  pinned?: readonly [string, number];
+  flags: Record<string, boolean | null>;
+}
+
+// Never called: data that JSON would change fails to type-check, and JSON of any shape does not.
+export function shapes(): void {
+  createSessions<{ folder: Folder; notes: unknown; any: Record<string, unknown> }>({
+    store: memoryStore(),
+  });
+  // @ts-expect-error: a Date comes back from the store as a string
+  createSessions<{ signedUpAt: Date }>({ store: memoryStore() });
+  // @ts-expect-error: a Date deep inside data too
+  createSessions<{ orders: { at: Date | null }[] }>({ store: memoryStore() });
+  // @ts-expect-error: a Map comes back as {}
+  createSessions<{ seen: Map<string, number> }>({ store: memoryStore() });
+  // @ts-expect-error: a function is dropped by JSON
+  createSessions<{ onExpire: () => void }>({ store: memoryStore() });
+  // @ts-expect-error: a bigint cannot be written as JSON
+  createSessions<{ balance: bigint }>({ store: memoryStore() });
+}
+
 test("an interface types get, set, unset and signIn, and its data round-trips", async () => {
   const sessions = createSessions<ShopData>({ store: memoryStore() });
   const first = await sessions.load(request());
