@@ -112,6 +112,18 @@ export function csrfFor(
   where: string,
 ): Csrf | undefined {
   const { ambient, name } = sessions.capabilities;
+  const made = csrf as Partial<Record<keyof Csrf, unknown>> | false | undefined | null;
+  if (
+    made !== undefined &&
+    made !== false &&
+    (made === null || typeof made.check !== "function" || typeof made.issue !== "function")
+  ) {
+    throw new SessionError(
+      "ERR_SESSION_OPTIONS_INVALID",
+      500,
+      `csrf of ${where} must be what createCsrf(…) returns, or false, not ${JSON.stringify(csrf) ?? String(csrf)}`,
+    );
+  }
   if (ambient && csrf === undefined) {
     throw new SessionError(
       "ERR_SESSION_CSRF_REQUIRED",

@@ -213,8 +213,14 @@ describe("session-bound tokens", () => {
     assert.equal(missing.ok === false && missing.reason, "csrf_token_missing");
     const other = csrf.check({ request: sameOrigin, binding: "session-2", token });
     assert.equal(other.ok === false && other.reason, "csrf_token_invalid");
+    assert.match(other.ok === false ? other.message : "", /made for another one/);
+    // Nothing to bind to: the message says which cookies the request lacked, the code is the same.
     const none = csrf.check({ request: sameOrigin, binding: null, token });
     assert.equal(none.ok === false && none.reason, "csrf_token_invalid");
+    assert.match(
+      none.ok === false ? none.message : "",
+      /the request has no session .* and no __Host-csrf cookie.*must keep the cookies/,
+    );
   });
 
   test("sign-in forms: a pre-session cookie binds the token (login CSRF)", () => {

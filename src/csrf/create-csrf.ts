@@ -4,8 +4,8 @@ import { Emitter } from "../lib/emitter.js";
 import { siteOf } from "../site/origin.js";
 import { CsrfError, type CsrfReason } from "./errors.js";
 import {
-  booleanOption,
   createOriginGuard,
+  csrfBoolean,
   type GuardRequest,
   type GuardVerdict,
   isSafeMethod,
@@ -88,6 +88,12 @@ const MESSAGES: Record<CsrfReason, string> = {
     "the request carries neither Sec-Fetch-Site, Origin nor Referer, so its origin cannot be checked",
 };
 
+// csrf_token_invalid when the request carried nothing a token can be bound to. Besides a session
+// that ended, that is most often a client that did not keep the cookies the token came with.
+const UNBOUND_REASON = Symbol("unbound");
+const UNBOUND = (preName: string): string =>
+  `the CSRF token is not valid: the request has no session (none was sent, or it has ended, e.g. by "log out all devices") and no ${preName} cookie, which comes with a token given before sign-in. Reload the page to get a fresh one; a client other than a browser must keep the cookies of the response that gave it the token (a cookie jar against http://localhost must keep Secure cookies there)`;
+
 /** The CSRF defence that `createCsrf` returns. */
 export interface Csrf {
   /** Decides an unsafe request; safe methods always pass. Emits events; honours report-only. */
@@ -109,14 +115,14 @@ export interface Csrf {
 export function createCsrf(options: CsrfOptions): Csrf {
   const guard = createOriginGuard(options);
   const codec = createTokenCodec(options.keys);
-  const requireToken = booleanOption("requireToken", options.requireToken, true);
+  const requireToken = csrfBoolean("requireToken", options.requireToken, true);
   if (!requireToken && options.mode === "compatible") {
     throw new CsrfError(
       "ERR_CSRF_OPTIONS_INVALID",
       'mode "compatible" lets requests without any origin header through on the token alone, and requireToken: false turns the token off: keep one of them',
     );
   }
-  const reportOnly = booleanOption("reportOnly", options.reportOnly, false);
+  const reportOnly = csrfBoolean("reportOnly", options.reportOnly, false);
   const preName = options.preSession?.name ?? "__Host-csrf";
   const preMaxAge = options.preSession?.maxAge ?? 7200;
   const events = new Emitter<CsrfEvent>();
@@ -130,7 +136,10 @@ export function createCsrf(options: CsrfOptions): Csrf {
       : undefined;
   };
 
-  const verdict = (input: CsrfInput, g: GuardVerdict): CsrfReason | undefined => {
+  const verdict = (
+    input: CsrfInput,
+    g: GuardVerdict,
+  ): CsrfReason | typeof UNBOUND_REASON | undefined => {
     if (input.request.method !== undefined && !isSafeMethod(input.request.method) && g.crossSite) {
       const origin = g.origin;
       events.emit({
@@ -151,15 +160,17 @@ export function createCsrf(options: CsrfOptions): Csrf {
         return pre === undefined ? null : preBinding(pre);
       })();
     if (input.token === undefined || input.token === "") return "csrf_token_missing";
-    if (binding === null || !codec.verify(binding, input.token)) return "csrf_token_invalid";
+    if (binding === null) return UNBOUND_REASON;
+    if (!codec.verify(binding, input.token)) return "csrf_token_invalid";
     return undefined;
   };
 
   return {
     check(input) {
       const g = guard(input.request);
-      const reason = verdict(input, g);
-      if (reason === undefined) return { ok: true };
+      const found = verdict(input, g);
+      if (found === undefined) return { ok: true };
+      const reason = found === UNBOUND_REASON ? "csrf_token_invalid" : found;
       // The Origin, or the Referer's origin when the guard went by the Referer.
       const origin = g.origin ?? input.request.header("origin") ?? undefined;
       events.emit({
@@ -171,7 +182,8 @@ export function createCsrf(options: CsrfOptions): Csrf {
         reportOnly,
       });
       if (reportOnly) return { ok: true };
-      return { ok: false, status: 403, reason, message: MESSAGES[reason] };
+      const message = found === UNBOUND_REASON ? UNBOUND(preName) : MESSAGES[reason];
+      return { ok: false, status: 403, reason, message };
     },
     issue(request, binding) {
       if (binding !== null) {

@@ -1,3 +1,4 @@
+import { booleanOption } from "../lib/options.js";
 import { originOf, siteOf } from "../site/origin.js";
 import { CsrfError, type CsrfReason } from "./errors.js";
 
@@ -53,19 +54,11 @@ export function isSafeMethod(method: string): boolean {
   return SAFE.has(method.toUpperCase());
 }
 
-/**
- * An optional boolean option, checked: a configuration read from the environment gives strings,
- * and "false" is truthy. A guard must not fail open on a typo.
- */
-export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") {
-    throw new CsrfError(
-      "ERR_CSRF_OPTIONS_INVALID",
-      `${name} must be true or false, not ${JSON.stringify(value) ?? String(value)}`,
-    );
-  }
-  return value;
+/** An optional boolean option of the guard, refused with `ERR_CSRF_OPTIONS_INVALID` if not one. */
+export function csrfBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  return booleanOption(name, value, fallback, (message) => {
+    throw new CsrfError("ERR_CSRF_OPTIONS_INVALID", message);
+  });
 }
 
 function exactOrigins(name: string, list: readonly string[]): Set<string> {
@@ -107,8 +100,8 @@ export function createOriginGuard(
     throw new CsrfError("ERR_CSRF_OPTIONS_INVALID", "origin must name the application's origin");
   const trusted = exactOrigins("trustedOrigins", options.trustedOrigins ?? []);
   const ownSites = new Set([...own].map((o) => siteOf(o)));
-  const trustSameSite = booleanOption("trustSameSite", options.trustSameSite, false);
-  const allowNull = booleanOption("allowNullOrigin", options.allowNullOrigin, false);
+  const trustSameSite = csrfBoolean("trustSameSite", options.trustSameSite, false);
+  const allowNull = csrfBoolean("allowNullOrigin", options.allowNullOrigin, false);
   const mode: unknown = options.mode ?? "strict";
   if (mode !== "strict" && mode !== "compatible") {
     throw new CsrfError(

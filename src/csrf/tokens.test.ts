@@ -91,6 +91,7 @@ describe("CSRF tokens", () => {
       [{ id: "k1", secret: undefined }],
       /no secret \(undefined: is its environment variable set\?\)/,
     );
+    refused([{ id: "k1", secret: "" }], /empty secret \(is its environment variable set\?/);
     refused([{ id: "k1", secret: 42 }], /no secret \(number\)/);
     refused(["k1"], /each key must be \{ id, secret \}/);
     refused([{ id: "k", secret: "short" }], /randomBytes\(32\)/);

@@ -51,6 +51,11 @@ export function readKeyRing(
         `key "${id}" has no secret (${secret === undefined ? "undefined: is its environment variable set?" : typeof secret}): give a string or a Uint8Array of at least 32 random bytes`,
       );
     }
+    if (bytes.length === 0) {
+      throw fail(
+        `key "${id}" has an empty secret (is its environment variable set? \`?? ""\` turns an unset one into this): give at least 32 random bytes`,
+      );
+    }
     if (bytes.length < 32) {
       throw fail(
         `key "${id}" has ${bytes.length} bytes of secret; use at least 32 random bytes (crypto.randomBytes(32))`,

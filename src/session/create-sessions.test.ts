@@ -35,6 +35,46 @@ describe("createSessions: options are checked when the manager is made", () => {
     optionsError(() => createSessions({ store: {} as never }), /lacks get/);
   });
 
+  test("a misspelt key is refused, naming the key it differs from in case, or all of them", () => {
+    optionsError(
+      () => createSessions({ store, insecureLocalHost: true } as never),
+      /^unknown option insecureLocalHost: did you mean insecureLocalhost\?$/,
+    );
+    optionsError(
+      () => createSessions({ store, rotation: { interval: 900, graceSeconds: 5 } } as never),
+      /^unknown option rotation\.graceSeconds: the options are interval, grace$/,
+    );
+    optionsError(
+      () => createSessions({ store, cookie: { Name: "sid" } } as never),
+      /unknown option cookie\.Name: did you mean cookie\.name\?/,
+    );
+    optionsError(
+      () => createSessions({ store, cacheControl: { noStore: true } } as never),
+      /unknown option cacheControl\.noStore: the options are private, vary/,
+    );
+    optionsError(
+      () => createSessions({ store, cookie: "sid" } as never),
+      /cookie must be an object/,
+    );
+    optionsError(
+      () => createSessions({ store, rotation: 900 } as never),
+      /rotation must be an object/,
+    );
+  });
+
+  test("a flag must be a boolean: a string from the environment is not", () => {
+    for (const name of ["insecureLocalhost", "trustProxy"] as const) {
+      optionsError(
+        () => createSessions({ store, [name]: "false" as never }),
+        new RegExp(`^${name} must be true or false, not "false"$`),
+      );
+    }
+    optionsError(
+      () => createSessions({ store, cacheControl: { vary: 0 as never } }),
+      /^cacheControl\.vary must be true or false, not 0$/,
+    );
+  });
+
   test("timeouts must be positive, idle no longer than absolute, touch shorter than idle", () => {
     optionsError(() => createSessions({ store, idleTimeout: 0 }), /idleTimeout/);
     optionsError(() => createSessions({ store, absoluteTimeout: Number.NaN }), /absoluteTimeout/);

@@ -1,4 +1,5 @@
 import type { SameSite } from "../cookie/index.js";
+import { booleanOption, refuseUnknownKeys } from "../lib/options.js";
 import type { StandardSchemaV1 } from "../lib/standard-schema.js";
 import type { SessionStore } from "../stores/types.js";
 import { SessionError } from "./errors.js";
@@ -93,6 +94,59 @@ export interface SessionsOptions<Data> {
   now?: () => number;
 }
 
+type Keys<T> = readonly (keyof T & string)[];
+type Known<T> = Record<keyof NonNullable<T>, true>;
+
+// The keys each option object may have; the types make these lists whole and exact.
+const KNOWN = {
+  top: Object.keys({
+    store: true,
+    transport: true,
+    cookie: true,
+    idleTimeout: true,
+    absoluteTimeout: true,
+    touchInterval: true,
+    rotation: true,
+    maxSessionsPerUser: true,
+    trustProxy: true,
+    insecureLocalhost: true,
+    cacheControl: true,
+    audit: true,
+    schema: true,
+    now: true,
+  } satisfies Known<SessionsOptions<unknown>>) as Keys<SessionsOptions<unknown>>,
+  cookie: Object.keys({
+    name: true,
+    sameSite: true,
+    domain: true,
+    path: true,
+  } satisfies Known<SessionsOptions<unknown>["cookie"]>),
+  rotation: Object.keys({
+    interval: true,
+    grace: true,
+  } satisfies Known<SessionsOptions<unknown>["rotation"]>),
+  cacheControl: Object.keys({
+    private: true,
+    vary: true,
+  } satisfies Known<SessionsOptions<unknown>["cacheControl"]>),
+};
+
+/** A misspelt key leaves a default in force without a word: refuse keys the options do not have. */
+function refuseUnknown<Data>(o: SessionsOptions<Data>): void {
+  refuseUnknownKeys(o, KNOWN.top, "", invalid);
+  for (const part of ["cookie", "rotation", "cacheControl"] as const) {
+    const value = o[part];
+    if (value === undefined) continue;
+    if (value === null || typeof value !== "object") {
+      invalid(`${part} must be an object, not ${shown(value)}`);
+    }
+    refuseUnknownKeys(value, KNOWN[part], `${part}.`, invalid);
+  }
+}
+
+const flag = (name: string, value: unknown, fallback: boolean): boolean =>
+  booleanOption(name, value, fallback, invalid);
+
 const STORE_METHODS = [
   "get",
   "create",
@@ -176,9 +230,6 @@ function rotation<Data>(
 ): { rotateMs: number | undefined; graceMs: number } {
   const r = o.rotation;
   if (r === undefined) return { rotateMs: undefined, graceMs: 0 };
-  if (r === null || typeof r !== "object") {
-    invalid("rotation must be an object: { interval: seconds, grace?: seconds }");
-  }
   if (o.transport?.stateless !== undefined) {
     invalid(
       `rotation is for sessions in a store; the ${o.transport.capabilities.name} transport re-issues its credential on every extension already`,
@@ -218,6 +269,7 @@ function rotation<Data>(
 
 export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<Data> {
   if (o === null || typeof o !== "object") invalid("createSessions needs options: { store }");
+  refuseUnknown(o);
   const stateless = o.transport?.stateless !== undefined;
   if (!stateless && o.store === undefined) {
     invalid(
@@ -278,10 +330,10 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
     rotateMs,
     graceMs,
     maxPerUser: max,
-    trustProxy: o.trustProxy ?? false,
-    insecureLocalhost: o.insecureLocalhost ?? false,
-    cachePrivate: o.cacheControl?.private ?? true,
-    varyCookie: o.cacheControl?.vary ?? true,
+    trustProxy: flag("trustProxy", o.trustProxy, false),
+    insecureLocalhost: flag("insecureLocalhost", o.insecureLocalhost, false),
+    cachePrivate: flag("cacheControl.private", o.cacheControl?.private, true),
+    varyCookie: flag("cacheControl.vary", o.cacheControl?.vary, true),
     challenge: o.transport?.carrier === "bearer" ? "Bearer" : undefined,
     schema: o.schema,
     // Whole milliseconds: stores keep times as integers.

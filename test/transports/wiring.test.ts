@@ -82,6 +82,16 @@ describe("cookie transports need the CSRF guard, bearer transports refuse it", (
         });
         await make(s, { csrf });
         await make(s, { csrf: false });
+        for (const wrong of [true, "on", null, {}]) {
+          await assert.rejects(make(s, { csrf: wrong as never }), (e: unknown) => {
+            assert.ok(code("ERR_SESSION_OPTIONS_INVALID")(e));
+            assert.match(
+              (e as Error).message,
+              /must be what createCsrf\(…\) returns, or false, not /,
+            );
+            return true;
+          });
+        }
       }
       for (const s of bearerKinds) {
         await make(s, {});
