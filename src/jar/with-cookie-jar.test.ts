@@ -35,6 +35,13 @@ function handle(req: IncomingMessage, res: ServerResponse, text: string): void {
         })
         .end("ok");
       return;
+    case "/secure-login":
+      res
+        .writeHead(200, {
+          "set-cookie": ["__Host-session=t; Path=/; Secure; HttpOnly", "theme=dark; Path=/"],
+        })
+        .end();
+      return;
     case "/logout":
       res.writeHead(200, { "set-cookie": "sid=; Path=/; Max-Age=0" }).end();
       return;
@@ -93,6 +100,37 @@ describe("withCookieJar over real HTTP", () => {
     await (await f(`${base}/logout`)).text();
     assert.equal(await (await f(`${base}/me`)).text(), "");
     assert.equal(jar.size, 1);
+  });
+
+  test("onSetCookie sees every line of every hop; loopback keeps Secure cookies only in the chromium profile", async () => {
+    for (const profile of ["rfc6265bis", "chromium"] as const) {
+      const jar = new CookieJar({ profile });
+      const results: [string, string, string][] = [];
+      const f = withCookieJar(fetch, jar, {
+        onSetCookie: (result, line, url) => {
+          results.push([
+            line.split("=")[0] ?? "",
+            result.type === "rejected" ? result.reason : result.type,
+            new URL(url).pathname,
+          ]);
+        },
+      });
+      await (await f(`${other}/secure-login`)).text();
+      const kept = profile === "chromium" ? "stored" : "secure-from-insecure";
+      assert.deepEqual(results, [
+        ["__Host-session", kept, "/secure-login"],
+        ["theme", "stored", "/secure-login"],
+      ]);
+      const sent = await (await f(`${other}/me`)).text();
+      assert.equal(sent, profile === "chromium" ? "__Host-session=t; theme=dark" : "theme=dark");
+    }
+    const results: string[] = [];
+    await (
+      await withCookieJar(fetch, new CookieJar(), {
+        onSetCookie: (r) => results.push(r.type),
+      })(`${base}/hop1`)
+    ).text();
+    assert.deepEqual(results, ["stored", "stored"]);
   });
 
   test("redirects hop by hop: each hop's cookies are stored and sent on the next hop", async () => {

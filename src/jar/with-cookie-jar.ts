@@ -1,6 +1,7 @@
 import type { RequestContext } from "./context.js";
 import type { CookieJar } from "./cookie-jar.js";
 import { JarError } from "./errors.js";
+import type { SetCookieResult } from "./types.js";
 
 /** Options of {@link withCookieJar}. */
 export interface WithCookieJarOptions {
@@ -11,6 +12,12 @@ export interface WithCookieJarOptions {
   readonly context?: RequestContext;
   /** Redirects followed before giving up with `ERR_JAR_TOO_MANY_REDIRECTS`. Default 20, as browsers. */
   readonly maxRedirects?: number;
+  /**
+   * Called with what the jar did with each Set-Cookie line of each hop: a cookie the jar refuses
+   * (`{ type: "rejected", reason, message }`) is dropped silently, as a browser drops it, and
+   * this is where a test or a script can see why.
+   */
+  readonly onSetCookie?: (result: SetCookieResult, line: string, url: string) => void;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -28,6 +35,10 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * await fetchWithCookies("https://shop.test/login", { method: "POST", body: form });
  * await fetchWithCookies("https://shop.test/me"); // carries the session cookie
  * ```
+ *
+ * Against a development server on `http://localhost`, use `new CookieJar({ profile: "chromium" })`:
+ * the default profile, as the draft (and Safari) does, drops Secure and `__Host-` cookies that
+ * come over plain HTTP, so a session cookie would never be kept (`onSetCookie` shows why).
  *
  * A `Cookie` header given by the caller is sent after the jar's cookies. As with fetch's own
  * redirects, 303 (and 301/302 after POST) become GET without a body, and Authorization is
@@ -62,7 +73,10 @@ export function withCookieJar(
         redirect: "manual",
         signal: first.signal,
       });
-      for (const line of response.headers.getSetCookie()) jar.setCookie(line, url, context);
+      for (const line of response.headers.getSetCookie()) {
+        const result = jar.setCookie(line, url, context);
+        options.onSetCookie?.(result, line, url);
+      }
       const location = response.headers.get("location");
       if (mode !== "follow" || !REDIRECTS.has(response.status) || location === null)
         return response;
