@@ -217,8 +217,11 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     return Object.keys(this.#currentData()) as (keyof Data & string)[];
   }
 
-  /** Stages `key = value` (a JSON value). Without a session, one is created (anonymous) on commit. */
-  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+  /**
+   * Stages `key = value` (a JSON value; `unset` removes a key). Without a session, one is
+   * created (anonymous) on commit.
+   */
+  set<K extends keyof Data & string>(key: K, value: Exclude<Data[K], undefined>): void {
     this.#assertOpen();
     checkEntry(key, value);
     this.#unset.delete(key);

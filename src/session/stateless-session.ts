@@ -161,7 +161,7 @@ export class StatelessSession<
     return Object.keys(this.#currentData()) as (keyof Data & string)[];
   }
 
-  override set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+  override set<K extends keyof Data & string>(key: K, value: Exclude<Data[K], undefined>): void {
     this.#assertOpen();
     checkEntry(key, value);
     this.#unset.delete(key);

@@ -26,6 +26,8 @@ function request(cookie?: string): SessionRequest {
 export function misuses(session: RequestSession<ShopData>): void {
   // @ts-expect-error: cart holds strings
   session.set("cart", 1);
+  // @ts-expect-error: undefined is no JSON value: unset("returnTo") removes an optional key
+  session.set("returnTo", undefined);
   // @ts-expect-error: no such key in ShopData
   session.get("basket");
   // @ts-expect-error: carry names keys of ShopData only
