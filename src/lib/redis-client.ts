@@ -211,9 +211,14 @@ export function storeErrorOf(
       cause: err,
     });
   }
+  // node-redis's ClientClosedError: never connected, or closed since; it does not reconnect.
+  const closed =
+    err instanceof Error && err.constructor.name === "ClientClosedError"
+      ? " (a node-redis client must be connected, await client.connect(), and not closed or destroyed)"
+      : "";
   return new StoreError(
     "ERR_STORE_UNAVAILABLE",
-    `${label}: ${op} failed, Redis is unreachable: ${msg}`,
+    `${label}: ${op} failed, Redis is unreachable: ${msg}${closed}`,
     { cause: err },
   );
 }

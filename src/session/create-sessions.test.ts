@@ -75,6 +75,23 @@ describe("createSessions: options are checked when the manager is made", () => {
     );
   });
 
+  test("a timeout of a fraction of a millisecond is kept in whole ms, as every store keeps times", async () => {
+    const own = memoryStore();
+    const at = Date.now();
+    const sessions = createSessions({ store: own, idleTimeout: 1000 / 3, now: () => at });
+    const s = await sessions.load(request());
+    await s.signIn("ada");
+    const cookie = (await s.commit()).setCookie.join("\n");
+    assert.match(cookie, /Max-Age=334;/);
+    const token = /__Host-session=([^;]+)/.exec(cookie)?.[1] as string;
+    const record = await own.get(storeKey(token));
+    assert.equal(record?.idleExpiresAt, at + 333_333);
+    optionsError(
+      () => createSessions({ store, touchInterval: 0.0001 }),
+      /touchInterval must be a number of seconds, at least 0.001, got 0.0001/,
+    );
+  });
+
   test("timeouts must be positive, idle no longer than absolute, touch shorter than idle", () => {
     optionsError(() => createSessions({ store, idleTimeout: 0 }), /idleTimeout/);
     optionsError(() => createSessions({ store, absoluteTimeout: Number.NaN }), /absoluteTimeout/);
@@ -367,7 +384,8 @@ describe("RequestSession rules", () => {
   test("signIn refuses a user id that no store could keep as given, storing nothing", async () => {
     const store = memoryStore();
     const sessions = createSessions({ store });
-    for (const bad of ["", "u\ud800", "\udc00u", 42 as unknown as string]) {
+    // U+0000: PostgreSQL's text cannot hold it, so a PostgreSQL store would fail the sign-in.
+    for (const bad of ["", "u\ud800", "\udc00u", "a\u0000b", 42 as unknown as string]) {
       const s = await sessions.load(request());
       await assert.rejects(
         s.signIn(bad),

@@ -90,7 +90,10 @@ export interface SessionsOptions<Data> {
    * `ERR_SESSION_DATA_INVALID`. Keys it requires must be given to `signIn(userId, { data })`.
    */
   schema?: StandardSchemaV1<unknown, Data>;
-  /** The clock, in ms since the epoch. For tests. */
+  /**
+   * The clock, in ms since the epoch. For tests; give the store the same one (every built-in
+   * store takes `now`), or sessions look expired, or alive, to one of the two.
+   */
   now?: () => number;
 }
 
@@ -212,11 +215,12 @@ function shown(value: unknown): string {
     : String(value);
 }
 
+/** A duration option in whole ms (stores keep times as integers): `1000 / 3` s is 333 ms. */
 function seconds(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0)
-    invalid(`${name} must be a positive number of seconds, got ${shown(value)}`);
-  return v * 1000;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0.001)
+    invalid(`${name} must be a number of seconds, at least 0.001, got ${shown(value)}`);
+  return Math.round(v * 1000);
 }
 
 /** The default `rotation.grace`, in seconds. */

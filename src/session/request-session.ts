@@ -90,6 +90,11 @@ export function toInfo(r: SessionRecord, current: boolean): SessionInfo {
   };
 }
 
+/** Whether a SessionError of guarded() comes from a store that is full (ERR_STORE_FULL). */
+function fullStore(error: SessionError): boolean {
+  return error.cause instanceof StoreError && error.cause.code === "ERR_STORE_FULL";
+}
+
 /**
  * Runs one store call; a store failure becomes a 503 SessionError and an event. With
  * `unreadable`, a record the store holds but cannot read (ERR_STORE_CORRUPT) is handed to it
@@ -585,7 +590,8 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
         idleExpiresAt: Math.min(now + this.#o.idleMs, record.absoluteExpiresAt),
       };
     }
-    if (patch.set === undefined && patch.unset === undefined && !touchDue) return;
+    const changesData = patch.set !== undefined || patch.unset !== undefined;
+    if (!changesData && !touchDue) return;
     const key = this.#key as string;
     const token = rotateDue ? this.#nextToken() : undefined;
     const newKey = token === undefined ? undefined : storeKey(token);
@@ -597,6 +603,12 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
           ? this.#o.store.update(key, patch)
           : this.#o.store.rename(key, newKey, patch, { graceMs: this.#o.graceMs }),
       );
+    } catch (error) {
+      // A full store (Redis at maxmemory) refuses the touch or rotation of a read: the read is
+      // served and the session not extended, rather than every signed-in user locked out. A
+      // change of data still fails. guarded() has emitted the store-error event.
+      if (!changesData && error instanceof SessionError && fullStore(error)) return;
+      throw error;
     } finally {
       if (touchDue) this.#o.touching.delete(key);
     }
@@ -605,7 +617,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
       // came with the old token of a periodic rotation, within its grace. No clearing cookie: a
       // response of that request may already have set the new one, which it would delete. A
       // due touch is simply skipped; a change of data is refused, not lost silently.
-      if (patch.set !== undefined || patch.unset !== undefined) throw sessionConflict();
+      if (changesData) throw sessionConflict();
       return;
     }
     if (token !== undefined && newKey !== undefined) {

@@ -42,15 +42,16 @@ export function sessionCookie(
 }
 
 // A lone surrogate has no UTF-8 form: a store would keep another user id than the one given.
-const LONE_SURROGATE = /\p{Cs}/u;
+// PostgreSQL's text cannot hold U+0000 at all.
+const UNSTORABLE = /\p{Cs}|\u0000/u;
 
-/** Refuses a user id that no store can keep as given: not a string, empty, or not Unicode. */
+/** Refuses a user id that some store cannot keep as given: not a string, empty, or not Unicode. */
 export function checkUserId(userId: unknown): asserts userId is string {
-  if (typeof userId !== "string" || userId === "" || LONE_SURROGATE.test(userId)) {
+  if (typeof userId !== "string" || userId === "" || UNSTORABLE.test(userId)) {
     throw new SessionError(
       "ERR_SESSION_DATA_INVALID",
       500,
-      "signIn needs a non-empty user id string of well-formed Unicode (no lone surrogates)",
+      "signIn needs a non-empty user id string of well-formed Unicode (no lone surrogates) without U+0000",
     );
   }
 }

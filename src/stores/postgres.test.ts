@@ -562,7 +562,11 @@ describe("postgres store", () => {
       return port;
     }
 
-    async function expectUnavailable(p: pg.Pool, withinMs: number): Promise<void> {
+    async function expectUnavailable(
+      p: pg.Pool,
+      withinMs: number,
+      said = /PostgreSQL is unavailable/,
+    ): Promise<void> {
       p.on("error", () => {});
       const store = postgresStore({ pool: p, table: tableFor("down") });
       const started = Date.now();
@@ -574,7 +578,7 @@ describe("postgres store", () => {
         await assert.rejects(call(), (e: unknown) => {
           assert.ok(e instanceof StoreError, String(e));
           assert.equal(e.code, "ERR_STORE_UNAVAILABLE");
-          assert.match(e.message, /PostgreSQL is unavailable/);
+          assert.match(e.message, said);
           return true;
         });
       }
@@ -599,6 +603,19 @@ describe("postgres store", () => {
       await expectUnavailable(
         new pg.Pool({ host: "127.0.0.1", port, user: "postgres", connectionTimeoutMillis: 200 }),
         1_500,
+      );
+    });
+
+    test("a role or a database the server does not have: unavailable, and the message says to fix the settings", async () => {
+      await expectUnavailable(
+        new pg.Pool({ host: "127.0.0.1", user: "no_such_role_sj", database: "test" }),
+        5_000,
+        /refused the pool's role or password .*role "no_such_role_sj" does not exist.*check the user, password and database/,
+      );
+      await expectUnavailable(
+        new pg.Pool({ host: "127.0.0.1", user: "postgres", database: "no_such_db_sj" }),
+        5_000,
+        /refused the pool's database .*"no_such_db_sj" does not exist/,
       );
     });
 

@@ -446,14 +446,12 @@ const CLIENT_MESSAGES =
 
 /**
  * SQLSTATEs that mean the server cannot serve now (rather than a bug in the query):
- * connection exceptions (08), insufficient resources (53), invalid authorization (28), shutdown
- * and cancellation (57), lock timeout (55P03), serialization failure and deadlock (40001,
- * 40P01), a read-only server after a failover (25006), a missing database (3D000).
+ * connection exceptions (08), insufficient resources (53), shutdown and cancellation (57), lock
+ * timeout (55P03), serialization failure and deadlock (40001, 40P01), a read-only server after a
+ * failover (25006). (A refused role or database, 28 and 3D000, has its own message.)
  */
 function unavailableState(code: string): boolean {
-  return (
-    /^(08|53|28|57)/.test(code) || ["55P03", "40001", "40P01", "25006", "3D000"].includes(code)
-  );
+  return /^(08|53|57)/.test(code) || ["55P03", "40001", "40P01", "25006"].includes(code);
 }
 
 /**
@@ -528,6 +526,14 @@ function mapError(error: unknown, table: string, operation: string): unknown {
     return new StoreError(
       "ERR_STORE_FULL",
       `PostgreSQL is out of disk space during ${operation} (${message}): free space, or sweep() expired sessions`,
+      { cause: error },
+    );
+  }
+  if (code !== undefined && (code.startsWith("28") || code === "3D000")) {
+    // Unavailable all the same (fail closed), but no wait will mend it: the settings are wrong.
+    return new StoreError(
+      "ERR_STORE_UNAVAILABLE",
+      `PostgreSQL refused the pool's ${code === "3D000" ? "database" : "role or password"} during ${operation} (${message}): check the user, password and database in the pool's options or connection string`,
       { cause: error },
     );
   }

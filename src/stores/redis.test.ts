@@ -363,12 +363,14 @@ describe("redis store, standalone", () => {
     });
   }
 
-  test("keys that are not <shard>.<hash> are refused as a programming error", async () => {
+  test("keys that are not <shard>.<hash> are refused as a programming error; bad options have their code", async () => {
     const store = redisStore({ client: nr, prefix: `${RUN}:x:` });
     await assert.rejects(store.get("no-dot"), TypeError);
     await assert.rejects(store.get("{x}.y"), TypeError);
-    assert.throws(() => redisStore({ client: nr, prefix: "a{b}:" }), TypeError);
-    assert.throws(() => redisStore({ client: {} as RedisStoreClient }), TypeError);
+    const options = (e: unknown): boolean =>
+      e instanceof StoreError && e.code === "ERR_STORE_OPTIONS_INVALID";
+    assert.throws(() => redisStore({ client: nr, prefix: "a{b}:" }), options);
+    assert.throws(() => redisStore({ client: {} as RedisStoreClient }), options);
     // A bad record is the caller's mistake, not a store failure.
     await assert.rejects(
       store.create(keyFor(shardFor("u\ud800")), record({ userId: "u\ud800" })),
@@ -496,7 +498,11 @@ describe("redis store, Redis down: fails fast with ERR_STORE_UNAVAILABLE", () =>
         ];
         await assertUnavailable(
           ops,
-          (op) => new RegExp(`^redis store: ${op} failed, Redis is unreachable`),
+          // A client never connected is told how to mend it.
+          (op) =>
+            new RegExp(
+              `^redis store: ${op} failed, Redis is unreachable${name.includes("never connected") ? ".*await client\\.connect\\(\\)" : ""}`,
+            ),
         );
       } finally {
         close();

@@ -219,15 +219,20 @@ local function scan(ik, user)
 end
 `;
 
+// A script that adds data writes with SET first: Redis checks maxmemory at a script's first
+// write only (a DEL passes it), and lets every later write of that script through, so a DEL
+// first would let a full Redis grow.
 const LUA = {
   // KEYS: session[, its user's index]. ARGV: 3 member, 4 expiry, 5 user, 6 createdAt,
   // 7 absolute expiry, 8 cap (-1: none), 9 the record. Returns {member, record} for each
   // session the cap removed, oldest first.
   create: `
 local sk, ik = KEYS[1], KEYS[2]
-redis.call('DEL', sk)
 local exp = tonumber(ARGV[4])
-if exp <= NOW then return {} end
+if exp <= NOW then
+  redis.call('DEL', sk)
+  return {}
+end
 redis.call('SET', sk, ARGV[9])
 at(sk, exp)
 local out = {}
@@ -257,6 +262,7 @@ return 1
 local from, to, om, nm = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
 local t, abs = live(from)
 if not t then return 0 end
+apply(to, t, 6, abs)
 if from ~= to then
   local keep = tonumber(ARGV[5])
   if keep > NOW then
@@ -266,7 +272,6 @@ if from ~= to then
     redis.call('DEL', from)
   end
 end
-apply(to, t, 6, abs)
 local user = owner(t)
 if user then
   local ik = ikey(user, om)
@@ -482,13 +487,15 @@ export function redisIndexKey(prefix: string, userId: string): string {
  */
 export function redisStore(options: RedisStoreOptions): SessionStore {
   const prefix = options.prefix ?? "sj:";
+  const optionsError = (message: string): StoreError =>
+    new StoreError("ERR_STORE_OPTIONS_INVALID", message);
   if (/[{}]/.test(prefix)) {
-    throw new TypeError(
+    throw optionsError(
       `redisStore: prefix ${JSON.stringify(prefix)} contains { or }, which would change the Redis Cluster hash slot of every key`,
     );
   }
   const now = options.now ?? Date.now;
-  const conn = connectRedis("redisStore", options.client, (message) => new TypeError(message));
+  const conn = connectRedis("redisStore", options.client, optionsError);
 
   const checkKey = (key: string): number => {
     if (typeof key !== "string" || !KEY.test(key)) {

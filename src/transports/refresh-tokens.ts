@@ -322,11 +322,13 @@ const SCRIPTS = {
   create: redisScript(
     "refresh: create",
     `${PRELUDE}
-redis.call('DEL', KEYS[2])
+-- HSET first, then HDEL of the fields it does not set, rather than DEL then HSET: Redis checks
+-- maxmemory at a script's first write only, and a DEL passes that check.
 redis.call('HSET', KEYS[2], 'user', ARGV[5], 'created', ARGV[6], 'exp', ARGV[7], 'claims', ARGV[8], 'latest', ARGV[9])
+redis.call('HDEL', KEYS[2], 'revoked')
 redis.call('PEXPIREAT', KEYS[2], ARGV[7])
-redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'fam', ARGV[4], 'exp', ARGV[3])
+redis.call('HDEL', KEYS[1], 'used')
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1
 `,
