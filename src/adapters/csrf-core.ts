@@ -270,8 +270,8 @@ export function formInvalidAnswer(): ErrorAnswer {
 export interface CheckInput {
   /** The request's method and headers. */
   readonly request: GuardRequest;
-  /** `session.binding`, read when the check runs. */
-  readonly binding: () => string | null;
+  /** The request's session: its `binding` and `anonymous` are read when the check runs. */
+  readonly session: CsrfSession;
   /**
    * A body a parser of the framework already made (body-parser, multer, a Fastify content-type
    * parser), or undefined. When given, the token is looked for in it and the stream is not read.
@@ -326,7 +326,8 @@ export async function checkRequest(csrf: Csrf, input: CheckInput): Promise<Check
       token = fieldToken(fields);
     }
   }
-  const answer = csrfAnswer(csrf.check({ request, binding: input.binding(), token }));
+  const { binding, anonymous = false } = input.session;
+  const answer = csrfAnswer(csrf.check({ request, binding, anonymous, token }));
   return answer === undefined ? { ok: true, fields } : { ok: false, answer, bodyLeftUnread: false };
 }
 
@@ -344,6 +345,8 @@ export interface IssuedForResponse {
 export interface CsrfSession {
   /** `session.binding`: null without a session, then the pre-session cookie binds tokens. */
   readonly binding: string | null;
+  /** `session.anonymous`: a live session without a user, which also takes pre-session tokens. */
+  readonly anonymous?: boolean;
   /**
    * Throws when this response may not set a Secure cookie (plain HTTP without the session
    * layer's opt-ins): the pre-session cookie would be dropped by the browser, and the sign-in

@@ -66,6 +66,13 @@ export interface CsrfInput {
   readonly binding: string | null;
   /** From `X-CSRF-Token` or the `csrf_token` form field; never from the query string. */
   readonly token: string | undefined;
+  /**
+   * `session.anonymous`: the session has no user yet. A token bound to the request's pre-session
+   * cookie is then good too, so that the token a page got before it had a session still works
+   * once its first `set` (a cart) has made one. Default false: after a sign-in, only tokens of
+   * the session count.
+   */
+  readonly anonymous?: boolean;
 }
 
 /** A token for a page or a script, and the pre-session cookie to set with it, if any. */
@@ -153,16 +160,14 @@ export function createCsrf(options: CsrfOptions): Csrf {
     if (!g.ok) return g.reason;
     if (isSafeMethod(input.request.method)) return undefined;
     if (!requireToken && !g.tokenOnly) return undefined;
-    const binding =
-      input.binding ??
-      (() => {
-        const pre = preSessionValue(input.request);
-        return pre === undefined ? null : preBinding(pre);
-      })();
-    if (input.token === undefined || input.token === "") return "csrf_token_missing";
-    if (binding === null) return UNBOUND_REASON;
-    if (!codec.verify(binding, input.token)) return "csrf_token_invalid";
-    return undefined;
+    const token = input.token;
+    if (token === undefined || token === "") return "csrf_token_missing";
+    const pre = preSessionValue(input.request);
+    const byPre = pre !== undefined && (input.binding === null || input.anonymous === true);
+    if (input.binding === null && !byPre) return UNBOUND_REASON;
+    if (input.binding !== null && codec.verify(input.binding, token)) return undefined;
+    if (byPre && codec.verify(preBinding(pre), token)) return undefined;
+    return "csrf_token_invalid";
   };
 
   return {

@@ -204,6 +204,15 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     return r.elevatedAt === null ? r.id : `${r.id}.${r.elevatedAt}`;
   }
 
+  /**
+   * True for a live session without a user (a cart before sign-in). For the CSRF check, which
+   * then also takes a token of the pre-session cookie, made before this session was; reading it
+   * does not count as reading the session (no `Cache-Control: private`).
+   */
+  get anonymous(): boolean {
+    return this.#record !== undefined && this.#record.userId === null;
+  }
+
   /** What may be shown about this session, or null without one. */
   get info(): SessionInfo | null {
     this.#read = true;

@@ -129,6 +129,10 @@ export class StatelessSession<
     return this.#payload?.sub ?? null;
   }
 
+  override get anonymous(): boolean {
+    return this.#payload !== undefined && this.#payload.sub === null;
+  }
+
   /** The credential's id: it changes at sign-in and rotation. Bind CSRF tokens to it. */
   override get binding(): string | null {
     return this.#payload?.sid ?? null;

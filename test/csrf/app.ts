@@ -48,6 +48,13 @@ export class CsrfApp {
         // A token asked for after the sign-in is bound to the new session.
         await session.signIn(req.query.get("user") ?? "alice");
         return { status: 200, body: { userId: session.userId, token: req.token() } };
+      case "UNSAFE /cart": {
+        // The first change without a session makes an anonymous one.
+        const cart = [...((session.get("cart") as string[] | undefined) ?? [])];
+        cart.push(req.query.get("item") ?? "tea");
+        session.set("cart", cart);
+        return { status: 200, body: { cart } };
+      }
       case "UNSAFE /rotate":
         await session.rotate({ elevate: req.query.has("elevate") });
         return { status: 200, body: { ok: true } };

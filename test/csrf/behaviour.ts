@@ -602,6 +602,27 @@ export function testCsrfAdapter(
       await passed(c, "POST", "/count", { headers: { ...c.sameOrigin, "x-csrf-token": fresh } });
     });
 
+    test("a cart before sign-in: the page's token outlives the anonymous session its first change makes, not the sign-in", async () => {
+      const c = new Client(h.origin);
+      const page = await c.token();
+      const withToken = { headers: { ...c.sameOrigin, "x-csrf-token": page } };
+      await passed(c, "POST", "/cart?item=tea", withToken);
+      assert.ok(c.jar.has("__Host-session"), "the first change made an anonymous session");
+      const second = await passed(c, "POST", "/cart?item=jam", withToken);
+      assert.deepEqual(second.body.cart, ["tea", "jam"]);
+      // Another browser's pre-session token does not fit this browser's cookie.
+      const stranger = await new Client(h.origin).token();
+      await refused(
+        c,
+        "POST",
+        "/cart?item=x",
+        { headers: { ...c.sameOrigin, "x-csrf-token": stranger } },
+        "csrf_token_invalid",
+      );
+      await passed(c, "POST", "/login?user=shopper", withToken);
+      await refused(c, "POST", "/cart?item=mug", withToken, "csrf_token_invalid");
+    });
+
     test("login CSRF: a sign-in needs a token bound to the browser's own pre-session cookie", async () => {
       const victim = new Client(h.origin);
       // No token at all.

@@ -239,7 +239,7 @@ function addCsrf(
     // The framework owns the stream: the token is in the parsed body or nowhere.
     const outcome = await checkRequest(csrf, {
       request: guardRequest,
-      binding: () => session.binding,
+      session,
       parsed: request.body ?? null,
     });
     if (!outcome.ok) return send(request, reply, outcome.answer, outcome.bodyLeftUnread);

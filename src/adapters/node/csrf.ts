@@ -126,7 +126,7 @@ export async function guardNodeRequest(
   try {
     outcome = await checkRequest(options.csrf, {
       request,
-      binding: () => session.binding,
+      session,
       parsed: options.parsed,
       readBody: (limit) =>
         readNodeBody(req, limit).catch((error: unknown) => {

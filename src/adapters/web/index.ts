@@ -206,7 +206,7 @@ export async function guardWebRequest(
   try {
     outcome = await checkRequest(csrf, {
       request: guardRequest,
-      binding: () => session.binding,
+      session,
       readBody: (limit) => {
         cloned = true;
         return readWebBody(request.clone().body, limit).catch((error: unknown) => {
