@@ -430,7 +430,10 @@ test("an ioredis Cluster that reads from replicas is refused; the default (maste
   for (const scaleReads of ["slave", "all", () => null] as const) {
     assert.throws(
       () => redisStore({ client: cluster(scaleReads) }),
-      (e: unknown) => e instanceof TypeError && /reads from replicas \(scaleReads/.test(e.message),
+      (e: unknown) =>
+        e instanceof StoreError &&
+        e.code === "ERR_STORE_OPTIONS_INVALID" &&
+        /reads from replicas \(scaleReads/.test(e.message),
     );
     // The token stores read revocations the same way, and refuse the same client.
     assert.throws(

@@ -472,7 +472,8 @@ export function redisIndexKey(prefix: string, userId: string): string {
  *
  * Keys: a session lives at `<prefix>r:{<shard>}:<hash>` (the hashes that earlier builds kept at
  * `<prefix>s:…` are not read, and end by their TTL), its user's index (a sorted set of
- * store keys by createdAt, expiring with the user's last session) at
+ * store keys by createdAt, expiring at the latest absolute expiry among the user's sessions, so
+ * it may outlive sessions that idled out; the next sign-in, list or revocation prunes it) at
  * `<prefix>u:{<shardFor(userId)>}:<userId>`. The {@link SessionStore} rules put them in one
  * Redis Cluster slot: a user's keys have the user's shard, and `rename` keeps the shard. The
  * store refuses keys that break them with a `TypeError` (`create` of a user's session under a
