@@ -162,12 +162,14 @@ export function createCsrf(options: CsrfOptions): Csrf {
     if (!requireToken && !g.tokenOnly) return undefined;
     const token = input.token;
     if (token === undefined || token === "") return "csrf_token_missing";
+    if (input.binding !== null) {
+      if (codec.verify(input.binding, token)) return undefined;
+      if (input.anonymous !== true) return "csrf_token_invalid";
+    }
+    // No session, or one without a user: the pre-session cookie may bind the token.
     const pre = preSessionValue(input.request);
-    const byPre = pre !== undefined && (input.binding === null || input.anonymous === true);
-    if (input.binding === null && !byPre) return UNBOUND_REASON;
-    if (input.binding !== null && codec.verify(input.binding, token)) return undefined;
-    if (byPre && codec.verify(preBinding(pre), token)) return undefined;
-    return "csrf_token_invalid";
+    if (pre === undefined) return input.binding === null ? UNBOUND_REASON : "csrf_token_invalid";
+    return codec.verify(preBinding(pre), token) ? undefined : "csrf_token_invalid";
   };
 
   return {
