@@ -45,11 +45,11 @@
  *
  * @module
  */
-import type { Env, MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import type { Sessions } from "../../session/create-sessions.js";
-import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
+import { RequestSession, type SessionResponseHeaders } from "../../session/request-session.js";
 import type { DataShape } from "../../session/session-common.js";
 import { csrfFor } from "../core.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
@@ -149,6 +149,24 @@ export interface CsrfEnv extends Env {
      */
     csrfToken: () => string;
   };
+}
+
+/**
+ * The request's session, as `c.get("session")` gives it, typed by the manager's data
+ * (`getSession<Data>(c)`). Where {@link sessions} did not run for the request (a route
+ * registered before `app.use(sessions(…))`, or on another app), a TypeError says so instead of
+ * the route failing on `undefined`.
+ */
+export function getSession<Data extends DataShape<Data> = Record<string, unknown>>(
+  c: Context,
+): RequestSession<Data> {
+  const session = (c as Context<SessionEnv>).get("session") as unknown;
+  if (!(session instanceof RequestSession)) {
+    throw new TypeError(
+      'c.get("session") is unset: register this route after app.use(sessions(manager)), on the same app',
+    );
+  }
+  return session as RequestSession<Data>;
 }
 
 /**
