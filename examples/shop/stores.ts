@@ -99,9 +99,25 @@ export async function openStores(
       import("redis"),
       import("sessionjar/stores/redis"),
     ]);
-    const client = createClient({ url: spec, disableOfflineQueue: true });
-    client.on("error", (e: unknown) => console.error("shop: redis:", (e as Error).message));
+    // Reconnect after an outage, but give up on the first connection: a shop that cannot reach
+    // Redis at start says so and exits, instead of retrying without end before it listens.
+    let connected = false;
+    const client = createClient({
+      url: spec,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: 5_000,
+        reconnectStrategy: (retries: number, cause: Error) =>
+          connected
+            ? Math.min(retries * 50, 500)
+            : new Error(`cannot reach Redis at ${withoutPassword(spec)}: ${cause.message}`),
+      },
+    });
+    client.on("error", (e: unknown) => {
+      if (connected) console.error("shop: redis:", (e as Error).message);
+    });
     await client.connect();
+    connected = true;
     return {
       www: redisStore({ client, prefix: `${prefix}:www:` }),
       api: redisStore({ client, prefix: `${prefix}:api:` }),

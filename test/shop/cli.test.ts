@@ -15,7 +15,11 @@ const dir = mkdtempSync(join(tmpdir(), "shop-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...args], { encoding: "utf8" });
+  // Bounded: a command that never ends fails its test instead of hanging the run.
+  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...args], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -46,6 +50,16 @@ test("--help and bad options", () => {
   const store = run(["--store", "mongodb://x", "--port", "0", "--http-port", "0", "--data", dir]);
   assert.equal(store.status, 1);
   assert.match(store.stderr, /unknown store "mongodb:\/\/x": use memory, sqlite:PATH/);
+});
+
+test("a Redis store that cannot be reached at start: a message and exit 1, not retries without end", async () => {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const r = run(["--store", `redis://127.0.0.1:${port}`, "--port", "0", "--http-port", "0"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${port}`));
 });
 
 test("a port in use: a message that says what to do", async () => {
