@@ -7,7 +7,7 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
  * neither, short of odds near 2^-100; a weak passphrase may still pass, so this only catches
  * placeholders left in configuration.
  */
-function looksMadeUp(bytes: Buffer): boolean {
+export function isPlaceholderSecret(bytes: Buffer): boolean {
   if (new Set(bytes).size < 8) return true;
   for (let period = 1; period <= bytes.length / 2; period++) {
     let i = period;
@@ -61,7 +61,7 @@ export function readKeyRing(
         `key "${id}" has ${bytes.length} bytes of secret; use at least 32 random bytes (crypto.randomBytes(32))`,
       );
     }
-    if (looksMadeUp(bytes)) {
+    if (isPlaceholderSecret(bytes)) {
       throw fail(
         `key "${id}" is not a random secret (a few characters repeated, like a placeholder); use at least 32 random bytes (crypto.randomBytes(32))`,
       );

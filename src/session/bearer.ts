@@ -31,20 +31,26 @@ export function bearerError(reason: BearerRejectReason): SessionError {
   });
 }
 
+const REFRESH_REFUSED = {
+  expired:
+    "the refresh token expired (the session reached its idle or absolute timeout): sign in again",
+  malformed:
+    "the refresh token is malformed (it is the Set-Refresh-Token value, unchanged): sign in again",
+  invalid: "the refresh token is invalid (unknown, revoked, or used before): sign in again",
+  unusable:
+    "no access token can be made for this session (its data is over the size a token may have; the cause says more): sign in again",
+} as const;
+
 /**
  * The 401 of a bearer-JWT refresh that gives no session: the refresh token is malformed,
- * unknown, revoked, used before, or past the session's idle or absolute timeout. Its own code
- * (`session_refresh_invalid`) and challenge, so that a client never takes it for an expired
- * access token and refreshes again: the only way on is to sign in.
+ * unknown, revoked, used before, or past the session's idle or absolute timeout, or the
+ * session's data no longer makes an access token (`unusable`, with the sealing error as
+ * `cause`). Its own code (`session_refresh_invalid`) and challenge, so that a client never takes
+ * it for an expired access token and refreshes again: the only way on is to sign in.
  */
-export function refreshError(reason: "malformed" | "expired" | "invalid"): SessionError {
-  const what =
-    reason === "expired"
-      ? "the refresh token expired (the session reached its idle or absolute timeout): sign in again"
-      : reason === "malformed"
-        ? "the refresh token is malformed (it is the Set-Refresh-Token value, unchanged): sign in again"
-        : "the refresh token is invalid (unknown, revoked, or used before): sign in again";
-  return new SessionError("ERR_SESSION_REFRESH_INVALID", 401, what, {
+export function refreshError(reason: keyof typeof REFRESH_REFUSED, cause?: unknown): SessionError {
+  return new SessionError("ERR_SESSION_REFRESH_INVALID", 401, REFRESH_REFUSED[reason], {
+    ...(cause === undefined ? {} : { cause }),
     wwwAuthenticate: bearerChallenge({
       error: "invalid_token",
       description:

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import type { StandardSchemaV1 } from "../lib/standard-schema.js";
 import { memoryStore } from "../stores/memory.js";
 import { type SessionStore, StoreError } from "../stores/types.js";
-import { memoryRevocationStore, signedCookie } from "../transports/index.js";
+import { memoryRevocationStore, opaqueBearer, signedCookie } from "../transports/index.js";
 import { createSessions, type SessionRequest } from "./create-sessions.js";
 import { SessionError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
@@ -400,10 +400,15 @@ describe("RequestSession rules", () => {
 
   test("over plain HTTP, signIn names only the remedies not taken yet", async () => {
     const refusal = async (
-      options: { insecureLocalhost?: boolean; trustProxy?: boolean },
+      options: { insecureLocalhost?: boolean; trustProxy?: boolean; bearer?: boolean },
       host: string,
     ): Promise<string> => {
-      const sessions = createSessions({ store: memoryStore(), ...options });
+      const { bearer, ...rest } = options;
+      const sessions = createSessions({
+        store: memoryStore(),
+        ...rest,
+        ...(bearer === true ? { transport: opaqueBearer() } : {}),
+      });
       const s = await sessions.load(request({ host }, false));
       const error = await s.signIn("alice").then(
         () => assert.fail("signed in over plain HTTP"),
@@ -425,6 +430,10 @@ describe("RequestSession rules", () => {
       local,
       /insecureLocalhost is on, but covers only the hosts localhost, 127\.0\.0\.1 and \[::1\]/,
     );
+    assert.match(bare, /where browsers refuse to store a Secure session cookie/);
+    // A bearer token is no cookie: the message says what plain HTTP does to it.
+    const bearer = await refusal({ bearer: true }, "shop.example");
+    assert.match(bearer, /where a bearer token would travel in the clear: serve the app/);
     const both = await refusal({ insecureLocalhost: true, trustProxy: true }, "shop.example");
     assert.match(
       both,

@@ -120,6 +120,8 @@ export function carriedData(
 export function insecureTransport(o: {
   trustProxy: boolean;
   insecureLocalhost: boolean;
+  /** Set for bearer transports (their `WWW-Authenticate` challenge): no cookie is involved. */
+  challenge: string | undefined;
 }): SessionError {
   // Only the remedies not taken yet, and why the ones taken did not apply to this request.
   const remedies = ["serve the app over HTTPS"];
@@ -141,7 +143,7 @@ export function insecureTransport(o: {
   return new SessionError(
     "ERR_SESSION_INSECURE_TRANSPORT",
     400,
-    `this request came over plain http://, where browsers refuse to store a Secure session cookie: ${advice}${taken.length === 0 ? "" : ` (${taken.join("; ")})`}`,
+    `this request came over plain http://, ${o.challenge === undefined ? "where browsers refuse to store a Secure session cookie" : "where a bearer token would travel in the clear"}: ${advice}${taken.length === 0 ? "" : ` (${taken.join("; ")})`}`,
   );
 }
 

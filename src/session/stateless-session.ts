@@ -1,7 +1,7 @@
 import type { Emitter } from "../lib/emitter.js";
 import { TransportError } from "../transports/errors.js";
 import { newSessionId, type SessionPayload } from "../transports/payload.js";
-import type { RefreshStore } from "../transports/refresh-tokens.js";
+import type { RefreshFamily, RefreshStore } from "../transports/refresh-tokens.js";
 import type { RevocationStore } from "../transports/revocation.js";
 import { refreshError, SET_AUTH_TOKEN, SET_REFRESH_TOKEN } from "./bearer.js";
 import { SessionError } from "./errors.js";
@@ -80,8 +80,6 @@ export class StatelessSession<
   #unset = new Set<string>();
   #dirty = false;
   #noTouch = false;
-  /** The payload changed since it was sealed: a new credential is owed. */
-  #reseal = false;
   #clear: boolean;
   #read = false;
   #committed: SessionResponseHeaders | undefined;
@@ -190,11 +188,7 @@ export class StatelessSession<
     checkData(options.data ?? {});
     const data = { ...carried, ...(options.data ?? {}) };
     await checkSchema(this.#o, data);
-    if (previous !== undefined) await this.#end(previous, "sign-in");
-    this.#set = {};
-    this.#unset.clear();
-    this.#dirty = false;
-    this.#payload = {
+    const next: SessionPayload = {
       v: 1,
       sid: newSid(userId),
       sub: userId,
@@ -204,31 +198,37 @@ export class StatelessSession<
       absExp: now + this.#o.absoluteMs,
       elv: null,
     };
-    await this.#newFamily(this.#payload);
-    this.#reseal = true;
-    this.#clear = false;
+    // Sealed before the previous session ends: a sign-in whose data cannot travel changes nothing.
+    const value = await this.#seal(next);
+    if (previous !== undefined) await this.#end(previous, "sign-in");
+    this.#set = {};
+    this.#unset.clear();
+    this.#dirty = false;
+    await this.#newFamily(next);
+    this.#adopt(next, value);
     this.#read = true;
-    this.#events.emit({ type: "created", sessionId: this.#payload.sid, userId });
+    this.#events.emit({ type: "created", sessionId: next.sid, userId });
   }
 
   override async rotate(options: { elevate?: boolean } = {}): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
     const p = this.#require("rotate");
-    // The old value must stop working now: deny its id, and seal the session under a new one.
-    await this.#denyId(p.sid, p);
-    await this.#revokeFamily(p);
     const now = this.#o.now();
-    this.#payload = {
+    const next: SessionPayload = {
       ...p,
       sid: newSid(p.sub),
       ...(options.elevate === true ? { elv: now } : {}),
     };
-    await this.#newFamily(this.#payload);
-    this.#reseal = true;
+    const value = await this.#seal(next);
+    // The old value must stop working now: deny its id; the session goes on under the new one.
+    await this.#denyId(p.sid, p);
+    await this.#revokeFamily(p);
+    await this.#newFamily(next);
+    this.#adopt(next, value);
     this.#events.emit({
       type: "rotated",
-      sessionId: this.#payload.sid,
+      sessionId: next.sid,
       userId: p.sub,
       reason: options.elevate === true ? "elevate" : "rotate",
     });
@@ -254,12 +254,13 @@ export class StatelessSession<
     const p = this.#requireUser("revoke other sessions");
     this.#assertOpen();
     const now = this.#o.now();
+    const next: SessionPayload = { ...p, sid: newSid(p.sub), iat: now };
+    const value = await this.#seal(next);
     await this.#notBefore(p.sub as string, now, "revoke other sessions");
     await this.#denyId(p.sid, p);
     await this.#revokeFamily(p);
-    this.#payload = { ...p, sid: newSid(p.sub), iat: now };
-    await this.#newFamily(this.#payload);
-    this.#reseal = true;
+    await this.#newFamily(next);
+    this.#adopt(next, value);
     return null;
   }
 
@@ -314,9 +315,14 @@ export class StatelessSession<
       throw refreshError("malformed");
     }
     const now = this.#o.now();
+    const key = storeKey(refreshToken);
+    // The access token is made before the refresh token is used: a refresh that cannot issue one
+    // leaves the refresh token as it was, rather than spending it and making its next use a reuse.
+    const peeked = await guarded(this.#events, "peek", () => store.peek(key, now));
+    const early = peeked === null ? undefined : await this.#refreshed(peeked, now);
     const next = newToken(refreshToken.slice(0, 4));
     const outcome = await guarded(this.#events, "rotate", () =>
-      store.rotate(storeKey(refreshToken), storeKey(next), { now, ttlMs: this.#o.idleMs }),
+      store.rotate(key, storeKey(next), { now, ttlMs: this.#o.idleMs }),
     );
     if (!outcome.ok) {
       const f = outcome.family;
@@ -369,8 +375,25 @@ export class StatelessSession<
       this.#events.emit({ type: "suspicious", reason: "revoked-token" });
       throw refreshError("invalid");
     }
+    // A change of data between the two reads: the access token must carry the latest.
+    const made = early?.claims === JSON.stringify(f.claims) ? early : await this.#refreshed(f, now);
+    this.#adopt(made.payload, made.value);
+    this.#refreshToken = next;
+    this.#read = true;
+    this.#events.emit({ type: "rotated", sessionId: f.id, userId: f.userId, reason: "refresh" });
+  }
+
+  /**
+   * Bearer JWT: the session of family `f` and its access token, or a 401 `session_refresh_invalid`
+   * when its data no longer makes a token (a smaller `maxTokenLength`, or a key with a longer
+   * signature, since it was written): refreshing cannot help, signing in can.
+   */
+  async #refreshed(
+    f: RefreshFamily,
+    now: number,
+  ): Promise<{ payload: SessionPayload; value: string; claims: string }> {
     const claims = f.claims as { data?: Record<string, unknown>; elv?: number | null };
-    this.#payload = {
+    const payload: SessionPayload = {
       v: 1,
       sid: f.id,
       sub: f.userId,
@@ -380,11 +403,12 @@ export class StatelessSession<
       absExp: f.expiresAt,
       elv: claims.elv ?? null,
     };
-    this.#refreshToken = next;
-    this.#reseal = true;
-    this.#clear = false;
-    this.#read = true;
-    this.#events.emit({ type: "rotated", sessionId: f.id, userId: f.userId, reason: "refresh" });
+    try {
+      return { payload, value: await this.#seal(payload), claims: JSON.stringify(f.claims) };
+    } catch (error) {
+      if (!(error instanceof SessionError)) throw error;
+      throw refreshError("unusable", error);
+    }
   }
 
   /** As {@link RequestSession.discard}: a sign-in or rotation made here is still sealed and sent. */
@@ -417,7 +441,6 @@ export class StatelessSession<
   #needsWrite(): boolean {
     return (
       this.#dirty ||
-      this.#reseal ||
       (this.#payload !== undefined &&
         !this.#noTouch &&
         this.#touchDue(this.#payload, this.#o.now()))
@@ -432,9 +455,11 @@ export class StatelessSession<
   async #flush(touch: boolean): Promise<void> {
     const now = this.#o.now();
     let p = this.#payload;
-    if (this.#dirty) await checkSchema(this.#o, this.#currentData());
+    const dirty = this.#dirty;
+    if (dirty) await checkSchema(this.#o, this.#currentData());
+    const created = p === undefined;
     if (p === undefined) {
-      if (!this.#dirty) return;
+      if (!dirty) return;
       // Data without a session: an anonymous session (a cart before sign-in).
       this.#assertSecure();
       p = {
@@ -447,27 +472,32 @@ export class StatelessSession<
         absExp: now + this.#o.absoluteMs,
         elv: null,
       };
-      this.#events.emit({ type: "created", sessionId: p.sid, userId: null });
     }
-    if (this.#dirty) {
-      p = { ...p, data: this.#currentData() };
-      if (!(await this.#keepClaims(p))) {
-        // The family was revoked meanwhile: the change has nowhere to go.
-        this.#forget();
-        return;
-      }
+    if (dirty) p = { ...p, data: this.#currentData() };
+    const touched = touch && this.#touchDue(p, now);
+    if (touched) p = { ...p, idleExp: Math.min(now + this.#o.idleMs, p.absExp) };
+    if (p === this.#payload) return;
+    // Sealed before anything is written: a change that cannot travel leaves the family as it was.
+    const value = await this.#seal(p);
+    // False: the family was revoked or expired meanwhile, and the change has nowhere to go.
+    if ((dirty && !(await this.#keepClaims(p))) || (touched && !(await this.#slideRefresh(p)))) {
+      this.#forget();
+      return;
     }
-    if (touch && this.#touchDue(p, now)) {
-      p = { ...p, idleExp: Math.min(now + this.#o.idleMs, p.absExp) };
-      if (!(await this.#slideRefresh(p))) {
-        this.#forget();
-        return;
-      }
-    }
-    if (p === this.#payload && !this.#reseal) return;
-    let value: string;
+    if (created) this.#events.emit({ type: "created", sessionId: p.sid, userId: null });
+    this.#set = {};
+    this.#unset.clear();
+    this.#dirty = false;
+    this.#adopt(p, value);
+  }
+
+  /**
+   * The credential of `p`. Throws a {@link SessionError} `ERR_SESSION_DATA_INVALID`: 400 when
+   * the data is too large to travel, 500 when it cannot be sealed at all (not JSON).
+   */
+  async #seal(p: SessionPayload): Promise<string> {
     try {
-      value = await this.#s.codec.seal(p);
+      return await this.#s.codec.seal(p);
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       // Too large for a cookie, or not JSON: the data the handler set, not the request.
@@ -478,12 +508,12 @@ export class StatelessSession<
         { cause: error },
       );
     }
+  }
+
+  /** `p` is the session now, and `value`, its credential, is owed to the client. */
+  #adopt(p: SessionPayload, value: string): void {
     this.#payload = p;
     this.#value = value;
-    this.#set = {};
-    this.#unset.clear();
-    this.#dirty = false;
-    this.#reseal = false;
     this.#sent = false;
     this.#clear = false;
   }
@@ -620,7 +650,6 @@ export class StatelessSession<
     this.#set = {};
     this.#unset.clear();
     this.#dirty = false;
-    this.#reseal = false;
     this.#clear = true;
   }
 

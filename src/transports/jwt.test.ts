@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   createHmac,
+  createSecretKey,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
@@ -210,6 +211,23 @@ describe("jwt codec: options and keys are checked when made", () => {
     bad({ ...base, keys: [{ ...HS, alg: "HS512" }] }, "ERR_JWT_KEY_INVALID");
     bad({ ...base, keys: [{ ...HS, alg: "none" }] }, "ERR_JWT_KEY_INVALID");
     bad({ ...base, keys: [{ ...HS, key: randomBytes(31) }] }, "ERR_JWT_KEY_INVALID", /32/);
+    // Placeholders, as every other key ring refuses them: a few characters, or a block repeated.
+    for (const placeholder of [
+      "x".repeat(32),
+      "changeme".repeat(4),
+      "0123456789abcdef".repeat(2),
+    ]) {
+      bad(
+        { ...base, keys: [{ ...HS, key: Buffer.from(placeholder) }] },
+        "ERR_JWT_KEY_INVALID",
+        /key "hs-1" \(HS256\) is not a random secret/,
+      );
+      bad(
+        { ...base, keys: [{ ...HS, key: createSecretKey(Buffer.from(placeholder)) }] },
+        "ERR_JWT_KEY_INVALID",
+        /not a random secret/,
+      );
+    }
     bad({ ...base, keys: [{ ...HS, key: ec.publicKey }] }, "ERR_JWT_KEY_INVALID");
     bad({ ...base, keys: [{ ...ES, key: secret }] }, "ERR_JWT_KEY_INVALID");
     bad({ ...base, keys: [{ ...ES, key: ed.privateKey }] }, "ERR_JWT_KEY_INVALID", /P-256/);

@@ -11,6 +11,7 @@ import {
   type RemoteJWKSetOptions,
   SignJWT,
 } from "jose";
+import { isPlaceholderSecret } from "../lib/key-ring.js";
 import { shardFor } from "../session/tokens.js";
 import { TransportError } from "./errors.js";
 
@@ -143,6 +144,8 @@ export type VerifyResult =
 export interface JwtCodec {
   /** The `typ` this codec writes and requires. */
   readonly typ: string;
+  /** The `kid` of the key `sign` uses, or null when the codec can only verify (public keys). */
+  readonly signingKid: string | null;
   /**
    * A signed token: `claims`, plus `iss`, `aud`, `iat`, `exp` (now + `ttlSeconds`) and a `jti`
    * unless given; the header names the key (`kid`) and the `typ`. Throws {@link TransportError}
@@ -241,8 +244,14 @@ function ringKey(k: JwtKey, where: string): RingKey {
     if (size < 32) {
       throw keyError(`${named} has ${size} bytes; an HS256 secret needs at least 32 random bytes`);
     }
-    // Imported once into Web Crypto, on first use: jose would re-import raw bytes every call.
     const bytes = object.export();
+    // The placeholder check of every other key ring.
+    if (isPlaceholderSecret(bytes)) {
+      throw keyError(
+        `${named} is not a random secret (a few characters repeated, like a placeholder); use at least 32 random bytes (crypto.randomBytes(32))`,
+      );
+    }
+    // Imported once into Web Crypto, on first use: jose would re-import raw bytes every call.
     let imported: Promise<webcrypto.CryptoKey> | undefined;
     const get = (): Promise<webcrypto.CryptoKey> => {
       imported ??= webcrypto.subtle.importKey(
@@ -562,7 +571,7 @@ export function createJwtCodec(options: JwtCodecOptions): JwtCodec {
     }
   };
 
-  return { typ, sign, verify };
+  return { typ, signingKid: signer?.kid ?? null, sign, verify };
 }
 
 function failureOf(err: unknown): JwtFailure {

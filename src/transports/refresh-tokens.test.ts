@@ -109,6 +109,34 @@ function refreshSuite(name: string, makeStore: MakeStore): void {
       );
     });
 
+    test("peek: the family a rotation would use now, changing nothing; null for what would fail", async () => {
+      const { tokens, c, store } = await setup();
+      const set = await tokens.issue(`user-${rand()}`, { claims: { role: "customer" } });
+      const key = storeKey(set.refreshToken);
+      for (let i = 0; i < 2; i++) {
+        const f = await store.peek(key, c.now());
+        assert.equal(f?.id, set.familyId);
+        assert.deepEqual(f?.claims, { role: "customer" });
+      }
+      const next = await tokens.rotate(set.refreshToken);
+      assert.ok(next.ok, "peeking did not spend the token");
+      assert.equal(await store.peek(key, c.now()), null, "a used token");
+      assert.equal(
+        await store.peek(storeKey(`${set.refreshToken.slice(0, 5)}${"A".repeat(43)}`), c.now()),
+        null,
+      );
+      assert.equal((await store.peek(storeKey(next.refreshToken), c.now()))?.id, set.familyId);
+      assert.equal(await store.peek(storeKey(next.refreshToken), next.refreshExpiresAt), null);
+      await tokens.revokeFamily(set.familyId);
+      assert.equal(
+        await store.peek(storeKey(next.refreshToken), c.now()),
+        null,
+        "a revoked family",
+      );
+      const used = await tokens.rotate(set.refreshToken);
+      assert.equal(used.ok, false);
+    });
+
     test("issue: a five-minute access JWT and an opaque refresh token of a new family", async () => {
       const { tokens, codec, c, events } = await setup();
       const user = `user-${rand()}`;

@@ -96,6 +96,12 @@ export interface RefreshStore {
     options: { readonly now: number; readonly ttlMs: number },
   ): Promise<RefreshRotateOutcome>;
   /**
+   * The family of `tokenKey` when `rotate` would use it now (a live, unused token of a live
+   * family), changing nothing; else null. Read before `rotate`, so that a refresh that cannot
+   * issue an access token from the family's claims fails without spending the token.
+   */
+  peek(tokenKey: string, now: number): Promise<RefreshFamily | null>;
+  /**
    * Slides the idle expiry of a live family: its latest token (the one `create` or the last
    * `rotate` stored), if unused and unexpired, then expires no sooner than `idleExpiresAt`
    * (capped by the family's expiry). A session kept alive by its access tokens alone thus keeps
@@ -246,6 +252,18 @@ export function memoryRefreshStore(options: MemoryRefreshStoreOptions = {}): Ref
       return { ok: true, family, expiresAt };
     },
 
+    async peek(tokenKey, now) {
+      parse(TOKEN_KEY, "token key", tokenKey);
+      checkTime("now", now);
+      const token = tokens.get(tokenKey);
+      if (token === undefined || token.usedAt !== null || token.expiresAt <= now) return null;
+      const family = families.get(token.familyId);
+      if (family === undefined || family.revokedAt !== null || family.expiresAt <= now) {
+        return null;
+      }
+      return { ...family, claims: structuredClone(family.claims) };
+    },
+
     async touch(familyId, idleExpiresAt, now) {
       parse(FAMILY_ID, "family id", familyId);
       checkTime("idleExpiresAt", idleExpiresAt);
@@ -355,6 +373,18 @@ redis.call('HSET', KEYS[2], 'fam', t[1], 'exp', exp)
 redis.call('PEXPIREAT', KEYS[2], exp)
 redis.call('HSET', fk, 'latest', ARGV[4])
 return {'ok', f, exp}
+`,
+  ),
+  // KEYS: token. Returns the family of a live, unused token of a live family, else {}. Writes
+  // nothing.
+  peek: redisScript(
+    "refresh: peek",
+    `${PRELUDE}
+local t = redis.call('HMGET', KEYS[1], 'fam', 'exp', 'used')
+if not t[1] or t[3] or num(t[2], 'expiry') <= NOW then return {} end
+local f = family(t[1], fkey(t[1]))
+if not f or f[5] ~= '' or tonumber(f[4]) <= NOW then return {} end
+return f
 `,
   ),
   // KEYS: token. Returns {changed, family} or {} when there is no such token or family.
@@ -533,6 +563,12 @@ export function redisRefreshStore(options: RedisTokenStoreOptions): RefreshStore
         return { ok: false, reason: outcome, family };
       }
       throw corrupt(`outcome ${JSON.stringify(outcome)}`);
+    },
+
+    async peek(key, now) {
+      checkTime("now", now);
+      const tk = tokenKey(key);
+      return familyOf(await redis.script("peek", SCRIPTS.peek, [tk], [String(now), tail(tk)]));
     },
 
     async revoke(key, now) {

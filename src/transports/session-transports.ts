@@ -33,6 +33,7 @@ import {
   JWT_TYP_SESSION,
   type JwtClaims,
   type JwtCodecOptions,
+  type JwtKey,
   type VerifyResult,
 } from "./jwt.js";
 import type { TransportKey } from "./keys.js";
@@ -214,7 +215,7 @@ function jwtTransport(
       now,
       requiredClaims: ["jti", SESSION_CLAIM],
     } as JwtCodecOptions);
-  make(Date.now);
+  refuseVerifyOnly(make(Date.now), options, what);
   return {
     capabilities: declared(capabilities, revocation),
     carrier,
@@ -250,6 +251,31 @@ function jwtTransport(
       };
     },
   };
+}
+
+/**
+ * A transport signs every credential it sends, with the first key of its ring (or `signWith`):
+ * a ring that starts with a public key would fail at the first sign-in. Public keys later in the
+ * ring stay allowed: they verify what retired key pairs signed.
+ */
+function refuseVerifyOnly(
+  codec: ReturnType<typeof createJwtCodec>,
+  options: JwtTransportOptions,
+  what: string,
+): void {
+  if (!("keys" in options) || options.keys === undefined) {
+    if (codec.signingKid !== null) return;
+    throw new TransportError(
+      "ERR_TRANSPORT_OPTIONS_INVALID",
+      `${what}: with jwks, give signWith: the private key that signs new tokens (its public key in the set)`,
+    );
+  }
+  const first = options.keys[0] as JwtKey;
+  if (codec.signingKid === first.kid) return;
+  throw new TransportError(
+    "ERR_TRANSPORT_OPTIONS_INVALID",
+    `${what}: the first key of keys (${JSON.stringify(first.kid)}, ${first.alg}) is a public key, which can only verify, and the first key signs every new token: put a private key first (a public key may follow it, to verify what a retired key pair signed)`,
+  );
 }
 
 /** Whole seconds until the session's first expiry, at least one. */
@@ -300,10 +326,13 @@ export function bearerJwt(options: BearerJwtOptions): SessionTransport {
     );
   }
   const { accessTtlSeconds: _, refresh, ...jwt } = options;
-  if (typeof refresh?.rotate !== "function" || typeof refresh.setClaims !== "function") {
+  const missing = (["rotate", "peek", "setClaims"] as const).find(
+    (m) => typeof refresh?.[m] !== "function",
+  );
+  if (missing !== undefined) {
     throw new TransportError(
       "ERR_TRANSPORT_OPTIONS_INVALID",
-      "bearerJwt needs refresh: a refresh store (redisRefreshStore({ client }), memoryRefreshStore())",
+      `bearerJwt needs refresh: a refresh store (redisRefreshStore({ client }), memoryRefreshStore()); this one has no ${missing}()`,
     );
   }
   const transport = jwtTransport(

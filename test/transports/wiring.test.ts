@@ -2,7 +2,7 @@
 // without it), the options each transport refuses, and the stateless session standing in for
 // the store's one everywhere.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import express from "express";
 import fastify from "fastify";
@@ -19,6 +19,7 @@ import { StatelessSession } from "../../src/session/stateless-session.js";
 import { memoryStore } from "../../src/stores/index.js";
 import {
   bearerJwt,
+  jwtCookie,
   memoryRefreshStore,
   memoryRevocationStore,
   opaqueBearer,
@@ -130,6 +131,42 @@ describe("transport options are checked when they are made", () => {
         } as never),
       (e: unknown) => e instanceof TransportError && /refresh store/.test(e.message),
     );
+  });
+
+  test("a JWT transport whose first key cannot sign is refused when made, not at the first sign-in", () => {
+    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const old = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const base = { issuer: "i", audience: "a", revocation: false as const };
+    const publicFirst = [{ kid: "e1", alg: "ES256" as const, key: ec.publicKey }];
+    const verifyOnly = (e: unknown) =>
+      e instanceof TransportError &&
+      e.code === "ERR_TRANSPORT_OPTIONS_INVALID" &&
+      /first key of keys \("e1", ES256\) is a public key.*put a private key first/.test(e.message);
+    assert.throws(() => jwtCookie({ ...base, keys: publicFirst }), verifyOnly);
+    assert.throws(
+      () =>
+        bearerJwt({
+          ...base,
+          keys: [...publicFirst, { kid: "e2", alg: "ES256", key: ec.privateKey }],
+          refresh: memoryRefreshStore(),
+        }),
+      verifyOnly,
+    );
+    assert.throws(
+      () => jwtCookie({ ...base, jwks: { keys: [] } }),
+      (e: unknown) =>
+        e instanceof TransportError &&
+        e.code === "ERR_TRANSPORT_OPTIONS_INVALID" &&
+        /signWith/.test(e.message),
+    );
+    // A retired key pair's public key after the signing key verifies what it signed.
+    jwtCookie({
+      ...base,
+      keys: [
+        { kid: "e2", alg: "ES256", key: ec.privateKey },
+        { kid: "e1", alg: "ES256", key: old.publicKey },
+      ],
+    });
   });
 
   test("a stateless transport takes no store and no per-user cap", () => {
