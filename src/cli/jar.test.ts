@@ -120,7 +120,7 @@ describe("sessionjar jar run", () => {
       ["{not json", /bad\.json: not JSON/],
       [
         { format: "jar-scenario/2", name: "x", steps: [] },
-        /scenario 1: format must be "jar-scenario\/1"/,
+        /scenario 1 \("x"\): format must be "jar-scenario\/1"/,
       ],
       [
         { format: "jar-scenario/1", name: "x", steps: [{ op: "put", url: "https://a.test/" }] },
@@ -157,6 +157,15 @@ describe("sessionjar jar run", () => {
         { format: "jar-scenario/1", name: "x", now: "yesterday", steps: [] },
         /now must be an ISO 8601 UTC time/,
       ],
+      [
+        {
+          format: "jar-scenario/1",
+          name: "x",
+          steps: [{ op: "get", url: "https://a.test/", expcet: "a=1" }],
+        },
+        /bad\.json, scenario 1 \("x"\), step 1: a get step has no field "expcet" \(did you mean "expect"\?\)/,
+      ],
+      [[], /bad\.json: the file holds no scenarios/],
     ];
     for (const [content, message] of cases) {
       const r = await run("jar", "run", file("bad.json", content));

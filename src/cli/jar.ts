@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import {
   type GetStepResult,
   isProfileName,
@@ -10,6 +10,7 @@ import {
   type ScenarioReport,
 } from "../jar/index.js";
 import type { CliIo } from "./main.js";
+import { argumentError } from "./usage.js";
 
 export const JAR_HELP = `Usage:
   sessionjar jar run FILE... [--profile NAME] [--json]
@@ -23,7 +24,7 @@ Options:
   --json           one JSON object per get step, one per line
 
 Exit code: 0 when every judged get step passed, 1 when any failed, 2 on a file that cannot
-be read or breaks the format.
+be read, breaks the format (a field it does not have included) or holds no scenario.
 `;
 
 function textOf(g: GetStepResult): string {
@@ -50,6 +51,12 @@ function rejectedSets(r: ScenarioReport): string {
   return out;
 }
 
+const JAR_OPTIONS = {
+  profile: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h" },
+} satisfies ParseArgsConfig["options"];
+
 /** `sessionjar jar run FILE... [--profile NAME] [--json]`. */
 export function jar(argv: readonly string[], io: CliIo): number {
   const [sub, ...rest] = argv;
@@ -67,14 +74,10 @@ export function jar(argv: readonly string[], io: CliIo): number {
     ({ values, positionals: files } = parseArgs({
       args: [...rest],
       allowPositionals: true,
-      options: {
-        profile: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
+      options: JAR_OPTIONS,
     }));
   } catch (error) {
-    io.err(`sessionjar jar run: ${(error as Error).message}\n\n${JAR_HELP}`);
+    io.err(argumentError("sessionjar jar run", error, JAR_OPTIONS));
     return 2;
   }
   if (values.help === true) {
@@ -94,7 +97,13 @@ export function jar(argv: readonly string[], io: CliIo): number {
   const loaded: [string, Scenario[]][] = [];
   for (const file of files) {
     try {
-      loaded.push([file, parseScenarios(readFileSync(file, "utf8"), file)]);
+      const scenarios = parseScenarios(readFileSync(file, "utf8"), file);
+      // A run that checks nothing must not pass as a green one (a generator that wrote []).
+      if (scenarios.length === 0) {
+        io.err(`sessionjar jar run: ${file}: the file holds no scenarios: nothing to replay\n`);
+        return 2;
+      }
+      loaded.push([file, scenarios]);
     } catch (error) {
       const message =
         error instanceof ScenarioError ? error.message : `${file}: ${(error as Error).message}`;

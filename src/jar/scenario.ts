@@ -2,6 +2,7 @@ import type { RequestContext } from "./context.js";
 import { resolveContext } from "./context.js";
 import { CookieJar } from "./cookie-jar.js";
 import { JarError } from "./errors.js";
+import { unknownField } from "./fields.js";
 import { isProfileName, type ProfileName, type ProfileOptions, RFC6265BIS } from "./profiles.js";
 import { EXCLUSION_MESSAGES } from "./reasons.js";
 import { requestUrl } from "./request-url.js";
@@ -37,7 +38,10 @@ export interface Scenario {
 
 /** A scenario file that breaks the format: where, and what is wrong. */
 export class ScenarioError extends JarError {
-  /** The file (or `"<input>"`), the scenario's index in it and the step's number (1-based), where known. */
+  /**
+   * The file (or `"<input>"`), the scenario's index in it and the step's number (1-based),
+   * where known; the message also quotes the scenario's name when it has one.
+   */
   readonly source: string;
   readonly scenario: number | undefined;
   readonly step: number | undefined;
@@ -47,10 +51,13 @@ export class ScenarioError extends JarError {
     scenario: number | undefined,
     step: number | undefined,
     problem: string,
+    name?: string,
   ) {
     const where = [
       source,
-      scenario === undefined ? "" : `scenario ${scenario + 1}`,
+      scenario === undefined
+        ? ""
+        : `scenario ${scenario + 1}${name === undefined ? "" : ` (${JSON.stringify(name)})`}`,
       step === undefined ? "" : `step ${step}`,
     ]
       .filter((s) => s !== "")
@@ -63,6 +70,27 @@ export class ScenarioError extends JarError {
 }
 
 const DEFAULT_NOW = "2026-01-01T00:00:00Z";
+// The fields of ../shared/spec/jar-scenarios.md, and `note`, which the conformance files add
+// (../shared/conformance/README.md): anything else is a typo that would change the replay.
+const SCENARIO_FIELDS = ["format", "name", "profile", "now", "steps", "note"];
+const STEP_FIELDS = {
+  set: ["op", "url", "header", "headers", "context", "time"],
+  get: ["op", "url", "context", "time", "expect"],
+} as const;
+const ANY_STEP_FIELDS = [...new Set([...STEP_FIELDS.set, ...STEP_FIELDS.get])];
+const CONTEXT_FIELDS = ["type", "initiator", "frames", "method", "redirects", "api"];
+// Fields written in the wrong place: on the step instead of its context, on the other op's
+// step, or in the context instead of the step.
+const IN_CONTEXT_ONLY = Object.fromEntries(
+  CONTEXT_FIELDS.map((k) => [k, `the context: "context": {"${k}": …}`]),
+);
+const MISPLACED_ON_STEP = {
+  set: { ...IN_CONTEXT_ONLY, expect: "a get step" },
+  get: { ...IN_CONTEXT_ONLY, header: "a set step", headers: "a set step" },
+} as const;
+const ON_STEP_ONLY = Object.fromEntries(
+  ["op", "url", "time", "expect", "header", "headers"].map((k) => [k, "the step, not its context"]),
+);
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -76,8 +104,17 @@ function readStep(
 ): ScenarioStep {
   if (!isObject(raw)) return fail("a step must be an object");
   const { op, url, context, time } = raw;
-  if (op !== "set" && op !== "get")
-    return fail(`op must be "set" or "get", not ${JSON.stringify(op)}`);
+  if (op !== "set" && op !== "get") {
+    // A misspelled "op" is the likelier mistake when the step has no op at all.
+    const typo = op === undefined ? unknownField(raw, ANY_STEP_FIELDS, "a step") : undefined;
+    return fail(typo ?? `op must be "set" or "get", not ${JSON.stringify(op)}`);
+  }
+  const unknown = unknownField(raw, STEP_FIELDS[op], `a ${op} step`, MISPLACED_ON_STEP[op]);
+  if (unknown !== undefined) return fail(unknown);
+  if (isObject(context)) {
+    const wrong = unknownField(context, CONTEXT_FIELDS, "the context", ON_STEP_ONLY);
+    if (wrong !== undefined) return fail(wrong);
+  }
   if (typeof url !== "string") return fail("url must be a string");
   let u: URL;
   try {
@@ -126,9 +163,12 @@ function readStep(
 
 function readScenario(raw: unknown, source: string, index: number): Scenario {
   const fail = (problem: string, step?: number): never => {
-    throw new ScenarioError(source, index, step, problem);
+    const name = isObject(raw) && typeof raw.name === "string" ? raw.name : undefined;
+    throw new ScenarioError(source, index, step, problem, name);
   };
   if (!isObject(raw)) return fail("a scenario must be an object");
+  const unknown = unknownField(raw, SCENARIO_FIELDS, "a scenario");
+  if (unknown !== undefined) return fail(unknown);
   if (raw.format !== "jar-scenario/1")
     return fail(`format must be "jar-scenario/1", not ${JSON.stringify(raw.format)}`);
   if (typeof raw.name !== "string") return fail("name must be a string");
@@ -159,12 +199,15 @@ function readScenario(raw: unknown, source: string, index: number): Scenario {
 
 /**
  * Reads a jar-scenario file (one scenario or a list of them) and checks every field, URL and
- * context. Throws a {@link ScenarioError} naming the file, the scenario and the step.
+ * context; a field the format does not have is refused, with the known field it is most
+ * likely a typo of. A leading byte-order mark is skipped. Throws a {@link ScenarioError}
+ * naming the file, the scenario and the step.
  */
 export function parseScenarios(text: string, source = "<input>"): Scenario[] {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+    data = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
     throw new ScenarioError(source, undefined, undefined, `not JSON: ${(error as Error).message}`);
   }
