@@ -1,16 +1,17 @@
 import { AuditError } from "./errors.js";
+import { auditInVisit } from "./rules/audit-response.js";
+import { auditVisit } from "./rules/audit-responses.js";
 import {
   type AuditOptions,
   type AuditResponse,
   type AuditResult,
-  auditResponse,
-  auditResponses,
   type CorsProbe,
   type Finding,
   type HeaderPair,
   httpUrl,
   sortFindings,
 } from "./rules/index.js";
+import { redactUrl } from "./rules/redact.js";
 
 /** A response as the fetcher returns it: status and every header, Set-Cookie once per cookie. */
 export interface FetchedResponse {
@@ -111,6 +112,7 @@ async function get(
   f: AuditFetch,
   url: string,
   headers: Record<string, string>,
+  shown: (url: string) => string,
 ): Promise<FetchedResponse> {
   try {
     return await f(url, { method: "GET", headers });
@@ -118,7 +120,7 @@ async function get(
     const cause = (error as { cause?: { message?: string } }).cause?.message;
     throw new AuditError(
       "ERR_AUDIT_FETCH_FAILED",
-      `could not fetch ${url}: ${(error as Error).message}${cause === undefined ? "" : ` (${cause})`}`,
+      `could not fetch ${shown(url)}: ${(error as Error).message}${cause === undefined ? "" : ` (${cause})`}`,
       { cause: error },
     );
   }
@@ -141,8 +143,11 @@ export async function auditUrl(
   const hops: Hop[] = [];
   let truncated = false;
   let fixedAllowOrigin: string | undefined;
+  // Hop URLs and Locations can carry the session id (`;jsessionid=`, `?token=`) as findings do.
+  const sessionValues = new Set<string>();
+  const shown = (u: string): string => (options.redact === true ? redactUrl(u, sessionValues) : u);
   for (;;) {
-    const res = await get(f, current.href, {});
+    const res = await get(f, current.href, {}, shown);
     const location = header(res, "location");
     fixedAllowOrigin = header(res, "access-control-allow-origin")?.trim();
     responses.push({ url: current.href, status: res.status, headers: res.headers });
@@ -164,12 +169,12 @@ export async function auditUrl(
     }
     if (current.protocol !== "https:" && current.protocol !== "http:") break;
   }
-  const result = auditResponses(responses, options);
+  const result = auditVisit(responses, options, sessionValues);
   const probes: ProbeResult[] = [];
   const extra: (Finding & { count: number })[] = [];
   if (options.probeCors === true) {
     for (const { probe, origin } of probeOrigins(current)) {
-      const res = await get(f, current.href, { origin });
+      const res = await get(f, current.href, { origin }, shown);
       const allowOrigin = header(res, "access-control-allow-origin")?.trim();
       const credentials =
         header(res, "access-control-allow-credentials")?.trim().toLowerCase() === "true";
@@ -180,7 +185,7 @@ export async function auditUrl(
         credentials,
         reflected: allowOrigin === origin || allowOrigin === "*",
       });
-      const findings = auditResponse(
+      const findings = auditInVisit(
         {
           url: current.href,
           status: res.status,
@@ -188,6 +193,7 @@ export async function auditUrl(
           request: { method: "GET", headers: [["origin", origin]], probe },
         },
         options,
+        sessionValues,
       );
       for (const finding of findings) {
         if (!finding.id.startsWith("cors-")) continue;
@@ -205,5 +211,15 @@ export async function auditUrl(
     if (probes.every((p) => p.allowOrigin === fixedAllowOrigin))
       findings = findings.filter((f) => f.id !== "cors-no-vary");
   }
-  return { ...result, findings: sortFindings(findings), hops, truncated, probes };
+  return {
+    ...result,
+    findings: sortFindings(findings),
+    hops: hops.map((h) => ({
+      ...h,
+      url: shown(h.url),
+      location: h.location === undefined ? undefined : shown(h.location),
+    })),
+    truncated,
+    probes,
+  };
 }

@@ -2,7 +2,7 @@ import { SessionjarError } from "../errors.js";
 
 /** Every code an {@link AuditError} can carry. */
 export type AuditErrorCode =
-  /** A HAR file that is not JSON, or has no `log.entries` array. */
+  /** A HAR file that is not JSON, has no `log.entries` array, or headers that are not a list. */
   | "ERR_AUDIT_HAR_INVALID"
   /** Raw headers that hold no header line at all, or a URL that is not http(s). */
   | "ERR_AUDIT_INPUT_INVALID"

@@ -82,5 +82,16 @@ describe("readHar", () => {
     );
     assert.deepEqual(odd.responses, []);
     assert.equal(odd.skipped, 4);
+    const entry = (headers: unknown): string =>
+      JSON.stringify({
+        log: {
+          entries: [{ request: { url: "https://a.test/" }, response: { status: 200, headers } }],
+        },
+      });
+    assert.throws(() => readHar(entry("oops")), {
+      code: "ERR_AUDIT_HAR_INVALID",
+      message: /log\.entries\[0\]\.response\.headers is "oops", not a list/,
+    });
+    assert.equal(readHar(entry([])).responses.length, 1);
   });
 });

@@ -35,8 +35,14 @@ export interface HarInput {
   readonly rebuiltFromCookies: boolean;
 }
 
-function pairs(list: unknown): HeaderPair[] {
-  if (!Array.isArray(list)) return [];
+function pairs(list: unknown, where: string): HeaderPair[] {
+  if (list === undefined) return [];
+  // Anything else would audit as a response without headers: "no findings" for a broken file.
+  if (!Array.isArray(list))
+    throw new AuditError(
+      "ERR_AUDIT_HAR_INVALID",
+      `${where} is ${JSON.stringify(list)}, not a list of {"name", "value"} objects: is the HAR file edited by hand or cut short?`,
+    );
   const out: HeaderPair[] = [];
   for (const h of list as HarHeader[]) {
     if (h === null || typeof h !== "object") continue;
@@ -67,7 +73,8 @@ function lineFromCookie(c: HarCookie): string | undefined {
 /**
  * Reads a HAR 1.2 file (DevTools "Save all as HAR" in Chromium, Firefox and Safari) into the
  * responses to audit, one per entry, in order, with each entry's request headers. Throws
- * `ERR_AUDIT_HAR_INVALID` when the text is not JSON or has no `log.entries`.
+ * `ERR_AUDIT_HAR_INVALID` when the text is not JSON, has no `log.entries`, or an entry's
+ * headers are not a list.
  */
 export function readHar(text: string): HarInput {
   let json: unknown;
@@ -90,10 +97,12 @@ export function readHar(text: string): HarInput {
   const responses: HarResponse[] = [];
   let skipped = 0;
   let rebuiltFromCookies = false;
-  for (const e of entries as {
-    request?: Record<string, unknown>;
-    response?: Record<string, unknown>;
-  }[]) {
+  for (const [i, e] of (
+    entries as {
+      request?: Record<string, unknown>;
+      response?: Record<string, unknown>;
+    }[]
+  ).entries()) {
     const req = e?.request;
     const res = e?.response;
     const url = typeof req?.url === "string" ? req.url : "";
@@ -102,7 +111,7 @@ export function readHar(text: string): HarInput {
       skipped++;
       continue;
     }
-    const headers = pairs(res?.headers);
+    const headers = pairs(res?.headers, `log.entries[${i}].response.headers`);
     if (!headers.some(([n]) => n.toLowerCase() === "set-cookie") && Array.isArray(res?.cookies)) {
       for (const c of res.cookies as HarCookie[]) {
         const line = c !== null && typeof c === "object" ? lineFromCookie(c) : undefined;
@@ -117,7 +126,7 @@ export function readHar(text: string): HarInput {
       headers,
       request: {
         method: typeof req?.method === "string" ? req.method : "GET",
-        headers: pairs(req?.headers),
+        headers: pairs(req?.headers, `log.entries[${i}].request.headers`),
       },
     });
   }

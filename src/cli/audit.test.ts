@@ -32,7 +32,7 @@ interface JsonResult {
     fix: string;
     url: string;
   }[];
-  hops: { url: string; status: number; setCookies: number }[];
+  hops: { url: string; status: number; setCookies: number; location?: string }[];
   probes: { probe: string; origin: string; reflected: boolean; credentials: boolean }[];
   hsts: string[];
 }
@@ -98,6 +98,13 @@ describe("sessionjar audit URL over real HTTP and HTTPS", () => {
           res.writeHead(200, headers);
           return void res.end("{}");
         }
+        case "/token":
+          res.writeHead(302, {
+            location: `/home;jsessionid=${RANDOM}`,
+            "set-cookie": `sid=${RANDOM}; Path=/; Secure; HttpOnly; SameSite=Lax`,
+            "cache-control": "no-store",
+          });
+          return void res.end();
         case "/loop":
           res.writeHead(302, { location: "/loop" });
           return void res.end();
@@ -327,6 +334,40 @@ describe("sessionjar audit URL over real HTTP and HTTPS", () => {
     assert.equal((await run("audit", "https://a.test/", "--har", "x.har")).code, 2);
     assert.match((await run("audit", "--help")).out, /^Usage:/);
   });
+
+  test("a session id in a Location and the next hop's URL is shortened, in text and JSON", async () => {
+    const url = `https://localhost:${httpsPort}/token`;
+    const text = await run("audit", url, "--ca", caFile);
+    const json = await run("audit", url, "--ca", caFile, "--json");
+    for (const r of [text, json]) {
+      assert.equal(r.code, 0, r.err);
+      assert.ok(!r.out.includes(RANDOM), r.out);
+      assert.match(r.out, new RegExp(`;jsessionid=${RANDOM.slice(0, 4)}…`));
+    }
+    const hops = (JSON.parse(json.out) as JsonResult).hops;
+    assert.equal(hops[0]?.location, `/home;jsessionid=${RANDOM.slice(0, 4)}…`);
+    assert.ok(
+      (await run("audit", url, "--ca", caFile, "--show-values")).out.includes(RANDOM),
+      "--show-values shows them",
+    );
+  });
+
+  test("--resolve reaches a name only a test setup knows, Host and all", async () => {
+    const url = `https://www.shop.test:${httpsPort}/home`;
+    const r = await run(
+      "audit",
+      url,
+      "--insecure",
+      "--resolve",
+      `www.shop.test:${httpsPort}:127.0.0.1`,
+      "--json",
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual((JSON.parse(r.out) as JsonResult).hsts, ["www.shop.test"]);
+    const bad = await run("audit", url, "--resolve", "www.shop.test:x:127.0.0.1");
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /is not HOST:PORT:ADDRESS/);
+  });
 });
 
 describe("sessionjar audit --headers and --har", () => {
@@ -427,5 +468,55 @@ describe("sessionjar audit --headers and --har", () => {
     writeFileSync(bad, JSON.stringify({ log: {} }));
     assert.match((await run("audit", "--har", bad)).err, /no log\.entries/);
     assert.equal((await run("audit", "--har", join(dir, "missing.har"))).code, 2);
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        log: {
+          entries: [
+            { request: { url: "https://a.test/" }, response: { status: 200, headers: "oops" } },
+          ],
+        },
+      }),
+    );
+    const oops = await run("audit", "--har", bad);
+    assert.equal(oops.code, 2);
+    assert.match(oops.err, /response\.headers is "oops"/);
+  });
+
+  test("a sanitized HAR is said to be rebuilt, in text and in --json", async () => {
+    const har = join(dir, "sanitized.har");
+    const cookies = [{ name: "sid", value: RANDOM, path: "/", secure: true, httpOnly: true }];
+    const entry = {
+      request: { url: "https://a.test/" },
+      response: { status: 200, headers: [], cookies },
+    };
+    writeFileSync(har, JSON.stringify({ log: { entries: [entry] } }));
+    assert.match(
+      (await run("audit", "--har", har)).out,
+      /note: this HAR was exported without Set-Cookie/,
+    );
+    const json = JSON.parse((await run("audit", "--har", har, "--json")).out) as { note?: string };
+    assert.match(json.note ?? "", /rebuilt from the cookies the browser recorded/);
+  });
+
+  test("a bad option is one line naming it and the likely one, not the whole help", async () => {
+    const r = await run("audit", "--fial-on", "high", "https://a.test/");
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.err,
+      "sessionjar audit: unknown option --fial-on (did you mean --fail-on?); see sessionjar audit --help\n",
+    );
+    assert.equal(
+      (await run("audit", "--ca")).err,
+      "sessionjar audit: --ca needs a value; see sessionjar audit --help\n",
+    );
+    assert.match(
+      (await run("jar", "run", "--jsn")).err,
+      /^sessionjar jar run: unknown option --jsn \(did you mean --json\?\)/,
+    );
+    assert.match(
+      (await run("explain", "--orign", "x")).err,
+      /unknown option --orign \(did you mean --origin\?\)/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import {
   type AuditOptions,
   type AuditResult,
@@ -13,8 +13,9 @@ import {
   type Severity,
   type UrlAuditResult,
 } from "../audit/index.js";
-import { nodeFetch } from "./audit-fetch.js";
+import { commandFetch, FETCH_HELP, FETCH_OPTIONS } from "./audit-fetch.js";
 import type { CliIo } from "./main.js";
+import { argumentError } from "./usage.js";
 
 export const AUDIT_HELP = `Usage:
   sessionjar audit URL [options]                 fetch URL, follow its redirects, audit every hop
@@ -32,9 +33,7 @@ Options:
   --probe-cors            also send a random origin, null, look-alikes and an http: downgrade
                           of the site's origin to the last URL, and report what is echoed
   --max-redirects N       redirects followed at most (default 10)
-  --ca FILE               trust the PEM certificate(s) in FILE for https
-  --insecure              do not verify TLS certificates
-  --show-values           print session cookie values in full (default: their first four
+${FETCH_HELP}  --show-values           print session cookie values in full (default: their first four
                           characters, so that reports can go into logs)
   --json                  print one JSON object with a "findings" array
   --fail-on SEVERITY      exit 1 when a finding is at least high, medium, low or info
@@ -71,31 +70,28 @@ function describeHops(result: UrlAuditResult): string {
   return `${lines.join("\n")}\n\n`;
 }
 
+const AUDIT_OPTIONS = {
+  har: { type: "string" },
+  headers: { type: "string" },
+  url: { type: "string" },
+  "session-cookie": { type: "string", multiple: true, default: [] },
+  "max-lifetime": { type: "string", default: "30" },
+  "probe-cors": { type: "boolean", default: false },
+  "max-redirects": { type: "string", default: "10" },
+  ...FETCH_OPTIONS,
+  json: { type: "boolean", default: false },
+  "show-values": { type: "boolean", default: false },
+  "fail-on": { type: "string" },
+  color: { type: "boolean" },
+  "no-color": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} satisfies ParseArgsConfig["options"];
+
 /** `sessionjar audit …`. */
 export async function audit(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   const parse = (args: string[]) =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        har: { type: "string" },
-        headers: { type: "string" },
-        url: { type: "string" },
-        "session-cookie": { type: "string", multiple: true, default: [] },
-        "max-lifetime": { type: "string", default: "30" },
-        "probe-cors": { type: "boolean", default: false },
-        "max-redirects": { type: "string", default: "10" },
-        ca: { type: "string" },
-        insecure: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        "show-values": { type: "boolean", default: false },
-        "fail-on": { type: "string" },
-        color: { type: "boolean" },
-        "no-color": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parseArgs({ args, allowPositionals: true, options: AUDIT_OPTIONS });
   const usage = (message: string): number => {
     io.err(`sessionjar audit: ${message}\n\n${AUDIT_HELP}`);
     return 2;
@@ -103,7 +99,8 @@ export async function audit(argv: readonly string[], io: CliIo): Promise<number>
   try {
     parsed = parse([...argv]);
   } catch (error) {
-    return usage((error as Error).message);
+    io.err(argumentError("sessionjar audit", error, AUDIT_OPTIONS));
+    return 2;
   }
   const { values, positionals } = parsed;
   if (values.help === true) {
@@ -135,14 +132,17 @@ export async function audit(argv: readonly string[], io: CliIo): Promise<number>
 
   let result: AuditResult | UrlAuditResult;
   let preamble = "";
+  // What the report must say about its own input, in the text and in --json alike.
+  let note: string | undefined;
   try {
     if (values.har !== undefined) {
       const har = readHar(readInput(values.har));
       result = auditResponses(har.responses, options);
       preamble = `${har.responses.length} HAR entries audited${har.skipped > 0 ? `, ${har.skipped} without a response skipped` : ""}\n`;
       if (har.rebuiltFromCookies) {
-        preamble +=
-          "note: this HAR was exported without Set-Cookie headers (sanitized); lines were rebuilt from the cookies the browser recorded, so Max-Age and unknown attributes are missing. Export it with sensitive data for a full audit.\n";
+        note =
+          "this HAR was exported without Set-Cookie headers (sanitized); lines were rebuilt from the cookies the browser recorded, so Max-Age and unknown attributes are missing. Export it with sensitive data for a full audit.";
+        preamble += `note: ${note}\n`;
       }
       preamble += "\n";
     } else if (values.headers !== undefined) {
@@ -151,16 +151,11 @@ export async function audit(argv: readonly string[], io: CliIo): Promise<number>
         options,
       );
     } else {
-      const ca = values.ca === undefined ? undefined : readFileSync(values.ca, "utf8");
-      const fetcher =
-        ca !== undefined || values.insecure
-          ? nodeFetch({ ...(ca === undefined ? {} : { ca }), insecure: values.insecure })
-          : undefined;
       const r = await auditUrl(positionals[0] as string, {
         ...options,
         probeCors: values["probe-cors"],
         maxRedirects,
-        ...(fetcher === undefined ? {} : { fetch: fetcher }),
+        fetch: commandFetch(values),
       });
       result = r;
       preamble = describeHops(r);
@@ -171,7 +166,7 @@ export async function audit(argv: readonly string[], io: CliIo): Promise<number>
   }
 
   if (values.json) {
-    io.out(`${JSON.stringify(result, null, 2)}\n`);
+    io.out(`${JSON.stringify(note === undefined ? result : { note, ...result }, null, 2)}\n`);
   } else {
     const color =
       values["no-color"] === true

@@ -1,7 +1,9 @@
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { type ExplainRequest, explainCors, formatCorsExplanation } from "../cors/index.js";
+import { commandFetch, FETCH_HELP, FETCH_OPTIONS } from "./audit-fetch.js";
 import { explainSetCookie } from "./explain-set-cookie.js";
 import type { CliIo } from "./main.js";
+import { argumentError } from "./usage.js";
 
 export const EXPLAIN_HELP = `Usage:
   sessionjar explain --cors URL --origin ORIGIN [options]
@@ -35,6 +37,8 @@ Options:
   --status N                   the status of the described response (default 200)
   --json                       print the explanation as JSON
 
+When it fetches (without --response-header):
+${FETCH_HELP}
 Exit code: 0 when the response is exposed and its cookies work, 1 when not, 2 on bad usage.
 `;
 
@@ -51,37 +55,36 @@ function headerPairs(list: readonly string[], what: string): Record<string, stri
   return out;
 }
 
+const EXPLAIN_OPTIONS = {
+  cors: { type: "boolean" },
+  "set-cookie": { type: "string", multiple: true, default: [] },
+  from: { type: "string" },
+  to: { type: "string" },
+  initiator: { type: "string" },
+  type: { type: "string" },
+  frame: { type: "string", multiple: true, default: [] },
+  profile: { type: "string" },
+  origin: { type: "string" },
+  method: { type: "string" },
+  credentials: { type: "string", default: "include" },
+  header: { type: "string", multiple: true, default: [] },
+  "response-header": { type: "string", multiple: true, default: [] },
+  status: { type: "string", default: "200" },
+  json: { type: "boolean", default: false },
+  ...FETCH_OPTIONS,
+  help: { type: "boolean", short: "h" },
+} satisfies ParseArgsConfig["options"];
+
 /** `sessionjar explain --cors …`. */
 export async function explain(argv: readonly string[], io: CliIo): Promise<number> {
   let values: ReturnType<typeof parse>["values"];
   let positionals: string[];
   const parse = (args: string[]) =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        cors: { type: "boolean" },
-        "set-cookie": { type: "string", multiple: true, default: [] },
-        from: { type: "string" },
-        to: { type: "string" },
-        initiator: { type: "string" },
-        type: { type: "string" },
-        frame: { type: "string", multiple: true, default: [] },
-        profile: { type: "string" },
-        origin: { type: "string" },
-        method: { type: "string" },
-        credentials: { type: "string", default: "include" },
-        header: { type: "string", multiple: true, default: [] },
-        "response-header": { type: "string", multiple: true, default: [] },
-        status: { type: "string", default: "200" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parseArgs({ args, allowPositionals: true, options: EXPLAIN_OPTIONS });
   try {
     ({ values, positionals } = parse([...argv]));
   } catch (error) {
-    io.err(`sessionjar explain: ${(error as Error).message}\n\n${EXPLAIN_HELP}`);
+    io.err(argumentError("sessionjar explain", error, EXPLAIN_OPTIONS));
     return 2;
   }
   if (values.help === true) {
@@ -125,19 +128,17 @@ export async function explain(argv: readonly string[], io: CliIo): Promise<numbe
     response = { status: Number(values.status), headers: described };
   } else {
     try {
-      const res = await fetch(url, {
+      const res = await commandFetch(values)(url, {
         method: request.method,
         headers: { ...requestHeaders, origin: values.origin },
-        redirect: "manual",
-        signal: AbortSignal.timeout(10_000),
       });
       const headers: Record<string, string | string[]> = {};
-      res.headers.forEach((v, k) => {
-        if (k !== "set-cookie") headers[k] = v;
-      });
-      const cookies = res.headers.getSetCookie();
-      if (cookies.length > 0) headers["set-cookie"] = cookies;
-      await res.arrayBuffer();
+      for (const [name, value] of res.headers) {
+        const k = name.toLowerCase();
+        const prev = headers[k];
+        if (k === "set-cookie") headers[k] = [...((prev as string[] | undefined) ?? []), value];
+        else headers[k] = prev === undefined ? value : `${prev as string}, ${value}`;
+      }
       response = { status: res.status, headers };
     } catch (error) {
       io.err(`sessionjar explain: could not fetch ${url}: ${(error as Error).message}\n`);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { main } from "./main.js";
 
@@ -48,5 +50,25 @@ describe("sessionjar command", () => {
     assert.equal(out, `${pkg.version}\n`);
     const bad = spawnSync(process.execPath, ["--import", "tsx", bin, "nope"], { encoding: "utf8" });
     assert.equal(bad.status, 2);
+  });
+
+  test("a reader that goes away (| head -1) ends the command quietly with 141", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sessionjar-epipe-"));
+    const file = join(dir, "many.json");
+    // Far more output than a pipe buffers, so the writes go on after the reader has gone.
+    const get = { op: "get", url: "https://www.shop.test/", expect: "" };
+    writeFileSync(
+      file,
+      JSON.stringify({ format: "jar-scenario/1", name: "many", steps: Array(3000).fill(get) }),
+    );
+    const bin = new URL("./bin.ts", import.meta.url).pathname;
+    const child = spawn(process.execPath, ["--import", "tsx", bin, "jar", "run", file]);
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.once("close", r));
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(err, "");
+    assert.equal(code, 141);
   });
 });

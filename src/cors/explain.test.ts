@@ -342,7 +342,20 @@ describe("explainCors: input and output", () => {
       ),
     );
     assert.match(text, /^Readable by the page's script: no\n/);
-    assert.match(text, /\nCookies sent with the request: yes\n/);
+    // Cross-site: the credentials mode sends cookies, but only SameSite=None ones travel.
+    assert.match(
+      text,
+      /\nCookies sent with the request: only SameSite=None; Secure ones \(the request is cross-site\)\n/,
+    );
+    const sameSite = formatCorsExplanation(
+      explainCors(request({ url: SAME_SITE_API }), response(GRANT)),
+    );
+    assert.match(sameSite, /\nCookies sent with the request: yes\n/);
+    // No grant: the fix never tells the server to grant an origin it may not trust.
+    assert.match(
+      formatCorsExplanation(explainCors(request(), response({}))),
+      /FAIL allow-origin: .*That is right for an origin that is not to be trusted; only if \S+ is meant to read it/,
+    );
     assert.match(text, /\nCookies from the response stored: no\n/);
     assert.match(text, /\n {2}FAIL allow-origin: /);
     assert.match(text, /\n {2}FAIL cookie-samesite-cross-site: /);

@@ -346,7 +346,7 @@ export function explainCors(request: ExplainRequest, response: ExplainResponse):
       add(
         "allow-origin",
         false,
-        `The response has no Access-Control-Allow-Origin: the browser hides it from the page's script (the request still reached the server). Answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
+        `The response has no Access-Control-Allow-Origin: the browser hides it from the page's script (the request still reached the server). That is right for an origin that is not to be trusted; only if ${pageOrigin} is meant to read it, answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
       );
     } else if (acao.length > 1 || (acao[0] as string).includes(",")) {
       exposed = false;
@@ -381,7 +381,7 @@ export function explainCors(request: ExplainRequest, response: ExplainResponse):
         add(
           "allow-origin",
           false,
-          `Access-Control-Allow-Origin is ${quote(value)} but the page's origin is ${quote(pageOrigin)}: they must be identical, character for character (same scheme, host and port, no trailing slash). Answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
+          `Access-Control-Allow-Origin is ${quote(value)} but the page's origin is ${quote(pageOrigin)}: they must be identical, character for character (same scheme, host and port, no trailing slash). If ${pageOrigin} is meant to read it, answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
         );
       }
       if (value !== "*") {
@@ -472,7 +472,7 @@ export function formatCorsExplanation(result: CorsExplanation): string {
   const yesNo = (b: boolean): string => (b ? "yes" : "no");
   const lines = [
     `Readable by the page's script: ${yesNo(result.exposed)}`,
-    `Cookies sent with the request: ${yesNo(result.cookiesSent)}`,
+    `Cookies sent with the request: ${result.cookiesSent && !result.sameSite ? "only SameSite=None; Secure ones (the request is cross-site)" : yesNo(result.cookiesSent)}`,
     `Cookies from the response stored: ${storedSummary(result.cookies)}`,
     "",
   ];

@@ -5,12 +5,10 @@ import { type CookieClass, classifyCookie } from "./classify.js";
 import { type CookieContext, cookieFindings, defaultPath, isDeletion } from "./cookie-rules.js";
 import { headerPairs } from "./header-pairs.js";
 import { httpUrl } from "./http-url.js";
+import { hideValue, ID_PARAM, MATRIX_ID, redactUrl } from "./redact.js";
 import type { AuditOptions, AuditResponse, CorsProbe, Finding, HeaderInput } from "./types.js";
 
 const DEFAULT_MAX_LIFETIME = 30 * 86_400;
-// Query and path parameters that frameworks put session ids in.
-const ID_PARAM =
-  /^(?:jsessionid|phpsessid|sid|sessionid|session_id|session|sess|aspsessionid|token|access_token|auth)$/i;
 
 /** Header values by lower-case name, in order. */
 function headerMap(headers: HeaderInput | undefined): Map<string, string[]> {
@@ -108,7 +106,7 @@ function withoutIds(url: URL, values: ReadonlySet<string>): URL {
 
 /** Where a URL carries a session id: the parameter, or undefined. */
 function idInUrl(url: URL, values: ReadonlySet<string>): string | undefined {
-  const matrix = /;(jsessionid|phpsessid|sid|sessionid)=([^/?#;]+)/i.exec(url.pathname);
+  const matrix = MATRIX_ID.exec(url.pathname);
   if (matrix !== null) return `;${matrix[1]}=…`;
   for (const [k, v] of url.searchParams) {
     if (values.has(v)) return `${k}=… (the session cookie's value)`;
@@ -205,6 +203,19 @@ function corsFindings(r: AuditResponse, h: Map<string, string[]>, url: URL): Fin
  * ```
  */
 export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Finding[] {
+  return auditInVisit(r, options, new Set());
+}
+
+/**
+ * {@link auditResponse} for one response of a visit: `sessionValues` holds the session cookie
+ * values of the earlier responses and gets this one's, so that a later URL carrying one is
+ * found and hidden too.
+ */
+export function auditInVisit(
+  r: AuditResponse,
+  options: AuditOptions,
+  sessionValues: Set<string>,
+): Finding[] {
   checkOptions(options);
   if (r === null || typeof r !== "object" || r.headers === null || typeof r.headers !== "object")
     throw new AuditError(
@@ -224,7 +235,7 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
     redact: options.redact === true,
   };
   const out: Finding[] = [];
-  const sessionValues = new Set<string>();
+  const redact = options.redact === true;
   const scopes = new Map<string, { line: string; scope: string; session: boolean }[]>();
   let setsSession = false;
   const lines = (h.get("set-cookie") ?? [])
@@ -235,6 +246,11 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
     if (parsed.type === "ignored") {
       const pair = line.split(";")[0] ?? "";
       const name = pair.includes("=") ? pair.slice(0, pair.indexOf("=")).trim() : "";
+      const value = pair.slice(pair.indexOf("=") + 1).trim();
+      const shown =
+        redact && classifyCookie(name, value, options.sessionCookies).kind === "session"
+          ? line.replace(value, hideValue(value))
+          : line;
       const tooLarge = parsed.reason === "name-value-too-long";
       out.push({
         id: tooLarge ? "cookie-too-large" : "cookie-ignored",
@@ -242,7 +258,7 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
         cookie: name,
         header: "set-cookie",
         url: url.href,
-        evidence: `Set-Cookie: ${line.length > 120 ? `${line.slice(0, 120)}… (${line.length} characters)` : JSON.stringify(line).slice(1, -1)} — ${parsed.message}`,
+        evidence: `Set-Cookie: ${shown.length > 120 ? `${shown.slice(0, 120)}… (${line.length} characters)` : JSON.stringify(shown).slice(1, -1)} — ${parsed.message}`,
         why: RULES[tooLarge ? "cookie-too-large" : "cookie-ignored"].why,
         fix: tooLarge
           ? "Keep name and value under 4096 bytes: store the data on the server and send only an id"
@@ -262,7 +278,11 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
     out.push(...cookieFindings(c, line.trim(), cls, ctx));
     if (!isDeletion(c, now)) {
       const list = scopes.get(c.name) ?? [];
-      list.push({ line: line.trim(), scope: scopeOf(c, url), session: cls.kind === "session" });
+      const shown =
+        redact && cls.kind === "session"
+          ? line.replace(`=${c.value}`, `=${hideValue(c.value)}`)
+          : line;
+      list.push({ line: shown.trim(), scope: scopeOf(c, url), session: cls.kind === "session" });
       scopes.set(c.name, list);
     }
   }
@@ -314,7 +334,9 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
     }
     const param = idInUrl(u, sessionValues);
     if (param === undefined) continue;
-    const clean = withoutIds(u, sessionValues).href;
+    const shown = (s: string): string => (redact ? redactUrl(s, sessionValues) : s);
+    // A fragment keeps its ids (`#access_token=`): hidden in the fix as well.
+    const clean = shown(withoutIds(u, sessionValues).href);
     out.push(
       responseFinding(
         "id-in-url",
@@ -322,8 +344,8 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
         url.href,
         where,
         where === "url"
-          ? `the URL carries ${param}: ${url.href}`
-          : `Location: ${target} carries ${param}`,
+          ? `the URL carries ${param}: ${shown(url.href)}`
+          : `Location: ${shown(target)} carries ${param}`,
         where === "url"
           ? `Keep the id in a cookie only and link to ${clean}`
           : `Location: ${clean}`,
@@ -345,5 +367,6 @@ export function auditResponse(r: AuditResponse, options: AuditOptions = {}): Fin
       ),
     );
   }
-  return out;
+  // The response's own URL can carry a session id (`;jsessionid=`, `?token=`), on every finding.
+  return redact ? out.map((f) => ({ ...f, url: redactUrl(f.url, sessionValues) })) : out;
 }

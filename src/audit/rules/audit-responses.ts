@@ -1,4 +1,4 @@
-import { auditResponse, parseHsts } from "./audit-response.js";
+import { auditInVisit, parseHsts } from "./audit-response.js";
 import { SEVERITIES, type Severity } from "./catalogue.js";
 import { headerPairs } from "./header-pairs.js";
 import type { AuditOptions, AuditResponse, Finding } from "./types.js";
@@ -23,11 +23,23 @@ export function auditResponses(
   responses: readonly AuditResponse[],
   options: AuditOptions = {},
 ): AuditResult {
+  return auditVisit(responses, options, new Set());
+}
+
+/**
+ * {@link auditResponses} that collects the session cookie values of the visit in
+ * `sessionValues`, for the caller to hide them in what it reports besides the findings.
+ */
+export function auditVisit(
+  responses: readonly AuditResponse[],
+  options: AuditOptions,
+  sessionValues: Set<string>,
+): AuditResult {
   const hsts = new Map(options.hsts ?? []);
   const seen = new Map<string, Finding & { count: number }>();
   let setCookies = 0;
   for (const r of responses) {
-    for (const f of auditResponse(r, { ...options, hsts })) {
+    for (const f of auditInVisit(r, { ...options, hsts }, sessionValues)) {
       const key = `${f.id}\u0000${f.cookie ?? ""}\u0000${f.header}\u0000${f.evidence}`;
       const prev = seen.get(key);
       if (prev === undefined) seen.set(key, { ...f, count: 1 });

@@ -4,6 +4,7 @@ import { domainMatch, isLoopbackHost, siteOf } from "../../site/index.js";
 import { RULES, type RuleId, type Severity } from "./catalogue.js";
 import { type CookieClass, estimateEntropyBits, isJwt } from "./classify.js";
 import { type CookieLine, lineOf, writeLine } from "./cookie-line.js";
+import { hideValue } from "./redact.js";
 import type { Finding } from "./types.js";
 
 /** What the cookie rules need to know about the response that set the cookie. */
@@ -123,10 +124,9 @@ export function cookieFindings(
   const host = url.hostname;
   const https = url.protocol === "https:";
   // A session token shown in a report is a session handed to whoever reads the log.
-  const hidden =
-    ctx.redact && session && c.value.length > 8 ? `${c.value.slice(0, 4)}…` : undefined;
-  const base = hidden === undefined ? lineOf(c) : { ...lineOf(c), value: hidden };
-  const shownRaw = hidden === undefined ? raw : raw.replace(`=${c.value}`, `=${hidden}`);
+  const hidden = ctx.redact && session ? hideValue(c.value) : c.value;
+  const base = hidden === c.value ? lineOf(c) : { ...lineOf(c), value: hidden };
+  const shownRaw = hidden === c.value ? raw : raw.replace(`=${c.value}`, `=${hidden}`);
   const recognised =
     cls.by === "name"
       ? " (a session cookie by its name)"
@@ -166,7 +166,7 @@ export function cookieFindings(
       local
         ? `set over http://${host}: Chromium and Firefox store it, Safari does not`
         : `set over ${url.origin}: browsers refuse it`,
-      `Serve ${target.origin} over https and send it from there: ${writeLine(base)}`,
+      `Serve ${url.origin} over https (${target.origin}) and send it from there: ${writeLine(base)}`,
     );
   }
   const prefix = prefixProblems(c);
@@ -329,7 +329,7 @@ export function cookieFindings(
       add(
         "low-entropy-id",
         bits < 64 ? "high" : "medium",
-        `the value holds at most ${bits} bits of randomness`,
+        `the value holds at most ${bits} bit${bits === 1 ? "" : "s"} of randomness`,
         'Generate the id from a CSPRNG with at least 128 bits (e.g. 32 random bytes as base64url: crypto.randomBytes(32).toString("base64url"))',
       );
     }

@@ -496,6 +496,47 @@ describe("audit rules: severities, evidence and fixes", () => {
     assert.match(theme[0]?.evidence ?? "", /theme=dark-and-long/);
   });
 
+  test("redact: session ids in the URL, the Location and repeated lines are shortened too", () => {
+    const leaks = (c: Case): string[] =>
+      run({ ...c, options: { redact: true } })
+        .filter((f) => JSON.stringify(f).includes(TOKEN))
+        .map((f) => f.id);
+    const location: Case = {
+      headers: [...sc(GOOD), ["location", `/welcome?token=${TOKEN}`]],
+    };
+    assert.deepEqual(leaks(location), []);
+    assert.equal(
+      run({ ...location, options: { redact: true } }).find((f) => f.id === "id-in-url")?.evidence,
+      `Location: /welcome?token=${TOKEN.slice(0, 4)}… carries token=… (the session cookie's value)`,
+    );
+    const matrix: Case = { url: `https://www.shop.test/cart;jsessionid=${TOKEN}`, headers: [] };
+    assert.deepEqual(leaks(matrix), []);
+    const [f] = run({ ...matrix, options: { redact: true } });
+    assert.equal(f?.url, `https://www.shop.test/cart;jsessionid=${TOKEN.slice(0, 4)}…`);
+    // The value of the session cookie under any parameter name, and in a fragment.
+    assert.deepEqual(
+      leaks({
+        headers: [...sc(GOOD), ["location", `/next?x=1&ref=${TOKEN}#access_token=${TOKEN}`]],
+      }),
+      [],
+    );
+    assert.deepEqual(
+      leaks({
+        headers: [
+          ["set-cookie", `sid=${TOKEN}`],
+          ["set-cookie", `sid=${TOKEN}; Path=/a`],
+        ],
+      }),
+      [],
+    );
+    assert.deepEqual(leaks({ headers: [["set-cookie", `sid=${TOKEN}\u0001`]] }), []);
+    // Without redact, the evidence quotes the response as it is.
+    assert.match(
+      run(location).find((f) => f.id === "id-in-url")?.evidence ?? "",
+      new RegExp(TOKEN),
+    );
+  });
+
   test("cookie-no-secure is low when HSTS covers the host, medium when a Domain cookie escapes it", () => {
     const sev = (line: string, sts: string): string | undefined =>
       run({ headers: [...sc(line), ["strict-transport-security", sts]] }).find(
@@ -513,6 +554,13 @@ describe("audit rules: severities, evidence and fixes", () => {
     assert.equal(sev("http://localhost:8080/"), "info");
     assert.equal(sev("http://127.0.0.1/"), "info");
     assert.equal(sev("http://shop.test/"), "medium");
+    const fix = run({ url: "http://www.shop.test/", headers: sc("a=1; Secure") }).find(
+      (f) => f.id === "secure-over-http",
+    )?.fix;
+    assert.match(
+      fix ?? "",
+      /^Serve http:\/\/www\.shop\.test over https \(https:\/\/www\.shop\.test\)/,
+    );
   });
 
   test("a session cookie can be named; then other names are not sessions", () => {
@@ -546,6 +594,11 @@ describe("audit rules: severities, evidence and fixes", () => {
       )?.severity;
     assert.equal(sev("1234567"), "high");
     assert.equal(sev("4f9c2d1e-8b7a-4c3d-9e8f-1a2b3c4d5e6f"), "medium");
+    const one = run({ headers: sc("__Host-sid=1; Path=/; Secure; HttpOnly; SameSite=Lax") });
+    assert.match(
+      one.find((f) => f.id === "low-entropy-id")?.evidence ?? "",
+      / — the value holds at most 1 bit of randomness$/,
+    );
   });
 
   test("headers as pairs, a Web Headers or a record give the same findings", () => {
@@ -587,6 +640,23 @@ describe("audit rules: severities, evidence and fixes", () => {
 });
 
 describe("auditResponses", () => {
+  test("a session value set by an earlier response is found and hidden in a later URL", () => {
+    const { findings } = auditResponses(
+      [
+        {
+          url: "https://www.shop.test/login",
+          status: 302,
+          headers: [...sc(GOOD), ["location", "/home"]],
+        },
+        { url: `https://www.shop.test/home?x=${TOKEN}`, status: 200, headers: [] },
+      ],
+      { now: NOW, redact: true },
+    );
+    const idInUrl = findings.find((f) => f.id === "id-in-url");
+    assert.equal(idInUrl?.url, `https://www.shop.test/home?x=${TOKEN.slice(0, 4)}…`);
+    assert.doesNotMatch(JSON.stringify(findings), new RegExp(TOKEN));
+  });
+
   test("HSTS of an earlier hop covers later hops; repeated findings are counted", () => {
     const hop = (url: string, headers: HeaderPair[]): AuditResponse => ({
       url,
