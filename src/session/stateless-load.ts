@@ -87,7 +87,11 @@ export function statelessLoader<Data extends DataShape<Data>>(
     ): Start => ({
       payload,
       value,
-      clear: problem !== undefined && problem !== "duplicate-cookie",
+      // Not for two cookies (which one?), nor for a seal that does not verify here: a value of
+      // a key this server lacks (a server with an old ring, a key retired too early) looks
+      // tampered, and clearing it would sign the user out on every server.
+      clear:
+        problem !== undefined && problem !== "duplicate-cookie" && problem !== "tampered-token",
       problem,
       secure,
     });

@@ -107,6 +107,11 @@ for (const [name, transport] of COOKIE_CODECS) {
       const b = new Browser(a.server.origin);
       await b.json("POST", "/login?user=bob");
       await refused(new Browser(other.server.origin), b.cookie as string, "k1 value on a k2 ring");
+      // Not cleared either: a server whose ring lacks the key must not sign the user out.
+      const visitor = new Browser(other.server.origin);
+      visitor.cookie = b.cookie;
+      const seen = await visitor.json("GET", "/me");
+      assert.deepEqual(seen.res.headers.getSetCookie(), [], "no clearing cookie for another key");
       // The same value, its key id relabelled to the other ring's: the MAC or tag does not hold.
       await refused(
         new Browser(other.server.origin),
