@@ -74,24 +74,14 @@ describe("the policy over real HTTP", () => {
     assert.equal(handled, before);
   });
 
-  test("a refused preflight is answered 204: no grant for another origin; the policy's own lists for an allowed one", async () => {
-    const stranger = await fetch(`${base}/cart`, {
-      method: "OPTIONS",
-      headers: { origin: "https://evil.example", "access-control-request-method": "GET" },
-    });
-    assert.equal(stranger.status, 204);
-    assert.equal(stranger.headers.get("access-control-allow-origin"), null);
-    assert.equal(stranger.headers.get("access-control-allow-methods"), null);
-    assert.match(stranger.headers.get("vary") ?? "", /^Origin, /);
-    // The page asks for a method the policy lacks: the lists it gets leave DELETE out, so the
-    // browser refuses, and says it was the method.
+  test("a refused preflight is answered 204 without any grant", async () => {
     const res = await fetch(`${base}/cart`, {
       method: "OPTIONS",
       headers: { origin: PAGE, "access-control-request-method": "DELETE" },
     });
     assert.equal(res.status, 204);
-    assert.equal(res.headers.get("access-control-allow-origin"), PAGE);
-    assert.doesNotMatch(res.headers.get("access-control-allow-methods") ?? "", /DELETE/);
+    assert.equal(res.headers.get("access-control-allow-origin"), null);
+    assert.equal(res.headers.get("access-control-allow-methods"), null);
     assert.match(res.headers.get("vary") ?? "", /^Origin, /);
   });
 

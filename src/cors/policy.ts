@@ -495,34 +495,15 @@ export function createCorsPolicy(options: CorsPolicyOptions): CorsPolicy {
     const preflight =
       method === "OPTIONS" && request.header("access-control-request-method") !== undefined;
     if (preflight) {
-      const g = grant(origin);
-      if ("reason" in g) {
-        return {
-          kind: "preflight",
-          allowed: false,
-          status: 204,
-          headers: { vary: VARY_PREFLIGHT },
-          reason: g.reason,
-        };
-      }
-      const h: Record<string, string> = {
-        vary: VARY_PREFLIGHT,
-        "access-control-allow-origin": g.value,
-      };
-      if (credentials) h["access-control-allow-credentials"] = "true";
-      h["access-control-allow-methods"] = allowMethods;
-      if (allowHeaders !== "") h["access-control-allow-headers"] = allowHeaders;
-      h["access-control-max-age"] = maxAgeValue;
-      // An allowed origin asking for a method or header the policy lacks still gets the policy's
-      // lists: the browser then refuses the request itself, and its console names the method or
-      // header, where an answer without Access-Control-Allow-Origin would blame the origin.
       const refuse = (reason: string): CorsDecision => ({
         kind: "preflight",
         allowed: false,
         status: 204,
-        headers: h,
+        headers: { vary: VARY_PREFLIGHT },
         reason,
       });
+      const g = grant(origin);
+      if ("reason" in g) return refuse(g.reason);
       const wanted = (request.header("access-control-request-method") as string).trim();
       if (!methods.includes(wanted)) {
         return refuse(`method ${JSON.stringify(wanted)} is not among the allowed ${allowMethods}`);
@@ -534,6 +515,14 @@ export function createCorsPolicy(options: CorsPolicyOptions): CorsPolicy {
           `request header${unlisted.length > 1 ? "s" : ""} ${unlisted.join(", ")} not allowed${allowHeaders === "" ? " (no headers beyond the CORS-safelisted ones are)" : `: only ${allowHeaders}`}`,
         );
       }
+      const h: Record<string, string> = {
+        vary: VARY_PREFLIGHT,
+        "access-control-allow-origin": g.value,
+      };
+      if (credentials) h["access-control-allow-credentials"] = "true";
+      h["access-control-allow-methods"] = allowMethods;
+      if (allowHeaders !== "") h["access-control-allow-headers"] = allowHeaders;
+      h["access-control-max-age"] = maxAgeValue;
       return { kind: "preflight", allowed: true, status: 204, headers: h };
     }
     const g = grant(origin);

@@ -277,17 +277,16 @@ export function testCorsAdapter(name: string, start: StartCorsServer): void {
       assert.equal(h.app.hits, hits, "a preflight reached the handler");
     });
 
-    test("a refused preflight gets no grant for another origin, and the policy's own lists, without what it asked, for an allowed one", async () => {
+    test("a refused preflight (origin, method or header not allowed) gets no grant", async () => {
       const hits = h.app.hits;
       h.store.reset();
-      // The last item: what the page asked for and the lists must leave out.
-      for (const [origin, method, headers, missing] of [
-        [PAGE, "DELETE", undefined, /\bDELETE\b/],
-        [PAGE, "PATCH", "content-type", /\bPATCH\b/],
-        [PAGE, "PUT", "content-type, x-evil", /x-evil/],
-        [PAGE, "put", undefined, /\bput\b/],
-        [EVIL, "PUT", "content-type", undefined],
-        [EVIL, "GET", undefined, undefined],
+      for (const [origin, method, headers] of [
+        [PAGE, "DELETE", undefined],
+        [PAGE, "PATCH", "content-type"],
+        [PAGE, "PUT", "content-type, x-evil"],
+        [PAGE, "put", undefined],
+        [EVIL, "PUT", "content-type"],
+        [EVIL, "GET", undefined],
       ] as const) {
         const r = await alice.send("OPTIONS", "/items", {
           headers: {
@@ -298,14 +297,7 @@ export function testCorsAdapter(name: string, start: StartCorsServer): void {
         });
         const what = `${origin} ${method} ${headers ?? ""}`;
         assert.equal(r.status, 204, what);
-        const granted = accessControl(r.res);
-        if (missing === undefined) assert.deepEqual(granted, {}, what);
-        else {
-          // The browser refuses by these lists, and its console names the method or header.
-          assert.equal(granted["access-control-allow-origin"], PAGE, what);
-          const lists = `${granted["access-control-allow-methods"]} ${granted["access-control-allow-headers"] ?? ""}`;
-          assert.doesNotMatch(lists, missing, what);
-        }
+        assert.deepEqual(accessControl(r.res), {}, what);
         assertVary(r.res, [
           "origin",
           "access-control-request-method",
