@@ -33,7 +33,6 @@ import {
   JWT_TYP_SESSION,
   type JwtClaims,
   type JwtCodecOptions,
-  type JwtKey,
   type VerifyResult,
 } from "./jwt.js";
 import type { TransportKey } from "./keys.js";
@@ -254,8 +253,8 @@ function jwtTransport(
 }
 
 /**
- * A transport signs every credential it sends, with the first key of its ring (or `signWith`):
- * a ring that starts with a public key would fail at the first sign-in. Public keys later in the
+ * A transport signs every credential it sends, with the first key of its ring that can sign (or
+ * `signWith`): a ring of public keys only would fail at the first sign-in. Public keys in the
  * ring stay allowed: they verify what retired key pairs signed.
  */
 function refuseVerifyOnly(
@@ -263,18 +262,12 @@ function refuseVerifyOnly(
   options: JwtTransportOptions,
   what: string,
 ): void {
-  if (!("keys" in options) || options.keys === undefined) {
-    if (codec.signingKid !== null) return;
-    throw new TransportError(
-      "ERR_TRANSPORT_OPTIONS_INVALID",
-      `${what}: with jwks, give signWith: the private key that signs new tokens (its public key in the set)`,
-    );
-  }
-  const first = options.keys[0] as JwtKey;
-  if (codec.signingKid === first.kid) return;
+  if (codec.signingKid !== null) return;
   throw new TransportError(
     "ERR_TRANSPORT_OPTIONS_INVALID",
-    `${what}: the first key of keys (${JSON.stringify(first.kid)}, ${first.alg}) is a public key, which can only verify, and the first key signs every new token: put a private key first (a public key may follow it, to verify what a retired key pair signed)`,
+    !("keys" in options) || options.keys === undefined
+      ? `${what}: with jwks, give signWith: the private key that signs new tokens (its public key in the set)`
+      : `${what}: no key of keys can sign (public keys only verify), and every new token must be signed: add the private key (or HS256 secret) that signs, before or after the public keys of retired key pairs`,
   );
 }
 

@@ -133,25 +133,32 @@ describe("transport options are checked when they are made", () => {
     );
   });
 
-  test("a JWT transport whose first key cannot sign is refused when made, not at the first sign-in", () => {
+  test("a JWT transport with no key that can sign is refused when made, not at the first sign-in", () => {
     const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const old = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const base = { issuer: "i", audience: "a", revocation: false as const };
-    const publicFirst = [{ kid: "e1", alg: "ES256" as const, key: ec.publicKey }];
+    const publicOnly = [
+      { kid: "e1", alg: "ES256" as const, key: ec.publicKey },
+      { kid: "e0", alg: "ES256" as const, key: old.publicKey },
+    ];
     const verifyOnly = (e: unknown) =>
       e instanceof TransportError &&
       e.code === "ERR_TRANSPORT_OPTIONS_INVALID" &&
-      /first key of keys \("e1", ES256\) is a public key.*put a private key first/.test(e.message);
-    assert.throws(() => jwtCookie({ ...base, keys: publicFirst }), verifyOnly);
+      /no key of keys can sign .*add the private key/.test(e.message);
+    assert.throws(() => jwtCookie({ ...base, keys: publicOnly }), verifyOnly);
     assert.throws(
-      () =>
-        bearerJwt({
-          ...base,
-          keys: [...publicFirst, { kid: "e2", alg: "ES256", key: ec.privateKey }],
-          refresh: memoryRefreshStore(),
-        }),
+      () => bearerJwt({ ...base, keys: publicOnly, refresh: memoryRefreshStore() }),
       verifyOnly,
     );
+    // A retired key pair's public key before the signing key: the signing key signs.
+    bearerJwt({
+      ...base,
+      keys: [
+        { kid: "e0", alg: "ES256", key: old.publicKey },
+        { kid: "e2", alg: "ES256", key: ec.privateKey },
+      ],
+      refresh: memoryRefreshStore(),
+    });
     assert.throws(
       () => jwtCookie({ ...base, jwks: { keys: [] } }),
       (e: unknown) =>
