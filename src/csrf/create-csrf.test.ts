@@ -223,6 +223,27 @@ describe("session-bound tokens", () => {
     );
   });
 
+  test("an anonymous session takes tokens of the __Host- pre-session cookie, never of one a sibling could plant", () => {
+    for (const [name, taken] of [
+      [undefined, true],
+      ["csrf_pre", false],
+    ] as const) {
+      const { csrf } = setup(name === undefined ? {} : { preSession: { name } });
+      const issued = csrf.issue(req("GET"), null);
+      const cookie = (issued.setCookie ?? "").split(";")[0] as string;
+      const check = (anonymous: boolean) =>
+        csrf.check({
+          request: req("POST", { "sec-fetch-site": "same-origin", cookie }),
+          binding: "anon-session",
+          anonymous,
+          token: issued.token,
+        });
+      assert.deepEqual(check(true).ok, taken, String(name));
+      // A session with a user never takes them.
+      assert.equal(check(false).ok, false, String(name));
+    }
+  });
+
   test("sign-in forms: a pre-session cookie binds the token (login CSRF)", () => {
     const { csrf } = setup();
     const issued = csrf.issue(req("GET"), null);

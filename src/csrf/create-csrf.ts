@@ -25,7 +25,11 @@ export interface CsrfOptions extends OriginGuardOptions {
   requireToken?: boolean;
   /** Log and count refusals without refusing, to roll the defence out. Default false. */
   reportOnly?: boolean;
-  /** The pre-session cookie that binds sign-in form tokens (login CSRF). */
+  /**
+   * The pre-session cookie that binds sign-in form tokens (login CSRF). Default name
+   * `__Host-csrf`: the prefix keeps a sibling subdomain from planting it. With a name without
+   * the prefix, an anonymous session takes only its own tokens, not the pre-session cookie's.
+   */
   preSession?: { name?: string; maxAge?: number };
 }
 
@@ -132,6 +136,7 @@ export function createCsrf(options: CsrfOptions): Csrf {
   const reportOnly = csrfBoolean("reportOnly", options.reportOnly, false);
   const preName = options.preSession?.name ?? "__Host-csrf";
   const preMaxAge = options.preSession?.maxAge ?? 7200;
+  const preHostOnly = preName.startsWith("__Host-");
   const events = new Emitter<CsrfEvent>();
   // Pre-session bindings live in another namespace than session bindings.
   const preBinding = (value: string): string => `pre:${value}`;
@@ -164,7 +169,9 @@ export function createCsrf(options: CsrfOptions): Csrf {
     if (token === undefined || token === "") return "csrf_token_missing";
     if (input.binding !== null) {
       if (codec.verify(input.binding, token)) return undefined;
-      if (input.anonymous !== true) return "csrf_token_invalid";
+      // A session takes pre-session tokens only while it has no user, and only from a cookie no
+      // sibling subdomain can plant: one that could would let it choose a token the session takes.
+      if (input.anonymous !== true || !preHostOnly) return "csrf_token_invalid";
     }
     // No session, or one without a user: the pre-session cookie may bind the token.
     const pre = preSessionValue(input.request);
