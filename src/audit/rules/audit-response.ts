@@ -5,7 +5,7 @@ import { type CookieClass, classifyCookie } from "./classify.js";
 import { type CookieContext, cookieFindings, defaultPath, isDeletion } from "./cookie-rules.js";
 import { headerPairs } from "./header-pairs.js";
 import { httpUrl } from "./http-url.js";
-import { hideValue, ID_PARAM, MATRIX_ID, redactUrl } from "./redact.js";
+import { hideInLine, ID_PARAM, MATRIX_ID, redactUrl } from "./redact.js";
 import type { AuditOptions, AuditResponse, CorsProbe, Finding, HeaderInput } from "./types.js";
 
 const DEFAULT_MAX_LIFETIME = 30 * 86_400;
@@ -249,7 +249,7 @@ export function auditInVisit(
       const value = pair.slice(pair.indexOf("=") + 1).trim();
       const shown =
         redact && classifyCookie(name, value, options.sessionCookies).kind === "session"
-          ? line.replace(value, hideValue(value))
+          ? hideInLine(line, value)
           : line;
       const tooLarge = parsed.reason === "name-value-too-long";
       out.push({
@@ -278,10 +278,7 @@ export function auditInVisit(
     out.push(...cookieFindings(c, line.trim(), cls, ctx));
     if (!isDeletion(c, now)) {
       const list = scopes.get(c.name) ?? [];
-      const shown =
-        redact && cls.kind === "session"
-          ? line.replace(`=${c.value}`, `=${hideValue(c.value)}`)
-          : line;
+      const shown = redact && cls.kind === "session" ? hideInLine(line, c.value) : line;
       list.push({ line: shown.trim(), scope: scopeOf(c, url), session: cls.kind === "session" });
       scopes.set(c.name, list);
     }

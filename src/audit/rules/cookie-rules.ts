@@ -4,7 +4,7 @@ import { domainMatch, isLoopbackHost, siteOf } from "../../site/index.js";
 import { RULES, type RuleId, type Severity } from "./catalogue.js";
 import { type CookieClass, estimateEntropyBits, isJwt } from "./classify.js";
 import { type CookieLine, lineOf, writeLine } from "./cookie-line.js";
-import { hideValue } from "./redact.js";
+import { hideInLine, hideValue } from "./redact.js";
 import type { Finding } from "./types.js";
 
 /** What the cookie rules need to know about the response that set the cookie. */
@@ -126,7 +126,7 @@ export function cookieFindings(
   // A session token shown in a report is a session handed to whoever reads the log.
   const hidden = ctx.redact && session ? hideValue(c.value) : c.value;
   const base = hidden === c.value ? lineOf(c) : { ...lineOf(c), value: hidden };
-  const shownRaw = hidden === c.value ? raw : raw.replace(`=${c.value}`, `=${hidden}`);
+  const shownRaw = hidden === c.value ? raw : hideInLine(raw, c.value);
   const recognised =
     cls.by === "name"
       ? " (a session cookie by its name)"

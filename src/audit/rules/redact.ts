@@ -14,6 +14,16 @@ export function hideValue(value: string): string {
   return value.length > 8 ? `${value.slice(0, 4)}…` : value;
 }
 
+/**
+ * A Set-Cookie line with its cookie's `value` shown by {@link hideValue}: the first occurrence
+ * after the line's first `=`, wherever spaces put it (`sid = …`, `sid= …`).
+ */
+export function hideInLine(line: string, value: string): string {
+  const eq = line.indexOf("=");
+  const at = eq < 0 || value === "" ? -1 : line.indexOf(value, eq + 1);
+  return at < 0 ? line : `${line.slice(0, at)}${hideValue(value)}${line.slice(at + value.length)}`;
+}
+
 function decoded(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, " "));

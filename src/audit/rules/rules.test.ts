@@ -491,6 +491,19 @@ describe("audit rules: severities, evidence and fixes", () => {
       !JSON.stringify(run({ headers: sc(line), options: { redact: true } })).includes(TOKEN),
     );
     assert.ok(JSON.stringify(run({ headers: sc(line) })).includes(TOKEN));
+    // Spaces around "=" do not let the value through, nor two scopes of the same cookie.
+    for (const spaced of [
+      [`sid = ${TOKEN}; Path=/`],
+      [`sid= ${TOKEN}; Path=/`],
+      [`sid=${TOKEN}; Path=/`, `sid=${TOKEN}; Path=/app`],
+    ]) {
+      const headers: HeaderPair[] = [
+        ...spaced.map((l): HeaderPair => ["set-cookie", l]),
+        ["cache-control", "no-store"],
+      ];
+      const all = JSON.stringify(run({ headers, options: { redact: true } }));
+      assert.ok(!all.includes(TOKEN), spaced.join(" | "));
+    }
     // Other cookies are shown as they are.
     const theme = run({ headers: sc("theme=dark-and-long; Secure"), options: { redact: true } });
     assert.match(theme[0]?.evidence ?? "", /theme=dark-and-long/);
