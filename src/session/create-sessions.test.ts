@@ -53,6 +53,10 @@ describe("createSessions: options are checked when the manager is made", () => {
       /unknown option cacheControl\.noStore: the options are private, vary/,
     );
     optionsError(
+      () => createSessions({ store, audit: { maxLifeTime: 60 } } as never),
+      /unknown option audit\.maxLifeTime: did you mean audit\.maxLifetime\?/,
+    );
+    optionsError(
       () => createSessions({ store, cookie: "sid" } as never),
       /cookie must be an object/,
     );

@@ -132,6 +132,10 @@ const KNOWN = {
     private: true,
     vary: true,
   } satisfies Known<SessionsOptions<unknown>["cacheControl"]>),
+  audit: Object.keys({
+    warn: true,
+    maxLifetime: true,
+  } satisfies Known<Exclude<SessionsOptions<unknown>["audit"], boolean>>),
 };
 
 /** A misspelt key leaves a default in force without a word: refuse keys the options do not have. */
@@ -144,6 +148,10 @@ function refuseUnknown<Data>(o: SessionsOptions<Data>): void {
       invalid(`${part} must be an object, not ${shown(value)}`);
     }
     refuseUnknownKeys(value, KNOWN[part], `${part}.`, invalid);
+  }
+  // audit is a flag or an object; only the object has keys to misspell.
+  if (typeof o.audit === "object" && o.audit !== null) {
+    refuseUnknownKeys(o.audit, KNOWN.audit, "audit.", invalid);
   }
 }
 
