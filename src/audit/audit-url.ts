@@ -146,8 +146,13 @@ export async function auditUrl(
   // Hop URLs and Locations can carry the session id (`;jsessionid=`, `?token=`) as findings do.
   const sessionValues = new Set<string>();
   const shown = (u: string): string => (options.redact === true ? redactUrl(u, sessionValues) : u);
+  // A hop that fails is named before the visit is audited: collect the earlier hops' values first.
+  const shownOnFailure = (u: string): string => {
+    if (options.redact === true) auditVisit(responses, options, sessionValues);
+    return shown(u);
+  };
   for (;;) {
-    const res = await get(f, current.href, {}, shown);
+    const res = await get(f, current.href, {}, shownOnFailure);
     const location = header(res, "location");
     fixedAllowOrigin = header(res, "access-control-allow-origin")?.trim();
     responses.push({ url: current.href, status: res.status, headers: res.headers });

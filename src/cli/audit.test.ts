@@ -105,6 +105,13 @@ describe("sessionjar audit URL over real HTTP and HTTPS", () => {
             "cache-control": "no-store",
           });
           return void res.end();
+        case "/broken":
+          // The next hop speaks TLS to the plain server and fails, its URL carrying the value.
+          res.writeHead(302, {
+            location: `https://localhost:${httpPort}/next?x=${RANDOM}`,
+            "set-cookie": `sid=${RANDOM}; Path=/; Secure; HttpOnly; SameSite=Lax`,
+          });
+          return void res.end();
         case "/loop":
           res.writeHead(302, { location: "/loop" });
           return void res.end();
@@ -350,6 +357,16 @@ describe("sessionjar audit URL over real HTTP and HTTPS", () => {
       (await run("audit", url, "--ca", caFile, "--show-values")).out.includes(RANDOM),
       "--show-values shows them",
     );
+  });
+
+  test("a hop that fails is named with the session values of the hops before it hidden", async () => {
+    const r = await run("audit", `https://localhost:${httpsPort}/broken`, "--ca", caFile);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.err,
+      new RegExp(`could not fetch https://localhost:${httpPort}/next\\?x=${RANDOM.slice(0, 4)}…`),
+    );
+    assert.ok(!r.err.includes(RANDOM), r.err);
   });
 
   test("--resolve reaches a name only a test setup knows, Host and all", async () => {
