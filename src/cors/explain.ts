@@ -25,9 +25,31 @@ export interface ExplainResponse {
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
 }
 
+/** What a {@link CorsFinding} checked: the request and its grant, then each Set-Cookie line. */
+export type CorsRule =
+  | "origin"
+  | "credentials-mode"
+  | "cross-site"
+  | "preflight"
+  | "allow-origin"
+  | "vary-origin"
+  | "allow-credentials"
+  | "cookie-stored"
+  | "set-cookie-ignored"
+  | "cookie-parse"
+  | "cookie-domain"
+  | "cookie-prefix-host"
+  | "cookie-prefix-http"
+  | "cookie-prefix-secure"
+  | "cookie-partitioned-secure"
+  | "cookie-samesite-cross-site"
+  | "cookie-samesite-none-secure"
+  | "cookie-secure-scheme"
+  | "cookie-third-party";
+
 /** One check, passed or not, in plain words; a failed one says what to change. */
 export interface CorsFinding {
-  readonly rule: string;
+  readonly rule: CorsRule;
   readonly ok: boolean;
   readonly message: string;
 }
@@ -125,7 +147,7 @@ function cookieFindings(
   pageOrigin: string,
 ): { stored: boolean; findings: CorsFinding[] } {
   const findings: CorsFinding[] = [];
-  const fail = (rule: string, message: string): void => {
+  const fail = (rule: CorsRule, message: string): void => {
     findings.push({ rule, ok: false, message });
   };
   const label = c.name === "" ? "the nameless cookie" : `cookie ${quote(c.name)}`;
@@ -264,7 +286,7 @@ export function explainCors(request: ExplainRequest, response: ExplainResponse):
   const sameOrigin = pageOrigin !== "null" && pageOrigin === target;
   const sameSite = pageOrigin !== "null" && isSameSite(pageOrigin, target);
   const findings: CorsFinding[] = [];
-  const add = (rule: string, ok: boolean, message: string): void => {
+  const add = (rule: CorsRule, ok: boolean, message: string): void => {
     findings.push({ rule, ok, message });
   };
   const responseHeaders = normalizeHeaders(response.headers);

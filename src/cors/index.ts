@@ -13,6 +13,7 @@ export { CorsError, type CorsErrorCode } from "./errors.js";
 export {
   type CorsExplanation,
   type CorsFinding,
+  type CorsRule,
   type ExplainRequest,
   type ExplainResponse,
   explainCors,
