@@ -191,8 +191,20 @@ describe("createCorsPolicy: unsafe or broken configurations are refused when mad
     refused(
       { origins: [SHOP], credentials: "yes" as never },
       "ERR_CORS_OPTIONS_INVALID",
-      /true or false/,
+      /credentials must be true or false, not "yes"/,
     );
+    // A misspelt key left credentials off without a word.
+    refused(
+      { origins: [SHOP], allowCredentials: true } as never,
+      "ERR_CORS_OPTIONS_INVALID",
+      /unknown option allowCredentials: the options are origins, methods/,
+    );
+    refused(
+      { origins: [SHOP], exposeHeaders: ["x-request-id"] } as never,
+      "ERR_CORS_OPTIONS_INVALID",
+      /did you mean exposedHeaders\?/,
+    );
+    refused({ origins: [SHOP], maxAge: "600" as never }, "ERR_CORS_MAX_AGE_INVALID", /not "600"/);
   });
 
   test("an https list that also trusts an http: origin is warned about, once", () => {

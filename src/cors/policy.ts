@@ -1,3 +1,4 @@
+import { booleanOption, type KnownKeys, refuseUnknownKeys } from "../lib/options.js";
 import { originOf } from "../site/origin.js";
 import { CorsError, type CorsErrorCode } from "./errors.js";
 import { isOriginMatcher, ORIGIN_MATCHER, type OriginMatcher, serializedOrigin } from "./origin.js";
@@ -155,6 +156,16 @@ const MAX_AGE_LIMIT = 7200;
 const VARY_ACTUAL = "Origin";
 const VARY_PREFLIGHT = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 
+const OPTION_KEYS = Object.keys({
+  origins: true,
+  methods: true,
+  allowedHeaders: true,
+  exposedHeaders: true,
+  maxAge: true,
+  credentials: true,
+  onWarning: true,
+} satisfies KnownKeys<CorsPolicyOptions>);
+
 function fail(code: CorsErrorCode, message: string): never {
   throw new CorsError(code, message);
 }
@@ -247,7 +258,7 @@ function resolveMaxAge(value: unknown, warn: (w: CorsWarning) => void): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
     fail(
       "ERR_CORS_MAX_AGE_INVALID",
-      `maxAge must be a whole number of seconds, zero or more, got ${String(value)}`,
+      `maxAge must be a whole number of seconds, zero or more, not ${JSON.stringify(value) ?? String(value)}`,
     );
   }
   if (value > MAX_AGE_LIMIT) {
@@ -424,12 +435,11 @@ export function createCorsPolicy(options: CorsPolicyOptions): CorsPolicy {
   if (options === null || typeof options !== "object") {
     fail("ERR_CORS_OPTIONS_INVALID", "createCorsPolicy needs an options object with origins");
   }
+  const invalid = (message: string): never => fail("ERR_CORS_OPTIONS_INVALID", message);
+  refuseUnknownKeys(options, OPTION_KEYS, "", invalid);
   const onWarning = options.onWarning ?? defaultWarning;
-  if (typeof onWarning !== "function")
-    fail("ERR_CORS_OPTIONS_INVALID", "onWarning must be a function");
-  const credentials = options.credentials ?? false;
-  if (typeof credentials !== "boolean")
-    fail("ERR_CORS_OPTIONS_INVALID", "credentials must be true or false");
+  if (typeof onWarning !== "function") invalid("onWarning must be a function");
+  const credentials = booleanOption("credentials", options.credentials, false, invalid);
 
   // Warnings are collected and given only once the whole policy is valid.
   const warnings: CorsWarning[] = [];

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { type CsrfEvent, createCsrf } from "./create-csrf.js";
 import { CsrfError } from "./errors.js";
-import { isSafeMethod } from "./origin-guard.js";
+import { createOriginGuard, isSafeMethod } from "./origin-guard.js";
 
 const ORIGIN = "https://www.shop.test:8443";
 const keys = [{ id: "k1", secret: randomBytes(32) }];
@@ -101,6 +101,16 @@ describe("the origin guard, reason by reason", () => {
       { "sec-fetch-site": "same-site", origin: "https://api.shop.test:8443" },
       "same_site_request",
     );
+    // The usual cause is the application's own front end on a sibling: the message says what to do.
+    const d = setup().csrf.check({
+      request: req("POST", { "sec-fetch-site": "same-site", origin: "https://app.shop.test" }),
+      binding: "session-1",
+      token: undefined,
+    });
+    assert.equal(
+      d.ok === false && d.message,
+      "a request from a sibling subdomain cannot change state here (Origin \"https://app.shop.test\"); if that origin is this application's own front end, list it in createCsrf's trustedOrigins",
+    );
     const { csrf, token } = setup({ trustSameSite: true });
     assert.deepEqual(
       csrf.check({
@@ -194,6 +204,17 @@ describe("the origin guard, reason by reason", () => {
       [{ allowNullOrigin: "yes" }, /allowNullOrigin must be true or false/],
       [{ trustedOrigins: ["https://*.shop.test"] }, /has a wildcard.*list each one/],
       [{ trustedOrigins: "https://partner.test" }, /trustedOrigins must be a list of origins/],
+      // A misspelt key left the list empty, and the page's own front end got same_site_request.
+      [
+        { trustedOrigin: ["https://app.shop.test"] },
+        /unknown option trustedOrigin: did you mean trustedOrigins\?/,
+      ],
+      [{ requiretoken: false }, /did you mean requireToken\?/],
+      [
+        { preSession: { maxage: 60 } },
+        /unknown option preSession\.maxage: did you mean preSession\.maxAge\?/,
+      ],
+      [{ preSession: "csrf" }, /preSession must be an object/],
     ] as const) {
       assert.throws(
         () => createCsrf({ origin, keys, ...(bad as object) }),
@@ -202,6 +223,11 @@ describe("the origin guard, reason by reason", () => {
         JSON.stringify(bad),
       );
     }
+    assert.throws(
+      () => createOriginGuard({ origin, trustSameSites: true } as never),
+      /unknown option trustSameSites: did you mean trustSameSite\?/,
+    );
+    assert.throws(() => createCsrf(null as never), /createCsrf's options must be an object/);
   });
 });
 

@@ -1,15 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { parseCookie, serializeSetCookie } from "../cookie/index.js";
 import { Emitter } from "../lib/emitter.js";
+import type { KnownKeys } from "../lib/options.js";
 import { siteOf } from "../site/origin.js";
 import { CsrfError, type CsrfReason } from "./errors.js";
 import {
-  createOriginGuard,
+  checkCsrfKeys,
   csrfBoolean,
+  GUARD_OPTION_KEYS,
   type GuardRequest,
   type GuardVerdict,
   isSafeMethod,
   type OriginGuardOptions,
+  originGuard,
 } from "./origin-guard.js";
 import { type CsrfKey, createTokenCodec } from "./tokens.js";
 
@@ -105,6 +108,20 @@ const UNBOUND_REASON = Symbol("unbound");
 const UNBOUND = (preName: string): string =>
   `the CSRF token is not valid: the request has no session (none was sent, or it has ended, e.g. by "log out all devices") and no ${preName} cookie, which comes with a token given before sign-in. Reload the page to get a fresh one; a client other than a browser must keep the cookies of the response that gave it the token (a cookie jar against http://localhost must keep Secure cookies there)`;
 
+// A refusal by origin names the origin and, for the application's own front end on another
+// origin (the usual cause in development), the option that lets it through.
+const BY_ORIGIN = new Set<CsrfReason>([
+  "cross_site_request",
+  "same_site_request",
+  "origin_mismatch",
+]);
+
+function refusalMessage(reason: CsrfReason, origin: string | undefined): string {
+  if (!BY_ORIGIN.has(reason) || origin === undefined) return MESSAGES[reason];
+  const shown = JSON.stringify(origin.length > 200 ? `${origin.slice(0, 200)}…` : origin);
+  return `${MESSAGES[reason]} (Origin ${shown}); if that origin is this application's own front end, list it in createCsrf's trustedOrigins`;
+}
+
 /** The CSRF defence that `createCsrf` returns. */
 export interface Csrf {
   /** Decides an unsafe request; safe methods always pass. Emits events; honours report-only. */
@@ -113,6 +130,19 @@ export interface Csrf {
   issue(request: GuardRequest, binding: string | null): IssuedToken;
   on: Emitter<CsrfEvent>["on"];
 }
+
+const OPTION_KEYS: readonly string[] = [
+  ...GUARD_OPTION_KEYS,
+  ...Object.keys({
+    keys: true,
+    requireToken: true,
+    reportOnly: true,
+    preSession: true,
+  } satisfies KnownKeys<Omit<CsrfOptions, keyof OriginGuardOptions>>),
+];
+const PRE_SESSION_KEYS = Object.keys({ name: true, maxAge: true } satisfies KnownKeys<
+  CsrfOptions["preSession"]
+>);
 
 /**
  * CSRF defence in layers: a Fetch-Metadata / Origin guard on every unsafe request, and a
@@ -124,7 +154,11 @@ export interface Csrf {
  * ```
  */
 export function createCsrf(options: CsrfOptions): Csrf {
-  const guard = createOriginGuard(options);
+  checkCsrfKeys(options, OPTION_KEYS, "createCsrf's options", "");
+  if (options.preSession !== undefined) {
+    checkCsrfKeys(options.preSession, PRE_SESSION_KEYS, "preSession", "preSession.");
+  }
+  const guard = originGuard(options);
   const codec = createTokenCodec(options.keys);
   const requireToken = csrfBoolean("requireToken", options.requireToken, true);
   if (!requireToken && options.mode === "compatible") {
@@ -196,7 +230,8 @@ export function createCsrf(options: CsrfOptions): Csrf {
         reportOnly,
       });
       if (reportOnly) return { ok: true };
-      const message = found === UNBOUND_REASON ? UNBOUND(preName) : MESSAGES[reason];
+      const message =
+        found === UNBOUND_REASON ? UNBOUND(preName) : refusalMessage(reason, g.origin);
       return { ok: false, status: 403, reason, message };
     },
     issue(request, binding) {

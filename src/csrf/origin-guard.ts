@@ -1,4 +1,4 @@
-import { booleanOption } from "../lib/options.js";
+import { booleanOption, type KnownKeys, refuseUnknownKeys } from "../lib/options.js";
 import { originOf, siteOf } from "../site/origin.js";
 import { CsrfError, type CsrfReason } from "./errors.js";
 
@@ -85,6 +85,32 @@ function exactOrigins(name: string, list: readonly string[]): Set<string> {
   return out;
 }
 
+export const GUARD_OPTION_KEYS: readonly string[] = Object.keys({
+  origin: true,
+  trustedOrigins: true,
+  trustSameSite: true,
+  allowNullOrigin: true,
+  mode: true,
+} satisfies KnownKeys<OriginGuardOptions>);
+
+/**
+ * Refuses options (`what`: "createCsrf's options") that are not an object, or that have a key
+ * not among `known`, shown after `prefix` (a misspelt `trustedOrigin` would otherwise leave the
+ * list empty without a word).
+ */
+export function checkCsrfKeys(
+  options: unknown,
+  known: readonly string[],
+  what: string,
+  prefix: string,
+): void {
+  const invalid = (message: string): never => {
+    throw new CsrfError("ERR_CSRF_OPTIONS_INVALID", message);
+  };
+  if (options === null || typeof options !== "object") invalid(`${what} must be an object`);
+  refuseUnknownKeys(options as object, known, prefix, invalid);
+}
+
 /**
  * The cross-origin guard: Fetch Metadata first, then `Origin`, then `Referer`, as Go 1.25's
  * CrossOriginProtection and the OWASP cheat sheet do. Safe methods always pass.
@@ -92,6 +118,12 @@ function exactOrigins(name: string, list: readonly string[]): Set<string> {
 export function createOriginGuard(
   options: OriginGuardOptions,
 ): (request: GuardRequest) => GuardVerdict {
+  checkCsrfKeys(options, GUARD_OPTION_KEYS, "createOriginGuard's options", "");
+  return originGuard(options);
+}
+
+/** {@link createOriginGuard} for options whose keys the caller has checked. */
+export function originGuard(options: OriginGuardOptions): (request: GuardRequest) => GuardVerdict {
   const own = exactOrigins(
     "origin",
     typeof options.origin === "string" ? [options.origin] : options.origin,

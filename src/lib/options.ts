@@ -2,6 +2,12 @@
 // gives strings ("false" is truthy), and a misspelt key would otherwise leave a default in force.
 
 /**
+ * Every key of an options type, for a list of known keys checked by the compiler: written as
+ * `{ a: true, b: true } satisfies KnownKeys<Options>`, a key missing or extra does not compile.
+ */
+export type KnownKeys<T> = Record<keyof NonNullable<T>, true>;
+
+/**
  * An optional boolean option: `value`, or `fallback` when it is undefined. Anything else (the
  * string "false", 0) goes to `fail` with a message naming the option and the value.
  */

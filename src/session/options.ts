@@ -1,5 +1,5 @@
 import type { SameSite } from "../cookie/index.js";
-import { booleanOption, refuseUnknownKeys } from "../lib/options.js";
+import { booleanOption, type KnownKeys, refuseUnknownKeys } from "../lib/options.js";
 import type { StandardSchemaV1 } from "../lib/standard-schema.js";
 import type { SessionStore } from "../stores/types.js";
 import { SessionError } from "./errors.js";
@@ -98,7 +98,6 @@ export interface SessionsOptions<Data> {
 }
 
 type Keys<T> = readonly (keyof T & string)[];
-type Known<T> = Record<keyof NonNullable<T>, true>;
 
 // The keys each option object may have; the types make these lists whole and exact.
 const KNOWN = {
@@ -117,25 +116,25 @@ const KNOWN = {
     audit: true,
     schema: true,
     now: true,
-  } satisfies Known<SessionsOptions<unknown>>) as Keys<SessionsOptions<unknown>>,
+  } satisfies KnownKeys<SessionsOptions<unknown>>) as Keys<SessionsOptions<unknown>>,
   cookie: Object.keys({
     name: true,
     sameSite: true,
     domain: true,
     path: true,
-  } satisfies Known<SessionsOptions<unknown>["cookie"]>),
+  } satisfies KnownKeys<SessionsOptions<unknown>["cookie"]>),
   rotation: Object.keys({
     interval: true,
     grace: true,
-  } satisfies Known<SessionsOptions<unknown>["rotation"]>),
+  } satisfies KnownKeys<SessionsOptions<unknown>["rotation"]>),
   cacheControl: Object.keys({
     private: true,
     vary: true,
-  } satisfies Known<SessionsOptions<unknown>["cacheControl"]>),
+  } satisfies KnownKeys<SessionsOptions<unknown>["cacheControl"]>),
   audit: Object.keys({
     warn: true,
     maxLifetime: true,
-  } satisfies Known<Exclude<SessionsOptions<unknown>["audit"], boolean>>),
+  } satisfies KnownKeys<Exclude<SessionsOptions<unknown>["audit"], boolean>>),
 };
 
 /** A misspelt key leaves a default in force without a word: refuse keys the options do not have. */
