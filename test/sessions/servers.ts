@@ -124,7 +124,7 @@ export const startHono: StartServer = async (manager) => {
 };
 
 export const startWeb: StartServer = async (sessions) => {
-  // The glue the adapter documents, whose error handler sees every error the handler throws.
+  // The glue the adapter documents; its error handler sees what never becomes a Request.
   const server = createServer(
     getRequestListener(
       webAdapter.withSessions(

@@ -25,8 +25,10 @@
  * a shared or immutable `Response` (from `fetch`, `Response.redirect`) is never modified.
  *
  * A `SessionError` (thrown while loading, by the handler, or while committing) becomes its status
- * and `{ error: { code, message } }`; any other error from the handler is thrown on, to the
- * runtime's own error handling, and the session is then not committed.
+ * and `{ error: { code, message } }`. Any other error (a bug) is handed to the `onError` option
+ * (by default `console.error`) and answered 500 `internal_error` here, not thrown on to the
+ * runtime: the runtime's error response would lose the session's cookie (a sign-in or rotation
+ * before the error has already replaced the old session) and the CORS grant.
  *
  * The scheme is `new URL(request.url).protocol`: `https:` counts as an encrypted connection. Behind
  * a proxy that terminates TLS, where the runtime sees `http:`, use the sessions' `trustProxy`.
@@ -332,30 +334,63 @@ export interface WithSessionsOptions extends CsrfGlueOptions {
    * are guarded some other way. Refused with a bearer transport.
    */
   csrf?: Csrf | false;
+  /**
+   * Called with any error that is not a `SessionError` with an answer (a bug in the handler, a
+   * store's `TypeError`), for your logs or error tracking; default `console.error`. The request
+   * is then answered 500 `internal_error` with the session's headers (a sign-in made before the
+   * error keeps its cookie) and the CORS grant. What it throws or rejects with goes to
+   * `console.error`.
+   */
+  onError?: (error: unknown, request: Request) => void | Promise<void>;
+}
+
+const logError = (error: unknown): void => console.error(error);
+
+/** Hands a bug to `onError`; a failing hook must not lose the error it was given. */
+function report(
+  onError: (error: unknown, request: Request) => void | Promise<void>,
+  error: unknown,
+  request: Request,
+): void {
+  try {
+    // A hook typed as returning void may still return anything: only a promise is awaited.
+    const r: unknown = onError(error, request);
+    if (r instanceof Promise) r.catch((e: unknown) => console.error(e));
+  } catch (e) {
+    console.error(error);
+    console.error(e);
+  }
 }
 
 /**
  * Wraps a `fetch`-style handler: loads the session before it runs, commits it after, and returns
  * its response with the session's headers. A store that is down answers 503 JSON with a code
- * (the cookie is kept). With `{ csrf }`, unsafe requests are checked first. With `{ cors }`,
- * preflights are answered before the session loads, and every response gets the policy's
- * headers.
+ * (the cookie is kept); a bug goes to `onError` and is answered 500 with the session's headers
+ * (a sign-in before it keeps its cookie). With `{ csrf }`, unsafe requests are checked first.
+ * With `{ cors }`, preflights are answered before the session loads, and every response gets
+ * the policy's headers.
  */
 export function withSessions<Data extends DataShape<Data>, Args extends unknown[] = []>(
   sessions: Sessions<Data>,
   handler: WebSessionHandler<Data, Args>,
   options: WithSessionsOptions = {},
 ): (request: Request, ...args: Args) => Promise<Response> {
-  const { cors } = options;
+  const { cors, onError = logError } = options;
   const csrf = csrfFor(sessions, options.csrf, "withSessions");
+  // Answered here rather than thrown on: the runtime's 500 would carry neither the session's
+  // cookie nor (around withCors) the CORS grant.
+  const fail = (error: unknown, request: Request): Response => {
+    const answer = sessionErrorResponse(error);
+    if (answer !== undefined) return answer;
+    report(onError, error, request);
+    return jsonResponse(500, "internal_error", "internal error");
+  };
   const run = async (request: Request, ...args: Args): Promise<Response> => {
     let session: RequestSession<Data>;
     try {
       session = await sessions.load(webSessionRequest(request));
     } catch (error) {
-      const answer = sessionErrorResponse(error);
-      if (answer === undefined) throw error;
-      return answer;
+      return fail(error, request);
     }
     let response: Response;
     let csrfState: WebCsrfState | undefined;
@@ -365,9 +400,7 @@ export function withSessions<Data extends DataShape<Data>, Args extends unknown[
         ({ state: csrfState, refusal } = await guardWebRequest(request, session, csrf, options));
       response = refusal ?? (await handler(request, session, ...args));
     } catch (error) {
-      const answer = sessionErrorResponse(error);
-      if (answer === undefined) throw error;
-      response = answer;
+      response = fail(error, request);
     }
     if (csrfState !== undefined) response = withCsrfHeaders(response, request, csrfState);
     // A failed request (a store that failed, a 5xx of the handler's) saves nothing it staged.
@@ -376,11 +409,9 @@ export function withSessions<Data extends DataShape<Data>, Args extends unknown[
     try {
       h = session.commitSync() ?? (await session.commit());
     } catch (error) {
-      const answer = sessionErrorResponse(error);
-      if (answer === undefined) throw error;
       // The write failed: the handler's response (and any cookie it set) never leaves.
       await response.body?.cancel().catch(() => {});
-      return answer;
+      return fail(error, request);
     }
     return withSessionHeaders(response, h);
   };
