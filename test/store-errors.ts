@@ -24,6 +24,8 @@ export async function assertSweepOptionsChecked(
   for (const maxBatches of [0, -1, 2.5, Number.NaN]) {
     await assert.rejects(sweep({ maxBatches }), optionsInvalid(/maxBatches/), String(maxBatches));
   }
+  // A string from the environment is named as one, not shown as the number it looks like.
+  await assert.rejects(sweep({ batchSize: "10" }), optionsInvalid(/not "10"/));
   await assert.rejects(sweep(null), optionsInvalid(/sweep options/));
   assert.equal(await sweep({ maxBatches: Number.POSITIVE_INFINITY }), 0);
 }

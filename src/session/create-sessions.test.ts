@@ -106,12 +106,31 @@ describe("createSessions: options are checked when the manager is made", () => {
     );
     optionsError(
       () => createSessions({ store, idleTimeout: 100, absoluteTimeout: 50 }),
-      /longer than absoluteTimeout/,
+      /idleTimeout \(100 s\) cannot be longer than absoluteTimeout \(50 s\)/,
+    );
+    // Milliseconds for the idle timeout only (express-session's cookie.maxAge habit).
+    optionsError(
+      () => createSessions({ store, idleTimeout: 1_800_000 }),
+      /idleTimeout \(1800000 s\) cannot be longer than absoluteTimeout \(28800 s, the default\); timeouts are in seconds, not milliseconds/,
     );
     optionsError(
       () => createSessions({ store, idleTimeout: 60, touchInterval: 60 }),
-      /touchInterval/,
+      /touchInterval \(60 s\) must be shorter than idleTimeout \(60 s\)/,
     );
+    // The touch interval was never set: the message says its value is the default.
+    optionsError(
+      () => createSessions({ store, idleTimeout: 3 }),
+      /touchInterval \(60 s, the default\) must be shorter than idleTimeout \(3 s\)/,
+    );
+  });
+
+  test("a schema that is not a Standard Schema is refused at start, not at the first write", () => {
+    // Zod before 3.24 has parse() but no ~standard.
+    optionsError(
+      () => createSessions({ store, schema: { parse: () => ({}) } as never }),
+      /schema must be a Standard Schema validator \(it has no ~standard\.validate\)/,
+    );
+    optionsError(() => createSessions({ store, schema: null as never }), /Standard Schema/);
   });
 
   test("periodic rotation: an interval between the touch interval and the absolute timeout, a grace shorter than the touch interval and only with a store that keeps it", () => {
@@ -335,6 +354,31 @@ describe("RequestSession rules", () => {
       () => s.set("__proto__", 1),
       (e: unknown) => e instanceof SessionError && e.code === "ERR_SESSION_DATA_INVALID",
     );
+  });
+
+  test("a key the data lacks reads as undefined, not as a member of Object.prototype, on every transport", async () => {
+    const inherited = ["constructor", "__proto__", "toString", "hasOwnProperty"];
+    for (const options of [
+      { store: memoryStore() },
+      {
+        transport: signedCookie({
+          keys: [{ id: "k1", secret: randomBytes(32) }],
+          revocation: memoryRevocationStore(),
+        }),
+      },
+    ]) {
+      const sessions = createSessions(options);
+      const first = await sessions.load(request());
+      await first.signIn("alice", { data: { cart: ["tea"] } });
+      const cookie = (await first.commit()).setCookie[0]?.split(";")[0] ?? "";
+      const s = await sessions.load(request({ cookie }));
+      assert.equal(s.userId, "alice");
+      s.set("note", "n");
+      for (const key of inherited) assert.equal(s.get(key), undefined, key);
+      assert.deepEqual(s.keys(), ["cart", "note"]);
+      s.unset("cart");
+      assert.equal(s.get("constructor"), undefined);
+    }
   });
 
   test("data JSON cannot hold exactly is refused where it is set, naming the path, on every transport", async () => {

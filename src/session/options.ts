@@ -309,14 +309,28 @@ export function resolveOptions<Data>(o: SessionsOptions<Data>): ResolvedOptions<
       "maxSessionsPerUser needs a store that knows a user's sessions; stateless transports keep none",
     );
   }
+  if (
+    o.schema !== undefined &&
+    typeof (o.schema as Partial<StandardSchemaV1>)?.["~standard"]?.validate !== "function"
+  ) {
+    invalid(
+      "schema must be a Standard Schema validator (it has no ~standard.validate): Zod 3.24 or later, Valibot 1, ArkType 2 and others implement it",
+    );
+  }
   const cookieName = o.cookie?.name ?? "__Host-session";
   const idleMs = seconds("idleTimeout", o.idleTimeout, 1800);
   const absoluteMs = seconds("absoluteTimeout", o.absoluteTimeout, 28_800);
-  if (idleMs > absoluteMs) invalid("idleTimeout cannot be longer than absoluteTimeout");
+  // Both values in the message, and which one is a default the caller never set.
+  const said = (name: string, value: number | undefined, ms: number): string =>
+    `${name} (${ms / 1000} s${value === undefined ? ", the default" : ""})`;
+  if (idleMs > absoluteMs)
+    invalid(
+      `${said("idleTimeout", o.idleTimeout, idleMs)} cannot be longer than ${said("absoluteTimeout", o.absoluteTimeout, absoluteMs)}; timeouts are in seconds, not milliseconds`,
+    );
   const touchMs = seconds("touchInterval", o.touchInterval, 60);
   if (touchMs >= idleMs)
     invalid(
-      "touchInterval must be shorter than idleTimeout, or sessions would expire between extensions",
+      `${said("touchInterval", o.touchInterval, touchMs)} must be shorter than ${said("idleTimeout", o.idleTimeout, idleMs)}, or sessions would expire between extensions`,
     );
   const { rotateMs, graceMs } = rotation(o, touchMs, absoluteMs);
   const sameSite = o.cookie?.sameSite ?? "Lax";

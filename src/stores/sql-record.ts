@@ -256,7 +256,7 @@ export function sweepLimits(options: unknown): { batchSize: number; maxBatches: 
   if (typeof batchSize !== "number" || !Number.isSafeInteger(batchSize) || batchSize < 1) {
     throw new StoreError(
       "ERR_STORE_OPTIONS_INVALID",
-      `sweep: batchSize must be a whole number of at least 1 (rows per statement; default 1000), got ${String(batchSize)}`,
+      `sweep: batchSize must be a whole number of at least 1 (rows per statement; default 1000), not ${JSON.stringify(batchSize) ?? String(batchSize)}`,
     );
   }
   if (
@@ -266,7 +266,7 @@ export function sweepLimits(options: unknown): { batchSize: number; maxBatches: 
   ) {
     throw new StoreError(
       "ERR_STORE_OPTIONS_INVALID",
-      `sweep: maxBatches must be a whole number of at least 1 (leave it out to sweep until nothing expired is left), got ${String(maxBatches)}`,
+      `sweep: maxBatches must be a whole number of at least 1 (leave it out to sweep until nothing expired is left), not ${JSON.stringify(maxBatches) ?? String(maxBatches)}`,
     );
   }
   return { batchSize, maxBatches };
