@@ -191,8 +191,8 @@ export function countingRedisClient(client: { sendCommand(args: string[]): Promi
 
 /**
  * Counts every statement sent on the pool's connections (pool.query goes through them too), by
- * its first word; `SELECT lock` for the advisory lock of a capped sign-in. Call before the first
- * query.
+ * its first word; `SELECT lock` for the user's advisory lock that `deleteByUser` takes first (a
+ * user's `create` takes it inside its insert, a `WITH` statement). Call before the first query.
  */
 export function countStatements(pool: Pool): {
   statements: Map<string, number>;
@@ -204,7 +204,7 @@ export function countStatements(pool: Pool): {
     const query = c.query.bind(c) as (...a: unknown[]) => unknown;
     (c as unknown as { query: (...a: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const text = typeof args[0] === "string" ? args[0] : (args[0] as { text: string }).text;
-      const word = /pg_advisory_xact_lock/.test(text)
+      const word = /^\s*SELECT pg_advisory_xact_lock/.test(text)
         ? "SELECT lock"
         : (text.trimStart().split(/\s/)[0] ?? "").toUpperCase();
       statements.set(word, (statements.get(word) ?? 0) + 1);

@@ -203,17 +203,24 @@ describe("postgres store", () => {
     await assert.rejects(migrate(notAPool), optionsInvalid(/pool must be a pg.Pool/));
   });
 
-  test("each call is one round trip, but a capped sign-in", async () => {
+  test("each call is one round trip, but a capped sign-in and deleteByUser", async () => {
     const table = await freshTable("trips");
     let calls = 0;
-    const counting = new Proxy(pool, {
-      get(target, prop, receiver) {
-        if (prop === "query") {
-          return (...args: Parameters<typeof pool.query>) => {
+    const countQueries = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(t, prop, receiver) {
+          const value = Reflect.get(t, prop, receiver);
+          if (prop !== "query" || typeof value !== "function") return value;
+          return (...args: unknown[]) => {
             calls++;
-            return (target.query as (...a: unknown[]) => unknown).apply(target, args);
+            return value.apply(t, args);
           };
-        }
+        },
+      });
+    // The queries of a borrowed connection (a transaction's) count too.
+    const counting = new Proxy(countQueries(pool), {
+      get(target, prop, receiver) {
+        if (prop === "connect") return async () => countQueries(await pool.connect());
         return Reflect.get(target, prop, receiver);
       },
     });
@@ -236,7 +243,75 @@ describe("postgres store", () => {
     assert.equal(await trips(() => store.rename("r.3", "r.2")), 1);
     assert.equal(await trips(() => store.listByUser("u")), 1);
     assert.equal(await trips(() => store.delete("r.2")), 1);
-    assert.equal(await trips(() => store.deleteByUser("u")), 1);
+    // BEGIN, the user's lock, DELETE, COMMIT: sign-ins of the user wait for it, or it sees them.
+    assert.equal(await trips(() => store.deleteByUser("u")), 4);
+    // A user's sign-in takes that lock in its one statement; a capped one also evicts.
+    assert.equal(await trips(() => store.create("r.4", record(t, { userId: "u" }))), 1);
+    const capped = () => store.create("r.5", record(t, { userId: "u" }), { maxPerUser: 1 });
+    assert.equal(await trips(capped), 4);
+  });
+
+  test("deleteByUser misses no session of a sign-in or rotation of the user running meanwhile", async () => {
+    // The interleaving a lone DELETE loses to: its snapshot is taken, then it waits on a row
+    // that another device's request holds (here: FOR UPDATE on the oldest session) while a
+    // sign-in inserts its new row and deletes the old one it came with.
+    const table = await freshTable("revoke_race");
+    const store = postgresStore({ pool, table });
+    const t = Date.now();
+    for (let i = 0; i < 3; i++) {
+      await store.create(`v.${i}`, record(t, { userId: "v", createdAt: t - 30 + i * 10 }));
+    }
+    const waitersOf = async (pid: number): Promise<number[]> => {
+      const { rows } = await pool.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+        [pid],
+      );
+      return rows.map((r) => r.pid);
+    };
+    /** Resolves once `op` settled or some backend waits for `pid`, whichever comes first. */
+    const settledOrWaiting = async (op: Promise<unknown>, pid: number): Promise<void> => {
+      let settled = false;
+      void op.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      while (!settled && (await waitersOf(pid)).length === 0) {
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    const holder = await pool.connect();
+    let deleting: Promise<unknown> | undefined;
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "${table}" WHERE key = 'v.0' FOR UPDATE`);
+      const holderPid = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"))
+        .rows[0]?.pid as number;
+      deleting = store.deleteByUser("v");
+      let deleter: number | undefined;
+      while (deleter === undefined) deleter = (await waitersOf(holderPid))[0];
+      // A rotation of another device: the DELETE follows the row to its new key.
+      const renaming = store.rename("v.2", "v.2b", {}, { graceMs: 1_000 });
+      await settledOrWaiting(renaming, deleter);
+      // The sign-in of request-session: create the new session, then delete the old one.
+      const signingIn = (async () => {
+        await store.create("v.3", record(t, { userId: "v" }));
+        return store.delete("v.1");
+      })();
+      await settledOrWaiting(signingIn, deleter);
+      await holder.query("COMMIT");
+      const removed = (await deleting) as SessionRecord[];
+      await renaming;
+      const ended = await signingIn;
+      // Either the sign-in found its old session gone (and steps back), or its new one went.
+      if (ended === null) await store.delete("v.3");
+      assert.deepEqual(await store.listByUser("v"), []);
+      assert.equal(await store.get("v.2"), null, "the old key of the rotation still loads");
+      assert.equal(removed.length, 3);
+    } finally {
+      await holder.query("ROLLBACK").catch(() => undefined);
+      holder.release();
+      await deleting?.catch(() => undefined);
+    }
   });
 
   test("update with set: undefined removes the key, as the memory store does", async () => {

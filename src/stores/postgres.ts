@@ -400,6 +400,11 @@ async function createMissing(pool: Pool, table: string): Promise<void> {
 
 type Row = SqlRow & QueryResultRow;
 
+const UPSERT = `ON CONFLICT (key) DO UPDATE SET id = EXCLUDED.id, user_id = EXCLUDED.user_id, data = EXCLUDED.data,
+        created_at = EXCLUDED.created_at, last_seen_at = EXCLUDED.last_seen_at,
+        idle_expires_at = EXCLUDED.idle_expires_at, absolute_expires_at = EXCLUDED.absolute_expires_at,
+        elevated_at = EXCLUDED.elevated_at, user_agent = EXCLUDED.user_agent`;
+
 /** `pg` returns bigint as a string (unless the application changed its type parsers), jsonb parsed. */
 const POSTGRES: SqlDialect = {
   name: "PostgreSQL",
@@ -590,9 +595,10 @@ function patchSql(patch: SessionPatch, params: unknown[]): string[] {
  * table first with {@link migrate}, and call `sweep()` now and then to reclaim the space of
  * expired sessions (they are never returned either way).
  *
- * Every method is one statement (one round trip) except `create` with `maxPerUser`, which is
- * one transaction serialized per user by an advisory lock, so that parallel sign-ins cannot
- * overshoot the cap. Connection failures and pool timeouts throw `StoreError`
+ * Every method is one statement (one round trip) except `create` with `maxPerUser` and
+ * `deleteByUser`, each one transaction serialized per user by an advisory lock (which `create`
+ * of a user's session takes too), so that parallel sign-ins cannot overshoot the cap nor
+ * outlive a "log out all devices". Connection failures and pool timeouts throw `StoreError`
  * `ERR_STORE_UNAVAILABLE`; a row it cannot read throws `ERR_STORE_CORRUPT`.
  *
  * Data is stored as jsonb, so strings must not contain U+0000 or a lone surrogate (PostgreSQL
@@ -628,13 +634,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
       WHERE a.old_key = $1 AND a.expires_at > $2 AND s.expires_at > $2`,
     sweepRenamed: `DELETE FROM ${renamed} WHERE expires_at <= $1`,
     insert: `INSERT INTO ${q} (key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent)
-      VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)
-      ON CONFLICT (key) DO UPDATE SET id = EXCLUDED.id, user_id = EXCLUDED.user_id, data = EXCLUDED.data,
-        created_at = EXCLUDED.created_at, last_seen_at = EXCLUDED.last_seen_at,
-        idle_expires_at = EXCLUDED.idle_expires_at, absolute_expires_at = EXCLUDED.absolute_expires_at,
-        elevated_at = EXCLUDED.elevated_at, user_agent = EXCLUDED.user_agent`,
-    // Two-key advisory locks live apart from the one-key ones an application may use; a hash
-    // collision only makes two users' sign-ins take turns.
+      VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10) ${UPSERT}`,
+    // The insert of a user's session, under the user's lock (held to the end of its
+    // transaction), so that it either commits before a deleteByUser snapshot or waits for the
+    // DELETE: no extra round trip. Two-key advisory locks live apart from the one-key ones an
+    // application may use; a hash collision only makes two users' sign-ins take turns.
+    insertLocked: `WITH lock AS (SELECT pg_advisory_xact_lock(hashtext($11::text), hashtext($3::text)))
+      INSERT INTO ${q} (key, id, user_id, data, created_at, last_seen_at, idle_expires_at, absolute_expires_at, elevated_at, user_agent)
+      SELECT $1::text, $2::text, $3::text, $4::jsonb, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::text FROM lock
+      ${UPSERT}`,
     lockUser: "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
     // Keeps the newest `cap` live sessions (the new one first among equal creation times).
     evict: `DELETE FROM ${q} WHERE key IN (
@@ -718,16 +726,21 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
       run("create", async () => {
         const params = insertParams(key, record);
         const cap = createOptions?.maxPerUser;
-        if (cap === undefined || record.userId === null) {
+        if (record.userId === null) {
           await query(sql.insert, params);
           return [];
         }
         const userId = record.userId;
+        params.push(table);
+        if (cap === undefined) {
+          await query(sql.insertLocked, params);
+          return [];
+        }
         return transaction(async (client) => {
-          // Parallel sign-ins of one user take turns here: each sees the rows the previous
-          // ones committed, so the cap holds (row locks alone cannot stop new rows appearing).
-          await client.query(sql.lockUser, [table, userId]);
-          await client.query(sql.insert, params);
+          // Parallel sign-ins of one user take turns on the insert's lock: each eviction sees
+          // the rows the previous ones committed, so the cap holds (row locks alone cannot stop
+          // new rows appearing).
+          await client.query(sql.insertLocked, params);
           const { rows } = await client.query<Row>(sql.evict, [
             userId,
             now(),
@@ -790,7 +803,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresSessionSto
 
     deleteByUser: (userId, deleteOptions) =>
       run("deleteByUser", async () => {
-        const rows = await query(sql.deleteByUser, [userId, deleteOptions?.exceptKey ?? null]);
+        // A lone DELETE would miss a sign-in's row inserted after its snapshot, while that
+        // sign-in deletes the old row before the DELETE reaches it. Under the user's lock, the
+        // DELETE's snapshot (taken after it) has every insert that got the lock first, and later
+        // ones find their old row gone (a 409). Rows moved by rename are followed by the DELETE.
+        const rows = await transaction(async (client) => {
+          await client.query(sql.lockUser, [table, userId]);
+          const params = [userId, deleteOptions?.exceptKey ?? null];
+          return (await client.query<Row>(sql.deleteByUser, params)).rows;
+        });
         return liveRecords(readable(rows, table), now());
       }),
 
