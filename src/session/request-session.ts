@@ -257,12 +257,17 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * of it, or what `carry` says). When
    * another request ended or replaced the carried session meanwhile (a double-submitted
    * sign-in form), it throws 409 `ERR_SESSION_CONFLICT` and leaves no new session behind.
+   * Changes staged before it follow the rule of the stored data: an anonymous session's are
+   * carried as `carry` says (a staged unset leaves its key out), and no other staged change
+   * reaches the new session.
    */
   async signIn(userId: string, options: SignInOptions<Data> = {}): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
     checkUserId(userId);
     const now = this.#o.now();
+    // The staged changes count as the anonymous session's data: carried by the same rule, and
+    // dropped below. Nothing is carried from a signed-in session: the user may change.
     // Checked even with nothing to carry, so that a wrong carry fails on every sign-in.
     const carried = carriedData(
       this.#record?.userId === null ? this.#currentData() : {},
@@ -284,13 +289,20 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
       elevatedAt: null,
       userAgent: this.#userAgent,
     };
-    const cap = this.#o.maxPerUser;
-    const evicted = await guarded(this.#events, "create", () =>
-      this.#o.store.create(key, record, cap === undefined ? {} : { maxPerUser: cap }),
-    );
     const previous = this.#record;
     const previousKey = this.#key;
-    if (previous !== undefined && previousKey !== undefined) {
+    const cap = this.#o.maxPerUser;
+    // Created before the old one is ended, so that a "log out all devices" running meanwhile
+    // finds one of the two, and a store that fails leaves the old session as it was.
+    const evicted = await guarded(this.#events, "create", () =>
+      this.#o.store.create(key, record, {
+        ...(cap === undefined ? {} : { maxPerUser: cap }),
+        ...(previousKey === undefined ? {} : { replaces: previousKey }),
+      }),
+    );
+    // The per-user cap may have removed the old session itself (a sign-in again at the cap).
+    const capped = previous === undefined ? undefined : evicted.find((r) => r.id === previous.id);
+    if (previous !== undefined && previousKey !== undefined && capped === undefined) {
       const ended = await guarded(this.#events, "delete", () => this.#o.store.delete(previousKey));
       if (ended === null) {
         // Another request ended or replaced the carried session meanwhile (two sign-ins with
@@ -301,17 +313,14 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
         throw sessionConflict();
       }
     }
+    this.#clearStaged();
     this.#adopt(token, key, record);
-    if (previous !== undefined) {
-      this.#events.emit({
-        type: "revoked",
-        sessionId: previous.id,
-        userId: previous.userId,
-        reason: "sign-in",
-      });
-    }
+    if (previous !== undefined) this.#emitRevoked([previous], "sign-in");
     this.#events.emit({ type: "created", sessionId: record.id, userId });
-    this.#emitRevoked(evicted, "max-sessions");
+    this.#emitRevoked(
+      evicted.filter((r) => r !== capped),
+      "max-sessions",
+    );
   }
 
   /**
@@ -355,15 +364,8 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
       if (ended === null && record.userId !== null) {
         // Another request rotated it meanwhile (MFA in another tab): the session lives on under
         // its new token, which this response's clearing cookie may delete in the browser. A
-        // sign-out must end it, so it is found by its public id, which rotation keeps.
-        const userId = record.userId;
-        const all = await guarded(this.#events, "listByUser", () =>
-          this.#o.store.listByUser(userId),
-        );
-        const moved = all.find((s) => s.record.id === record.id);
-        if (moved !== undefined) {
-          ended = await guarded(this.#events, "delete", () => this.#o.store.delete(moved.key));
-        }
+        // sign-out must end it.
+        ended = await this.#deleteById(record.userId, record.id);
       }
       // Else another request ended it, and said so in its own event.
       if (ended !== null) this.#emitRevoked([ended], "sign-out");
@@ -418,18 +420,29 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   /** Ends one of this user's sessions by its public id. False when no such session is theirs. */
   async revoke(sessionId: string): Promise<boolean> {
     const record = this.#requireUser("revoke a session");
-    const all = await guarded(this.#events, "listByUser", () =>
-      this.#o.store.listByUser(record.userId as string),
-    );
-    const target = all.find((s) => s.record.id === sessionId);
-    if (target === undefined) return false;
-    const removed = await guarded(this.#events, "delete", () => this.#o.store.delete(target.key));
+    const removed = await this.#deleteById(record.userId as string, sessionId);
     if (removed !== null) this.#emitRevoked([removed], "revoke-one");
     if (sessionId === record.id) {
       this.#forget();
       this.#clearCookie = true;
     }
     return removed !== null;
+  }
+
+  /**
+   * Deletes the session of `userId` with public id `id`, which rotation keeps, wherever its key
+   * is now: a rotation between the list and the delete moves it, so the list is read again, a
+   * bounded number of times. The record deleted, or null when there is no such session.
+   */
+  async #deleteById(userId: string, id: string): Promise<SessionRecord | null> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const all = await guarded(this.#events, "listByUser", () => this.#o.store.listByUser(userId));
+      const target = all.find((s) => s.record.id === id);
+      if (target === undefined) return null;
+      const removed = await guarded(this.#events, "delete", () => this.#o.store.delete(target.key));
+      if (removed !== null) return removed;
+    }
+    return null;
   }
 
   /**
@@ -452,9 +465,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * revocation, an explicit `save()`) stays done, and its cookie is still sent.
    */
   discard(): void {
-    this.#set = {};
-    this.#unset.clear();
-    this.#dirty = false;
+    this.#clearStaged();
     this.#noTouch = true;
   }
 
@@ -579,9 +590,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
         userAgent: this.#userAgent,
       };
       await guarded(this.#events, "create", () => this.#o.store.create(key, record));
-      this.#set = {};
-      this.#unset.clear();
-      this.#dirty = false;
+      this.#clearStaged();
       this.#adopt(token, key, record);
       this.#events.emit({ type: "created", sessionId: record.id, userId: null });
       return;
@@ -659,10 +668,15 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
       ...(Object.keys(this.#set).length > 0 ? { set: this.#set } : {}),
       ...(this.#unset.size > 0 ? { unset: [...this.#unset] } : {}),
     };
+    this.#clearStaged();
+    return patch;
+  }
+
+  /** Forgets the staged changes: new objects, since a patch may still hold the old ones. */
+  #clearStaged(): void {
     this.#set = {};
     this.#unset = new Set();
     this.#dirty = false;
-    return patch;
   }
 
   #adopt(token: string, key: string, record: SessionRecord): void {
@@ -679,9 +693,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     this.#key = undefined;
     this.#record = undefined;
     this.#cookieChanged = false;
-    this.#set = {};
-    this.#unset.clear();
-    this.#dirty = false;
+    this.#clearStaged();
   }
 
   #emitRotated(record: SessionRecord, reason: "elevate" | "rotate" | "periodic"): void {

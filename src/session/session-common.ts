@@ -242,7 +242,10 @@ export function checkData(data: Readonly<Record<string, unknown>>): void {
   for (const [k, v] of Object.entries(data)) checkEntry(k, v);
 }
 
-/** A data key as this request sees it: staged changes over the stored data. */
+/**
+ * A data key as this request sees it: staged changes over the stored data. Own keys only: a key
+ * the data lacks is undefined, not `Object.prototype`'s (`constructor`, `__proto__`).
+ */
 export function stagedValue(
   base: Readonly<Record<string, unknown>> | undefined,
   set: Readonly<Record<string, unknown>>,
@@ -251,7 +254,7 @@ export function stagedValue(
 ): unknown {
   if (unset.has(key)) return undefined;
   if (Object.hasOwn(set, key)) return set[key];
-  return base?.[key];
+  return base !== undefined && Object.hasOwn(base, key) ? base[key] : undefined;
 }
 
 /** The whole data as this request sees it: a copy, staged changes applied. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createSessions, type SessionRequest } from "../session/create-sessions.js";
 import { testSessionStore } from "./conformance.js";
 import { memoryStore } from "./memory.js";
 import { type SessionRecord, StoreError } from "./types.js";
@@ -124,5 +125,31 @@ test("memory store: at the bound a sign-in ends the oldest anonymous session; an
   // Full of signed-in sessions: refused, nothing signed in is dropped.
   await assert.rejects(store.create("us.4", r("u4", "dave")), full);
   for (const key of ["us.1", "us.2", "us.3"]) assert.notEqual(await store.get(key), null, key);
+  await store.close?.();
+});
+
+test("memory store: at the bound, a sign-in from the oldest anonymous session keeps its cart", async () => {
+  const store = memoryStore({ maxSessions: 3 });
+  const sessions = createSessions({ store });
+  const request = (cookie?: string): SessionRequest => ({
+    header: (name) => (name === "cookie" ? cookie : undefined),
+    encrypted: true,
+  });
+  const cookieOf = (h: { setCookie: readonly string[] }): string =>
+    h.setCookie[0]?.split(";")[0] ?? "";
+  const anonymous = async (item: string): Promise<string> => {
+    const s = await sessions.load(request());
+    s.set("cart", [item]);
+    return cookieOf(await s.commit());
+  };
+  const mine = await anonymous("tea");
+  const others = [await anonymous("flood-1"), await anonymous("flood-2")]; // full now
+  const s = await sessions.load(request(mine));
+  await s.signIn("ivy");
+  const next = await sessions.load(request(cookieOf(await s.commit())));
+  assert.equal(next.userId, "ivy");
+  assert.deepEqual(next.get("cart"), ["tea"]);
+  // The session it replaced made the room: no other anonymous session was ended.
+  for (const cookie of others) assert.equal((await sessions.load(request(cookie))).active, true);
   await store.close?.();
 });

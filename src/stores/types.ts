@@ -65,6 +65,12 @@ export interface CreateOptions {
    * anonymous record.
    */
   readonly maxPerUser?: number;
+  /**
+   * The key of the session this one replaces (a sign-in's), which the caller deletes right
+   * after. A store with a size bound lets it make the room instead of refusing or evicting
+   * another session (or that very one). Other stores may ignore it.
+   */
+  readonly replaces?: string;
 }
 
 /** Options of {@link SessionStore.rename}. */
