@@ -162,6 +162,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   #clearCookie: boolean;
   #read = false;
   #committed: SessionResponseHeaders | undefined;
+  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #secure: boolean;
   readonly #host: string | undefined;
   readonly #userAgent: string | null;
@@ -261,7 +262,11 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * carried as `carry` says (a staged unset leaves its key out), and no other staged change
    * reaches the new session.
    */
-  async signIn(userId: string, options: SignInOptions<Data> = {}): Promise<void> {
+  signIn(userId: string, options: SignInOptions<Data> = {}): Promise<void> {
+    return this.settle(this.#signIn(userId, options));
+  }
+
+  async #signIn(userId: string, options: SignInOptions<Data>): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
     checkUserId(userId);
@@ -328,7 +333,11 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * `elevate`, also marks it elevated (after MFA, a role change). When another request rotated,
    * replaced or ended the session meanwhile, it throws 409 `ERR_SESSION_CONFLICT`.
    */
-  async rotate(options: { elevate?: boolean } = {}): Promise<void> {
+  rotate(options: { elevate?: boolean } = {}): Promise<void> {
+    return this.settle(this.#rotate(options));
+  }
+
+  async #rotate(options: { elevate?: boolean }): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
     const record = this.#requireRecord("rotate");
@@ -355,7 +364,11 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   }
 
   /** Ends this session and clears its cookie. Without a session it only clears the cookie. */
-  async signOut(): Promise<void> {
+  signOut(): Promise<void> {
+    return this.settle(this.#signOut());
+  }
+
+  async #signOut(): Promise<void> {
     this.#assertOpen();
     const record = this.#record;
     const key = this.#key;
@@ -388,7 +401,11 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * Ends every other session of this user ("sign out other devices"). Returns how many, or null
    * for a stateless transport, which cannot count them.
    */
-  async revokeOthers(): Promise<number | null> {
+  revokeOthers(): Promise<number | null> {
+    return this.settle(this.#revokeOthers());
+  }
+
+  async #revokeOthers(): Promise<number | null> {
     const record = this.#requireUser("revoke other sessions");
     const userId = record.userId as string;
     // Kept by public id: a request that came with the old token of a rotation (in its grace, or
@@ -406,7 +423,11 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * Ends every session of this user, this one included ("log out all devices"). Returns how
    * many, or null for a stateless transport, which cannot count them.
    */
-  async revokeAll(): Promise<number | null> {
+  revokeAll(): Promise<number | null> {
+    return this.settle(this.#revokeAll());
+  }
+
+  async #revokeAll(): Promise<number | null> {
     const record = this.#requireUser("revoke all sessions");
     const removed = await guarded(this.#events, "deleteByUser", () =>
       this.#o.store.deleteByUser(record.userId as string),
@@ -418,7 +439,11 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   }
 
   /** Ends one of this user's sessions by its public id. False when no such session is theirs. */
-  async revoke(sessionId: string): Promise<boolean> {
+  revoke(sessionId: string): Promise<boolean> {
+    return this.settle(this.#revoke(sessionId));
+  }
+
+  async #revoke(sessionId: string): Promise<boolean> {
     const record = this.#requireUser("revoke a session");
     const removed = await this.#deleteById(record.userId as string, sessionId);
     if (removed !== null) this.#emitRevoked([removed], "revoke-one");
@@ -476,11 +501,37 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   }
 
   /**
+   * Tracks an operation until it settles. An un-awaited `signIn()` (the express-session habit
+   * of `req.session.regenerate()` without its callback) would otherwise be committed half done:
+   * its old session ended, its cookie never sent. Commit waits for every tracked one.
+   */
+  protected settle<T>(op: Promise<T>): Promise<T> {
+    this.#inFlight.add(op);
+    const done = (): void => {
+      this.#inFlight.delete(op);
+    };
+    op.then(done, done);
+    return op;
+  }
+
+  /** Whether an operation is still running: `commitSync` then defers to `commit`. */
+  protected get operating(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
+  /** Waits for the operations still running (whatever their outcome: each caller has its own). */
+  protected async operationsSettled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
    * Writes what changed (one delta, plus the idle extension when it is due) and returns the
    * headers for the response. Adapters call it once, after the handler, before the response is
-   * sent; later calls return the same headers and write nothing.
+   * sent; later calls return the same headers and write nothing. An operation still running
+   * (a `signIn()` the handler did not await) is waited for first.
    */
   async commit(): Promise<SessionResponseHeaders> {
+    await this.operationsSettled();
     if (this.#committed !== undefined) return this.#committed;
     if (this.#needsWrite()) await this.#flush(!this.#noTouch);
     this.#committed = this.#headers();
@@ -493,6 +544,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * such responses without waiting a turn of the event loop.
    */
   commitSync(): SessionResponseHeaders | undefined {
+    if (this.operating) return undefined;
     if (this.#committed !== undefined) return this.#committed;
     if (this.#needsWrite()) return undefined;
     this.#committed = this.#headers();

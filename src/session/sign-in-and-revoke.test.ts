@@ -121,6 +121,25 @@ for (const [kind, makeStore] of STORES) {
       return { sessions, events, at, start };
     };
 
+    test("an operation the handler did not await is finished before the commit: its cookie is sent", async () => {
+      const m = await manager();
+      const cart = await m.start(null, { cart: ["tea"] });
+      const s = await m.at(cart);
+      // The express-session habit: req.session.regenerate() without waiting for it.
+      void s.signIn("kai");
+      assert.equal(s.commitSync(), undefined, "commitSync defers to commit while signIn runs");
+      const signedIn = await m.at(cookieOf(await s.commit()));
+      assert.equal(signedIn.userId, "kai");
+      assert.deepEqual(signedIn.get("cart"), ["tea"]);
+      void signedIn.rotate();
+      const rotatedCookie = cookieOf(await signedIn.commit());
+      const rotated = await m.at(rotatedCookie);
+      assert.equal(rotated.userId, "kai", "the rotated cookie was sent");
+      void rotated.signOut();
+      assert.match((await rotated.commit()).setCookie[0] ?? "", /Max-Age=0/);
+      assert.equal((await m.at(rotatedCookie)).active, false);
+    });
+
     test("changes staged before signIn reach the new session only as carry carries them", async () => {
       const m = await manager();
       const signedIn = async (

@@ -178,7 +178,11 @@ export class StatelessSession<
     this.#dirty = true;
   }
 
-  override async signIn(userId: string, options: SignInOptions<Data> = {}): Promise<void> {
+  override signIn(userId: string, options: SignInOptions<Data> = {}): Promise<void> {
+    return this.settle(this.#signIn(userId, options));
+  }
+
+  async #signIn(userId: string, options: SignInOptions<Data>): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
     checkUserId(userId);
@@ -210,7 +214,11 @@ export class StatelessSession<
     this.#events.emit({ type: "created", sessionId: next.sid, userId });
   }
 
-  override async rotate(options: { elevate?: boolean } = {}): Promise<void> {
+  override rotate(options: { elevate?: boolean } = {}): Promise<void> {
+    return this.settle(this.#rotate(options));
+  }
+
+  async #rotate(options: { elevate?: boolean }): Promise<void> {
     this.#assertOpen();
     this.#assertSecure();
     const p = this.#require("rotate");
@@ -234,7 +242,11 @@ export class StatelessSession<
     });
   }
 
-  override async signOut(): Promise<void> {
+  override signOut(): Promise<void> {
+    return this.settle(this.#signOut());
+  }
+
+  async #signOut(): Promise<void> {
     this.#assertOpen();
     const p = this.#payload;
     if (p !== undefined) await this.#end(p, "sign-out");
@@ -250,7 +262,11 @@ export class StatelessSession<
    * Ends every other session of this user: their not-before time moves to now, and this
    * session is sealed anew, issued now. Returns null: how many ended is not known.
    */
-  override async revokeOthers(): Promise<number | null> {
+  override revokeOthers(): Promise<number | null> {
+    return this.settle(this.#revokeOthers());
+  }
+
+  async #revokeOthers(): Promise<number | null> {
     const p = this.#requireUser("revoke other sessions");
     this.#assertOpen();
     const now = this.#o.now();
@@ -268,7 +284,11 @@ export class StatelessSession<
    * "Log out all devices": every session of this user issued until now ends at its next
    * request (the not-before time), this one included. Returns null: how many is not known.
    */
-  override async revokeAll(): Promise<number | null> {
+  override revokeAll(): Promise<number | null> {
+    return this.settle(this.#revokeAll());
+  }
+
+  async #revokeAll(): Promise<number | null> {
     const p = this.#requireUser("revoke all sessions");
     this.#assertOpen();
     await this.#notBefore(p.sub as string, this.#o.now() + 1, "revoke all sessions");
@@ -281,7 +301,11 @@ export class StatelessSession<
    * Ends one of this user's sessions by its id (`info.id`): the id goes on the denylist. False
    * for an id that cannot be one of this user's.
    */
-  override async revoke(sessionId: string): Promise<boolean> {
+  override revoke(sessionId: string): Promise<boolean> {
+    return this.settle(this.#revoke(sessionId));
+  }
+
+  async #revoke(sessionId: string): Promise<boolean> {
     const p = this.#requireUser("revoke a session");
     if (sessionId === p.sid) {
       await this.signOut();
@@ -306,7 +330,11 @@ export class StatelessSession<
    * again. Throws a 401 {@link SessionError} `ERR_SESSION_REFRESH_INVALID`, with an
    * `invalid_token` challenge, when the token gives no session.
    */
-  override async refresh(refreshToken: string): Promise<void> {
+  override refresh(refreshToken: string): Promise<void> {
+    return this.settle(this.#refresh(refreshToken));
+  }
+
+  async #refresh(refreshToken: string): Promise<void> {
     this.#assertOpen();
     const store = this.#s.refresh;
     if (store === null) return super.refresh(refreshToken);
@@ -425,6 +453,7 @@ export class StatelessSession<
   }
 
   override async commit(): Promise<SessionResponseHeaders> {
+    await this.operationsSettled();
     if (this.#committed !== undefined) return this.#committed;
     if (this.#needsWrite()) await this.#flush(!this.#noTouch);
     this.#committed = this.#headers();
@@ -432,6 +461,7 @@ export class StatelessSession<
   }
 
   override commitSync(): SessionResponseHeaders | undefined {
+    if (this.operating) return undefined;
     if (this.#committed !== undefined) return this.#committed;
     if (this.#needsWrite()) return undefined;
     this.#committed = this.#headers();
