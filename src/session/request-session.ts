@@ -247,6 +247,8 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   /** Stages the removal of `key`. */
   unset<K extends keyof Data & string>(key: K): void {
     this.#assertOpen();
+    // Without a session there is nothing to remove: no session is made for it (a flash read).
+    if (this.#record === undefined && !this.#dirty) return;
     delete this.#set[key];
     this.#unset.add(key);
     this.#dirty = true;

@@ -121,6 +121,20 @@ for (const [kind, makeStore] of STORES) {
       return { sessions, events, at, start };
     };
 
+    test("unset without a session makes none (the flash of a first visit)", async () => {
+      const m = await manager();
+      const s = await m.at();
+      s.unset("flash");
+      assert.deepEqual((await s.commit()).setCookie, []);
+      assert.equal(s.active, false);
+      // After a set in the same request, unset takes it back.
+      const t = await m.at();
+      t.set("flash", "Saved");
+      t.unset("flash");
+      const next = await m.at(cookieOf(await t.commit()));
+      assert.equal(next.get("flash"), undefined);
+    });
+
     test("an operation the handler did not await is finished before the commit: its cookie is sent", async () => {
       const m = await manager();
       const cart = await m.start(null, { cart: ["tea"] });

@@ -173,6 +173,8 @@ export class StatelessSession<
 
   override unset<K extends keyof Data & string>(key: K): void {
     this.#assertOpen();
+    // Without a session there is nothing to remove: no credential is issued for it.
+    if (this.#payload === undefined && !this.#dirty) return;
     delete this.#set[key];
     this.#unset.add(key);
     this.#dirty = true;
