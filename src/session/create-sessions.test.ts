@@ -356,6 +356,28 @@ describe("RequestSession rules", () => {
     );
   });
 
+  test("set keeps a copy: a value changed after set is neither saved nor let past the JSON check, on every transport", async () => {
+    for (const options of [
+      { store: memoryStore() },
+      {
+        transport: signedCookie({
+          keys: [{ id: "k1", secret: randomBytes(32) }],
+          revocation: memoryRevocationStore(),
+        }),
+      },
+    ]) {
+      const sessions = createSessions(options);
+      const s = await sessions.load(request());
+      const cart: unknown[] = ["tea"];
+      s.set("cart", cart);
+      // The req.session.cart.push() habit, after set.
+      cart.push(Number.NaN, new Date(0), new Map());
+      assert.deepEqual(s.get("cart"), ["tea"]);
+      const cookie = (await s.commit()).setCookie[0]?.split(";")[0] ?? "";
+      assert.deepEqual((await sessions.load(request({ cookie }))).get("cart"), ["tea"]);
+    }
+  });
+
   test("a key the data lacks reads as undefined, not as a member of Object.prototype, on every transport", async () => {
     const inherited = ["constructor", "__proto__", "toString", "hasOwnProperty"];
     for (const options of [

@@ -17,6 +17,7 @@ import {
   type SignInOptions,
   sessionConflict,
   sessionCookie,
+  stagedCopy,
   stagedData,
   stagedValue,
 } from "./session-common.js";
@@ -240,7 +241,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     this.#assertOpen();
     checkEntry(key, value);
     this.#unset.delete(key);
-    this.#set[key] = value;
+    this.#set[key] = stagedCopy(value);
     this.#dirty = true;
   }
 

@@ -219,6 +219,15 @@ export function sessionConflict(): SessionError {
 }
 
 /**
+ * The value `set` stages: a copy of an object or array, so that changing the caller's value
+ * afterwards (`cart.push(new Date())`) neither slips past {@link checkEntry} nor changes what
+ * is saved.
+ */
+export function stagedCopy<T>(value: T): T {
+  return typeof value === "object" && value !== null ? structuredClone(value) : value;
+}
+
+/**
  * Refuses, where the handler sets it, a data entry that would not come back as it was set: the
  * key that would become the data object's prototype, and any value JSON cannot hold exactly
  * (every store and transport keeps data as JSON). Found at `set`, it is a 500 naming the path,

@@ -27,6 +27,7 @@ import {
   noSession,
   type SignInOptions,
   sessionCookie,
+  stagedCopy,
   stagedData,
   stagedValue,
 } from "./session-common.js";
@@ -167,7 +168,7 @@ export class StatelessSession<
     this.#assertOpen();
     checkEntry(key, value);
     this.#unset.delete(key);
-    this.#set[key] = value;
+    this.#set[key] = stagedCopy(value);
     this.#dirty = true;
   }
 
