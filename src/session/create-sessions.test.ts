@@ -23,6 +23,19 @@ function optionsError(f: () => unknown, pattern: RegExp): void {
   });
 }
 
+/** A manager of each kind: a store's, and a stateless transport's (a signed cookie). */
+function bothKinds() {
+  return [
+    createSessions({ store: memoryStore() }),
+    createSessions({
+      transport: signedCookie({
+        keys: [{ id: "k1", secret: randomBytes(32) }],
+        revocation: memoryRevocationStore(),
+      }),
+    }),
+  ];
+}
+
 describe("createSessions: options are checked when the manager is made", () => {
   const store = memoryStore();
 
@@ -357,16 +370,7 @@ describe("RequestSession rules", () => {
   });
 
   test("set keeps a copy: a value changed after set is neither saved nor let past the JSON check, on every transport", async () => {
-    for (const options of [
-      { store: memoryStore() },
-      {
-        transport: signedCookie({
-          keys: [{ id: "k1", secret: randomBytes(32) }],
-          revocation: memoryRevocationStore(),
-        }),
-      },
-    ]) {
-      const sessions = createSessions(options);
+    for (const sessions of bothKinds()) {
       const s = await sessions.load(request());
       const cart: unknown[] = ["tea"];
       s.set("cart", cart);
@@ -380,16 +384,7 @@ describe("RequestSession rules", () => {
 
   test("a key the data lacks reads as undefined, not as a member of Object.prototype, on every transport", async () => {
     const inherited = ["constructor", "__proto__", "toString", "hasOwnProperty"];
-    for (const options of [
-      { store: memoryStore() },
-      {
-        transport: signedCookie({
-          keys: [{ id: "k1", secret: randomBytes(32) }],
-          revocation: memoryRevocationStore(),
-        }),
-      },
-    ]) {
-      const sessions = createSessions(options);
+    for (const sessions of bothKinds()) {
       const first = await sessions.load(request());
       await first.signIn("alice", { data: { cart: ["tea"] } });
       const cookie = (await first.commit()).setCookie[0]?.split(";")[0] ?? "";
@@ -419,16 +414,7 @@ describe("RequestSession rules", () => {
       [{ nickname: undefined }, /"v"\.nickname is undefined/],
       [cyclic, /"v"(\.self)+ is nested deeper than 32 levels/],
     ];
-    const transports = [
-      createSessions({ store: memoryStore() }),
-      createSessions({
-        transport: signedCookie({
-          keys: [{ id: "k", secret: randomBytes(32) }],
-          revocation: memoryRevocationStore(),
-        }),
-      }),
-    ];
-    for (const sessions of transports) {
+    for (const sessions of bothKinds()) {
       const s = await sessions.load(request());
       for (const [value, message] of refused) {
         assert.throws(
