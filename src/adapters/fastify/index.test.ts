@@ -5,9 +5,9 @@ import { test } from "node:test";
 import fastify from "fastify";
 import { testAdapter } from "../../../test/sessions/behaviour.js";
 import { startFastify } from "../../../test/sessions/servers.js";
-import { createSessions } from "../../session/index.js";
-import { memoryStore } from "../../stores/index.js";
-import { fastifySessions, getSession } from "./index.js";
+import { createSessions, SessionError } from "../../session/index.js";
+import { memoryStore, type SessionStore, StoreError } from "../../stores/index.js";
+import { fastifySessions, getSession, sessionErrorHandler } from "./index.js";
 
 testAdapter("fastify", startFastify);
 
@@ -31,6 +31,44 @@ test("the plugin takes a manager of typed session data, as createSessions<Data> 
     assert.match(cookie, /^__Host-session=/);
     const cart = await fetch(`${origin}/cart`, { headers: { cookie } });
     assert.deepEqual(await cart.json(), { cart: ["tea"] });
+  } finally {
+    await app.close();
+  }
+});
+
+test("with errorHandler: false, the application's error handler gets the store outage of a load", async () => {
+  const inner = memoryStore();
+  let down = false;
+  const store: SessionStore = {
+    ...inner,
+    get: async (key) => {
+      if (down) throw new StoreError("ERR_STORE_UNAVAILABLE", "the store is down");
+      return inner.get(key);
+    },
+  };
+  const sessions = createSessions({ store, insecureLocalhost: true });
+  const app = fastify();
+  const seen: unknown[] = [];
+  app.setErrorHandler((error, request, reply) => {
+    seen.push(error);
+    return sessionErrorHandler(error, request, reply);
+  });
+  await app.register(fastifySessions, { sessions, csrf: false, errorHandler: false });
+  app.get("/add", async (request) => {
+    getSession(request).set("n", 1);
+    return { ok: true };
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const cookie = ((await fetch(`${origin}/add`)).headers.getSetCookie()[0] ?? "").split(";")[0];
+    down = true;
+    const r = await fetch(`${origin}/add`, { headers: { cookie: cookie ?? "" } });
+    assert.equal(r.status, 503);
+    assert.equal(r.headers.getSetCookie().length, 0, "the cookie is kept");
+    assert.equal(seen.length, 1);
+    assert.ok(seen[0] instanceof SessionError);
+    assert.equal((seen[0] as SessionError).code, "ERR_SESSION_STORE_UNAVAILABLE");
   } finally {
     await app.close();
   }

@@ -305,7 +305,9 @@ async function plugin(
       },
       (error: unknown) => {
         const a = errorAnswer(error);
-        if (a === undefined) done(error as Error);
+        // With an error handler of the application's own, it gets the store outage too (to
+        // log it, or answer in its own format).
+        if (a === undefined || options.errorHandler === false) done(error as Error);
         else reply.code(a.status).headers(a.headers).send(a.body);
       },
     );
