@@ -456,16 +456,31 @@ describe("RequestSession rules", () => {
 
   test("over plain HTTP, signIn names only the remedies not taken yet", async () => {
     const refusal = async (
-      options: { insecureLocalhost?: boolean; trustProxy?: boolean; bearer?: boolean },
+      options: {
+        insecureLocalhost?: boolean;
+        trustProxy?: boolean;
+        bearer?: boolean;
+        stateless?: boolean;
+      },
       host: string,
+      headers: Record<string, string> = {},
     ): Promise<string> => {
-      const { bearer, ...rest } = options;
+      const { bearer, stateless, ...rest } = options;
+      const transport =
+        bearer === true
+          ? opaqueBearer()
+          : stateless === true
+            ? signedCookie({
+                keys: [{ id: "k1", secret: randomBytes(32) }],
+                revocation: memoryRevocationStore(),
+              })
+            : undefined;
       const sessions = createSessions({
-        store: memoryStore(),
+        ...(transport?.stateless === undefined ? { store: memoryStore() } : {}),
         ...rest,
-        ...(bearer === true ? { transport: opaqueBearer() } : {}),
+        ...(transport === undefined ? {} : { transport }),
       });
-      const s = await sessions.load(request({ host }, false));
+      const s = await sessions.load(request({ host, ...headers }, false));
       const error = await s.signIn("alice").then(
         () => assert.fail("signed in over plain HTTP"),
         (e: unknown) => e,
@@ -490,6 +505,22 @@ describe("RequestSession rules", () => {
     // A bearer token is no cookie: the message says what plain HTTP does to it.
     const bearer = await refusal({ bearer: true }, "shop.example");
     assert.match(bearer, /where a bearer token would travel in the clear: serve the app/);
+    // A proxy's header with trustProxy off (the forgotten option): the message says it was seen.
+    for (const [headers, stateless] of [
+      [{ "x-forwarded-proto": "https" }, false],
+      [{ forwarded: "for=10.0.0.1;proto=https" }, false],
+      [{ "x-forwarded-proto": "https" }, true],
+    ] as const) {
+      assert.match(
+        await refusal({ stateless }, "shop.example", headers),
+        /set trustProxy: true in createSessions: the request says a proxy took it over HTTPS/,
+        JSON.stringify(headers),
+      );
+    }
+    assert.doesNotMatch(
+      await refusal({}, "shop.example", { "x-forwarded-proto": "http" }),
+      /the request says a proxy/,
+    );
     const both = await refusal({ insecureLocalhost: true, trustProxy: true }, "shop.example");
     assert.match(
       both,

@@ -19,7 +19,7 @@ import {
   type SessionInfo,
   toInfo,
 } from "./request-session.js";
-import type { DataShape, JsonShape } from "./session-common.js";
+import { type DataShape, forwardedHttps, type JsonShape } from "./session-common.js";
 import { statelessSessions } from "./stateless-sessions.js";
 import { isWellFormedToken, storeKey } from "./tokens.js";
 
@@ -132,13 +132,8 @@ export function createSessions<Data extends JsonShape<Data> = Record<string, unk
 
   const isSecure = (req: SessionRequest): boolean => {
     if (req.encrypted) return true;
-    if (o.trustProxy) {
-      const xfp = req.header("x-forwarded-proto");
-      if (xfp !== undefined) return xfp.split(",")[0]?.trim().toLowerCase() === "https";
-      const fwd = req.header("forwarded");
-      if (fwd !== undefined)
-        return /(?:^|[;,\s])proto="?https"?(?:[;,\s]|$)/i.test(fwd.split(",")[0] ?? "");
-    }
+    if (o.trustProxy && (req.header("x-forwarded-proto") ?? req.header("forwarded")) !== undefined)
+      return forwardedHttps(req);
     return o.insecureLocalhost && LOCALHOST.test(req.header("host") ?? "");
   };
 
@@ -148,13 +143,16 @@ export function createSessions<Data extends JsonShape<Data> = Record<string, unk
   const bearer = transport?.carrier === "bearer";
 
   async function load(req: SessionRequest): Promise<RequestSession<Data>> {
+    const secure = isSecure(req);
     const state: LoadedState = {
       token: undefined,
       key: undefined,
       record: undefined,
       clearCookie: false,
       problem: undefined,
-      secure: isSecure(req),
+      secure,
+      // Read only on plain HTTP, for the message of a refused sign-in.
+      forwardedHttps: !secure && !o.trustProxy && forwardedHttps(req),
       // Read only for the runtime audit's URL.
       host: o.audit === undefined ? undefined : req.header("host"),
       userAgent: req.header("user-agent")?.slice(0, 512) ?? null,

@@ -72,6 +72,8 @@ export interface LoadedState {
     | "revoked"
     | undefined;
   secure: boolean;
+  /** On plain HTTP: a forwarded scheme of https that trustProxy being off left unread. */
+  forwardedHttps: boolean;
   /** The Host header, for the URL the runtime audit reports. */
   host: string | undefined;
   userAgent: string | null;
@@ -165,6 +167,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   #committed: SessionResponseHeaders | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #secure: boolean;
+  readonly #forwardedHttps: boolean;
   readonly #host: string | undefined;
   readonly #userAgent: string | null;
   /** Why a cookie the request carried gave no session, if it did not. */
@@ -178,6 +181,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     this.#record = state.record;
     this.#clearCookie = state.clearCookie;
     this.#secure = state.secure;
+    this.#forwardedHttps = state.forwardedHttps;
     this.#host = state.host;
     this.#userAgent = state.userAgent;
     this.problem = state.problem;
@@ -778,7 +782,9 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   }
 
   #assertSecure(): void {
-    if (!this.#secure) throw insecureTransport(this.#o);
+    if (!this.#secure) {
+      throw insecureTransport(this.#o, { forwardedHttps: this.#forwardedHttps });
+    }
   }
 
   /**

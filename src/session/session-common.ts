@@ -116,19 +116,42 @@ export function carriedData(
   return kept;
 }
 
-/** The 400 of a request over plain HTTP that would need a Secure credential. */
-export function insecureTransport(o: {
-  trustProxy: boolean;
-  insecureLocalhost: boolean;
-  /** Set for bearer transports (their `WWW-Authenticate` challenge): no cookie is involved. */
-  challenge: string | undefined;
-}): SessionError {
+/**
+ * Whether a request over plain HTTP says, in a header trustProxy would read, that a proxy took
+ * it over HTTPS: the usual sign of a forgotten trustProxy.
+ */
+export function forwardedHttps(req: { header(name: string): string | undefined }): boolean {
+  const xfp = req.header("x-forwarded-proto");
+  if (xfp !== undefined) return xfp.split(",")[0]?.trim().toLowerCase() === "https";
+  const fwd = req.header("forwarded");
+  return (
+    fwd !== undefined && /(?:^|[;,\s])proto="?https"?(?:[;,\s]|$)/i.test(fwd.split(",")[0] ?? "")
+  );
+}
+
+/**
+ * The 400 of a request over plain HTTP that would need a Secure credential; `request` says
+ * whether it carried {@link forwardedHttps} that trustProxy being off left unread.
+ */
+export function insecureTransport(
+  o: {
+    trustProxy: boolean;
+    insecureLocalhost: boolean;
+    /** Set for bearer transports (their `WWW-Authenticate` challenge): no cookie is involved. */
+    challenge: string | undefined;
+  },
+  request: { forwardedHttps: boolean },
+): SessionError {
   // Only the remedies not taken yet, and why the ones taken did not apply to this request.
   const remedies = ["serve the app over HTTPS"];
   const taken: string[] = [];
   if (o.trustProxy) {
     taken.push(
       "trustProxy is on, but the request had no X-Forwarded-Proto: https or Forwarded proto=https",
+    );
+  } else if (request.forwardedHttps) {
+    remedies.push(
+      "set trustProxy: true in createSessions: the request says a proxy took it over HTTPS (X-Forwarded-Proto or Forwarded), which is read only with trustProxy on (set it only behind a proxy that sets or strips that header)",
     );
   } else remedies.push("set trustProxy: true behind a proxy that terminates TLS");
   if (o.insecureLocalhost) {

@@ -8,7 +8,7 @@ import { bearerError } from "./bearer.js";
 import type { SessionEvent } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
 import { guarded, type LoadedState } from "./request-session.js";
-import type { DataShape } from "./session-common.js";
+import { type DataShape, forwardedHttps } from "./session-common.js";
 import { StatelessSession, type StatelessSetup } from "./stateless-session.js";
 
 type Start = ConstructorParameters<typeof StatelessSession>[3];
@@ -80,6 +80,8 @@ export function statelessLoader<Data extends DataShape<Data>>(
 
   return async (req) => {
     const secure = isSecure(req);
+    // Read only on plain HTTP, for the message of a refused sign-in.
+    const forwarded = !secure && !o.trustProxy && forwardedHttps(req);
     const start = (
       payload: SessionPayload | undefined,
       value: string | undefined,
@@ -94,6 +96,7 @@ export function statelessLoader<Data extends DataShape<Data>>(
         problem !== undefined && problem !== "duplicate-cookie" && problem !== "tampered-token",
       problem,
       secure,
+      forwardedHttps: forwarded,
     });
     if (bearer) {
       const header = readBearerToken(req.header("authorization"));

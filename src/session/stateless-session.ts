@@ -74,6 +74,7 @@ export class StatelessSession<
   readonly #events: Emitter<SessionEvent>;
   readonly #s: StatelessSetup;
   readonly #secure: boolean;
+  readonly #forwardedHttps: boolean;
   #payload: SessionPayload | undefined;
   /** The credential to send, once sealed. */
   #value: string | undefined;
@@ -97,6 +98,7 @@ export class StatelessSession<
       clear: boolean;
       problem: LoadedState["problem"];
       secure: boolean;
+      forwardedHttps: boolean;
     },
   ) {
     super(o, events, {
@@ -106,6 +108,7 @@ export class StatelessSession<
       clearCookie: false,
       problem: state.problem,
       secure: state.secure,
+      forwardedHttps: state.forwardedHttps,
       host: undefined,
       userAgent: null,
     });
@@ -116,6 +119,7 @@ export class StatelessSession<
     this.#value = state.value;
     this.#clear = state.clear;
     this.#secure = state.secure;
+    this.#forwardedHttps = state.forwardedHttps;
   }
 
   override get active(): boolean {
@@ -704,7 +708,9 @@ export class StatelessSession<
   }
 
   #assertSecure(): void {
-    if (!this.#secure) throw insecureTransport(this.#o);
+    if (!this.#secure) {
+      throw insecureTransport(this.#o, { forwardedHttps: this.#forwardedHttps });
+    }
   }
 
   override assertCookieAllowed(): void {
