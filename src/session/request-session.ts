@@ -165,7 +165,8 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
   #clearCookie: boolean;
   #read = false;
   #committed: SessionResponseHeaders | undefined;
-  readonly #inFlight = new Set<Promise<unknown>>();
+  // Made at the first operation: a read-only request allocates nothing for it.
+  #inFlight: Set<Promise<unknown>> | undefined;
   readonly #secure: boolean;
   readonly #forwardedHttps: boolean;
   readonly #host: string | undefined;
@@ -513,9 +514,10 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * its old session ended, its cookie never sent. Commit waits for every tracked one.
    */
   protected settle<T>(op: Promise<T>): Promise<T> {
-    this.#inFlight.add(op);
+    const inFlight = (this.#inFlight ??= new Set());
+    inFlight.add(op);
     const done = (): void => {
-      this.#inFlight.delete(op);
+      inFlight.delete(op);
     };
     op.then(done, done);
     return op;
@@ -523,12 +525,13 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
 
   /** Whether an operation is still running: `commitSync` then defers to `commit`. */
   protected get operating(): boolean {
-    return this.#inFlight.size > 0;
+    return this.#inFlight !== undefined && this.#inFlight.size > 0;
   }
 
   /** Waits for the operations still running (whatever their outcome: each caller has its own). */
   protected async operationsSettled(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    const inFlight = this.#inFlight;
+    while (inFlight !== undefined && inFlight.size > 0) await Promise.allSettled([...inFlight]);
   }
 
   /**
@@ -538,7 +541,7 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * (a `signIn()` the handler did not await) is waited for first.
    */
   async commit(): Promise<SessionResponseHeaders> {
-    await this.operationsSettled();
+    if (this.operating) await this.operationsSettled();
     if (this.#committed !== undefined) return this.#committed;
     if (this.#needsWrite()) await this.#flush(!this.#noTouch);
     this.#committed = this.#headers();

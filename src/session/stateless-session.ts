@@ -460,7 +460,7 @@ export class StatelessSession<
   }
 
   override async commit(): Promise<SessionResponseHeaders> {
-    await this.operationsSettled();
+    if (this.operating) await this.operationsSettled();
     if (this.#committed !== undefined) return this.#committed;
     if (this.#needsWrite()) await this.#flush(!this.#noTouch);
     this.#committed = this.#headers();
