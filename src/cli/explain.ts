@@ -1,5 +1,13 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type ExplainRequest, explainCors, formatCorsExplanation } from "../cors/index.js";
+import type { AuditFetch } from "../audit/index.js";
+import {
+  type CorsExplanation,
+  type ExplainCorsOptions,
+  type ExplainRequest,
+  type ExplainResponse,
+  explainCors,
+  formatCorsExplanation,
+} from "../cors/index.js";
 import { commandFetch, FETCH_HELP, FETCH_OPTIONS } from "./audit-fetch.js";
 import { explainSetCookie } from "./explain-set-cookie.js";
 import type { CliIo } from "./main.js";
@@ -25,8 +33,12 @@ plain words. Exit code 0 when it is sent, 1 when not (or not stored), 2 on bad u
 
 With --cors:
 Will the browser expose this response to a script on ORIGIN, and send and store its cookies?
-Without --response-header, the request is made (with an Origin header) and the real response
-is explained; with them, the response described is.
+With --response-header, the response described is explained and nothing is sent. Without, the
+command asks the server as a browser would: when the request needs a preflight, it first sends
+it (OPTIONS with Origin and Access-Control-Request-Method/-Headers, no cookies) and explains
+its answer; a failed preflight is the end, as in a browser. Then it sends a GET or HEAD (with
+an Origin header) and explains the response; any other method (POST, PUT, DELETE, ...) can
+change data on the server, so it is sent only with --send.
 
 Options:
   --origin ORIGIN              the page's origin, e.g. https://www.shop.test (required)
@@ -35,11 +47,14 @@ Options:
   --header "Name: value"       a header the script sets (repeatable)
   --response-header "N: v"     a response header, instead of fetching (repeatable)
   --status N                   the status of the described response (default 200)
+  --send                       send the actual request even when its method is not GET or HEAD
   --json                       print the explanation as JSON
 
 When it fetches (without --response-header):
 ${FETCH_HELP}
-Exit code: 0 when the response is exposed and its cookies work, 1 when not, 2 on bad usage.
+Exit code: 0 when the response is exposed and its cookies work, 1 when not (or the preflight
+fails), 2 on bad usage, 3 when the actual request was not sent (its method is not GET or HEAD;
+see --send and --response-header).
 `;
 
 function headerPairs(list: readonly string[], what: string): Record<string, string | string[]> {
@@ -70,6 +85,7 @@ const EXPLAIN_OPTIONS = {
   header: { type: "string", multiple: true, default: [] },
   "response-header": { type: "string", multiple: true, default: [] },
   status: { type: "string", default: "200" },
+  send: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
   ...FETCH_OPTIONS,
   help: { type: "boolean", short: "h" },
@@ -123,38 +139,94 @@ export async function explain(argv: readonly string[], io: CliIo): Promise<numbe
     credentials,
     headers: requestHeaders,
   };
-  let response: { status: number; headers: Record<string, string | string[]> };
+  // What a browser would send first: the preflight, from the request alone.
+  let planned: CorsExplanation;
+  try {
+    planned = explainCors(request, null);
+  } catch (error) {
+    io.err(`sessionjar explain: ${(error as Error).message}\n`);
+    return 2;
+  }
+  let response: ExplainResponse | null = null;
+  const options: { -readonly [K in keyof ExplainCorsOptions]: ExplainCorsOptions[K] } = {};
   if (values["response-header"].length > 0) {
     response = { status: Number(values.status), headers: described };
   } else {
     try {
-      const res = await commandFetch(values)(url, {
-        method: request.method,
-        headers: { ...requestHeaders, origin: values.origin },
-      });
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of res.headers) {
-        const k = name.toLowerCase();
-        const prev = headers[k];
-        if (k === "set-cookie") headers[k] = [...((prev as string[] | undefined) ?? []), value];
-        else headers[k] = prev === undefined ? value : `${prev as string}, ${value}`;
+      const fetcher = commandFetch(values);
+      const preflight = planned.preflightRequest;
+      if (preflight !== null) {
+        // As a browser sends it: no cookies, none of the script's headers.
+        options.preflightResponse = await fetchOnce(fetcher, url, "OPTIONS", preflight.headers);
+        const answer = options.preflightResponse;
+        const names = Object.keys(answer.headers);
+        const probe =
+          !names.includes("access-control-allow-origin") &&
+          ((answer.status >= 200 && answer.status <= 299) ||
+            names.some((n) => n.startsWith("access-control-allow-")));
+        if (probe) {
+          // Tells a refused origin from a refused method or header (see ExplainCorsOptions).
+          options.preflightProbe = await fetchOnce(fetcher, url, "OPTIONS", {
+            origin: preflight.headers.origin ?? values.origin,
+            "access-control-request-method": "GET",
+          });
+        }
       }
-      response = { status: res.status, headers };
+      const refused =
+        options.preflightResponse !== undefined &&
+        explainCors(request, null, options).preflightPassed === false;
+      if (!refused && (SAFE_TO_SEND.has(request.method) || values.send)) {
+        response = await fetchOnce(fetcher, url, request.method, {
+          ...requestHeaders,
+          origin: values.origin,
+        });
+      }
     } catch (error) {
       io.err(`sessionjar explain: could not fetch ${url}: ${(error as Error).message}\n`);
       return 2;
     }
   }
-  let result: ReturnType<typeof explainCors>;
+  let result: CorsExplanation;
   try {
-    result = explainCors(request, response);
+    result = explainCors(request, response, options);
   } catch (error) {
     io.err(`sessionjar explain: ${(error as Error).message}\n`);
     return 2;
   }
-  io.out(
-    values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatCorsExplanation(result),
-  );
+  // Not sent on purpose: say how to explain the actual response.
+  const unsent =
+    response === null && result.preflightPassed !== false
+      ? `The actual ${request.method} was not sent: it can change data on the server. To explain its response, describe it with --response-header "Name: value" (repeatable) and --status N, or add --send to send it.\n`
+      : "";
+  if (values.json === true) {
+    io.out(`${JSON.stringify(result, null, 2)}\n`);
+    if (unsent !== "") io.err(unsent);
+  } else {
+    io.out(`${formatCorsExplanation(result)}${unsent === "" ? "" : `\n${unsent}`}`);
+  }
+  if (result.preflightPassed === false) return 1;
+  if (response === null) return 3;
   const cookiesOk = result.cookiesStored || !("set-cookie" in response.headers);
   return result.exposed && cookiesOk ? 0 : 1;
+}
+
+/** Methods the command sends without --send: they do not change data on a well-behaved server. */
+const SAFE_TO_SEND: ReadonlySet<string> = new Set(["GET", "HEAD"]);
+
+/** One request, its response headers by lower-case name (Set-Cookie as a list). */
+async function fetchOnce(
+  fetcher: AuditFetch,
+  url: string,
+  method: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<ExplainResponse> {
+  const res = await fetcher(url, { method, headers: { ...headers } });
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of res.headers) {
+    const k = name.toLowerCase();
+    const prev = out[k];
+    if (k === "set-cookie") out[k] = [...((prev as string[] | undefined) ?? []), value];
+    else out[k] = prev === undefined ? value : `${prev as string}, ${value}`;
+  }
+  return { status: res.status, headers: out };
 }

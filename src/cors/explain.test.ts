@@ -363,3 +363,149 @@ describe("explainCors: input and output", () => {
     assert.ok(text.endsWith("\n"));
   });
 });
+
+describe("explainCors: the preflight's answer (Fetch, CORS-preflight fetch)", () => {
+  const put = (over: Partial<ExplainRequest> = {}): ExplainRequest =>
+    request({ method: "PUT", headers: { "Content-Type": "application/json" }, ...over });
+  const PREFLIGHT_GRANT = {
+    "access-control-allow-origin": PAGE,
+    "access-control-allow-credentials": "true",
+    "access-control-allow-methods": "GET, PUT",
+    "access-control-allow-headers": "Content-Type",
+  };
+  const answer = (headers: ExplainResponse["headers"], status = 204): ExplainResponse => ({
+    status,
+    headers,
+  });
+
+  test("the preflight the browser sends: OPTIONS, Origin, the method, the unsafe names sorted", () => {
+    const r = explainCors(put({ headers: { "X-B": "1", "x-a": "2", Accept: "text/html" } }), null);
+    assert.deepEqual(r.preflightRequest, {
+      method: "OPTIONS",
+      headers: {
+        origin: PAGE,
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "x-a,x-b",
+      },
+    });
+    assert.equal(explainCors(request(), null).preflightRequest, null);
+  });
+
+  test("a 405 without CORS headers: never sent, not exposed, the response given is not read", () => {
+    const r = explainCors(put(), response(GRANT), { preflightResponse: answer({}, 405) });
+    assert.deepEqual(
+      [r.preflightPassed, r.exposed, r.responseExplained, r.cookies],
+      [false, false, false, []],
+    );
+    assert.deepEqual(failed(r), ["preflight-status"]);
+    assert.match(finding(r, "preflight-status"), /405, not a 2xx status: the browser never sends/);
+    const text = formatCorsExplanation(r);
+    assert.match(text, /^Preflight \(OPTIONS\) passes: no/);
+    assert.match(text, /\nReadable by the page's script: no \(the preflight fails\)\n/);
+  });
+
+  test("a granted preflight passes; the actual response is then explained", () => {
+    const r = explainCors(put(), response(GRANT), {
+      preflightResponse: answer(PREFLIGHT_GRANT),
+    });
+    assert.deepEqual([r.preflightPassed, r.exposed, r.responseExplained], [true, true, true]);
+    assert.deepEqual(failed(r), []);
+    const unsent = explainCors(put(), null, { preflightResponse: answer(PREFLIGHT_GRANT) });
+    assert.deepEqual([unsent.preflightPassed, unsent.exposed], [true, false]);
+    assert.match(
+      formatCorsExplanation(unsent),
+      /\nReadable by the page's script: not known: the actual request was not sent\n/,
+    );
+  });
+
+  test("the origin granted but not the method: the finding names the method", () => {
+    const r = explainCors(put(), null, {
+      preflightResponse: answer({
+        ...PREFLIGHT_GRANT,
+        "access-control-allow-methods": "GET, POST",
+      }),
+    });
+    assert.equal(r.preflightPassed, false);
+    assert.deepEqual(failed(r), ["preflight-allow-methods"]);
+    assert.match(finding(r, "preflight-allow-methods"), /without PUT.*add PUT/);
+    // Methods are case-sensitive; "*" is the literal name "*" with credentials.
+    const lower = answer({ ...PREFLIGHT_GRANT, "access-control-allow-methods": "put" });
+    assert.match(
+      finding(explainCors(put(), null, { preflightResponse: lower }), "preflight-allow-methods"),
+      /case-sensitive/,
+    );
+    const star = answer({ ...PREFLIGHT_GRANT, "access-control-allow-methods": "*" });
+    assert.equal(explainCors(put(), null, { preflightResponse: star }).preflightPassed, false);
+    const omit = put({ credentials: "omit" });
+    const anyOrigin = { "access-control-allow-origin": "*", "access-control-allow-headers": "*" };
+    assert.equal(
+      explainCors(omit, null, {
+        preflightResponse: answer({ ...anyOrigin, "access-control-allow-methods": "*" }),
+      }).preflightPassed,
+      true,
+    );
+  });
+
+  test("every requested header must be allowed; * never covers Authorization", () => {
+    const r = explainCors(
+      put({ headers: { "content-type": "application/json", "x-csrf": "t" } }),
+      null,
+      {
+        preflightResponse: answer(PREFLIGHT_GRANT),
+      },
+    );
+    assert.deepEqual(failed(r), ["preflight-allow-headers"]);
+    assert.match(
+      finding(r, "preflight-allow-headers"),
+      /x-csrf, which the script sets, is not allowed/,
+    );
+    const omit = put({ credentials: "omit", headers: { authorization: "Bearer x" } });
+    const starred = answer({
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "PUT",
+      "access-control-allow-headers": "*",
+    });
+    const auth = explainCors(omit, null, { preflightResponse: starred });
+    assert.equal(auth.preflightPassed, false);
+    assert.match(finding(auth, "preflight-allow-headers"), /never covers Authorization/);
+  });
+
+  test("no grant on the preflight: a probe for GET tells the refused method from the origin", () => {
+    const refused = answer({ vary: "Origin" });
+    const unprobed = explainCors(put({ headers: {} }), null, { preflightResponse: refused });
+    assert.deepEqual(failed(unprobed), ["preflight-allow-origin"]);
+    assert.match(
+      finding(unprobed, "preflight-allow-origin"),
+      /or it grants it but refuses the method PUT/,
+    );
+    const probed = explainCors(put({ headers: {} }), null, {
+      preflightResponse: refused,
+      preflightProbe: answer({ "access-control-allow-origin": PAGE }),
+    });
+    assert.deepEqual(failed(probed), ["preflight-allow-methods"]);
+    assert.match(
+      finding(probed, "preflight-allow-methods"),
+      /refuses the method PUT, not the origin/,
+    );
+    const untrusted = explainCors(put(), null, {
+      preflightResponse: refused,
+      preflightProbe: refused,
+    });
+    assert.match(finding(untrusted, "preflight-allow-origin"), /does not grant/);
+  });
+
+  test("an origin not granted is not told to add Access-Control-Allow-Credentials", () => {
+    for (const headers of [{}, { "access-control-allow-origin": "https://other.test" }]) {
+      const r = explainCors(request(), response(headers));
+      const message = finding(r, "allow-credentials");
+      assert.doesNotMatch(message, /Add Access-Control-Allow-Credentials/);
+      assert.match(message, /matters only once https:\/\/www\.shop\.test is granted/);
+    }
+    // Once the origin is granted, the advice is given.
+    const granted = explainCors(request(), response({ "access-control-allow-origin": PAGE }));
+    assert.match(
+      finding(granted, "allow-credentials"),
+      /Add Access-Control-Allow-Credentials: true/,
+    );
+  });
+});

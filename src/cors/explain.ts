@@ -25,12 +25,50 @@ export interface ExplainResponse {
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
 }
 
+/**
+ * What a {@link explainCors} call may add to the request and response: the server's answer to
+ * the preflight, and a probe that tells a refused origin from a refused method or header.
+ */
+export interface ExplainCorsOptions {
+  /**
+   * The server's answer to the preflight (`OPTIONS`) the browser sends first when
+   * {@link CorsExplanation.preflight} is true: {@link CorsExplanation.preflightRequest} says
+   * what to send (no cookies, no credentials). Checked with the Fetch standard's
+   * CORS-preflight fetch rules. Ignored when the request needs no preflight.
+   */
+  readonly preflightResponse?: ExplainResponse;
+  /**
+   * The answer to a second preflight for the same URL and origin asking only for `GET`,
+   * without `Access-Control-Request-Headers`. Read only when the preflight's answer has no
+   * `Access-Control-Allow-Origin`: a server that grants the origin this probe but refused the
+   * preflight refused the method or a header, not the origin (`createCorsPolicy` answers a
+   * refused preflight without any CORS header).
+   */
+  readonly preflightProbe?: ExplainResponse;
+}
+
+/** The preflight a browser sends before a request: `OPTIONS` with these headers, no cookies. */
+export interface CorsPreflightRequest {
+  readonly method: "OPTIONS";
+  /**
+   * `origin`, `access-control-request-method`, and `access-control-request-headers` (the
+   * lower-cased, sorted, comma-joined names of the headers that are not CORS-safelisted)
+   * when there are any.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** What a {@link CorsFinding} checked: the request and its grant, then each Set-Cookie line. */
 export type CorsRule =
   | "origin"
   | "credentials-mode"
   | "cross-site"
   | "preflight"
+  | "preflight-status"
+  | "preflight-allow-origin"
+  | "preflight-allow-credentials"
+  | "preflight-allow-methods"
+  | "preflight-allow-headers"
   | "allow-origin"
   | "vary-origin"
   | "allow-credentials"
@@ -66,9 +104,15 @@ export interface SetCookieVerdict {
 
 /** What the browser does with one cross-origin (or same-origin) fetch and its response. */
 export interface CorsExplanation {
-  /** Whether the page's script can read the response (status, body, headers). */
+  /**
+   * Whether the page's script can read the response (status, body, headers). False when the
+   * preflight fails, and when the actual response is not known (`responseExplained` false).
+   */
   readonly exposed: boolean;
-  /** Whether the browser attaches cookies to the request at all (which ones: see findings). */
+  /**
+   * Whether the browser attaches cookies to the request, if it sends it (which ones: see
+   * findings). A preflight never carries cookies.
+   */
   readonly cookiesSent: boolean;
   /** True when the response sets cookies and the browser stores every one of them. */
   readonly cookiesStored: boolean;
@@ -79,6 +123,18 @@ export interface CorsExplanation {
   readonly sameSite: boolean;
   /** Whether the browser sends a preflight (OPTIONS) before this request. */
   readonly preflight: boolean;
+  /** The preflight the browser sends, or null when it sends none. */
+  readonly preflightRequest: CorsPreflightRequest | null;
+  /**
+   * Whether the preflight's answer lets the browser send the request: null when no preflight
+   * is sent or its answer was not given.
+   */
+  readonly preflightPassed: boolean | null;
+  /**
+   * Whether the actual response was explained: false when none was given (the request was not
+   * sent) or when the preflight fails (the browser never sends the request).
+   */
+  readonly responseExplained: boolean;
   readonly findings: readonly CorsFinding[];
 }
 
@@ -238,6 +294,279 @@ function cookieFindings(
   return { stored, findings };
 }
 
+/** Which answer {@link corsCheck} reads: the actual response or the preflight's answer. */
+interface CheckedAnswer {
+  readonly originRule: CorsRule;
+  readonly credentialsRule: CorsRule;
+  /** The answer as a sentence's subject: "The response". */
+  readonly subject: string;
+  /** After a header name: "" or " on the preflight's answer". */
+  readonly on: string;
+  /** What the browser does when the check fails. */
+  readonly consequence: string;
+  /** What passing the credentials check allows. */
+  readonly credentialsOk: string;
+  /** Whether to check Vary: Origin (a shared cache keeps actual responses, not preflights). */
+  readonly vary: boolean;
+}
+
+const ACTUAL: CheckedAnswer = {
+  originRule: "allow-origin",
+  credentialsRule: "allow-credentials",
+  subject: "The response",
+  on: "",
+  consequence: "the browser hides it from the page's script",
+  credentialsOk: "the script may read this credentialed response",
+  vary: true,
+};
+
+type AddFinding = (rule: CorsRule, ok: boolean, message: string) => void;
+
+/** Comma-separated list values of a header, trimmed, empty items dropped. */
+function listValues(values: readonly string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+}
+
+/**
+ * The Fetch standard's CORS check of one answer: one `Access-Control-Allow-Origin` equal to
+ * the page's origin (or `*` without credentials), and `Access-Control-Allow-Credentials: true`
+ * for a credentialed request. Adds its findings; returns whether it passes.
+ */
+function corsCheck(
+  headers: ReadonlyMap<string, readonly string[]>,
+  pageOrigin: string,
+  credentialed: boolean,
+  which: CheckedAnswer,
+  add: AddFinding,
+): boolean {
+  const acao = headers.get("access-control-allow-origin") ?? [];
+  const { on } = which;
+  let ok = true;
+  // Granted in intent: the exact origin, or "*" (refused with credentials, but meant for all).
+  let granted = false;
+  if (acao.length === 0) {
+    ok = false;
+    add(
+      which.originRule,
+      false,
+      `${which.subject} has no Access-Control-Allow-Origin: ${which.consequence}${which === ACTUAL ? " (the request still reached the server)" : ""}. That is right for an origin that is not to be trusted; only if ${pageOrigin} is meant to read it, answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
+    );
+  } else if (acao.length > 1 || (acao[0] as string).includes(",")) {
+    ok = false;
+    add(
+      which.originRule,
+      false,
+      `Access-Control-Allow-Origin${on} has several values (${acao.join(", ")}): browsers accept exactly one. Send only ${pageOrigin}, chosen per request, with Vary: Origin.`,
+    );
+  } else {
+    const value = (acao[0] as string).trim();
+    granted = value === "*" || value === pageOrigin;
+    if (value === "*" && credentialed) {
+      ok = false;
+      add(
+        which.originRule,
+        false,
+        `Access-Control-Allow-Origin${on} is "*" but the request carries credentials: browsers refuse "*" then. Answer with the page's exact origin, Access-Control-Allow-Origin: ${pageOrigin}, plus Vary: Origin.`,
+      );
+    } else if (value === "*") {
+      add(
+        which.originRule,
+        true,
+        `Access-Control-Allow-Origin${on} is "*": any page may ${which === ACTUAL ? "read this uncredentialed response" : "send this uncredentialed request"}.`,
+      );
+    } else if (value === pageOrigin) {
+      add(
+        which.originRule,
+        true,
+        `Access-Control-Allow-Origin${on} is exactly the page's origin (${pageOrigin}).`,
+      );
+    } else {
+      ok = false;
+      add(
+        which.originRule,
+        false,
+        `Access-Control-Allow-Origin${on} is ${quote(value)} but the page's origin is ${quote(pageOrigin)}: they must be identical, character for character (same scheme, host and port, no trailing slash). If ${pageOrigin} is meant to read it, answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
+      );
+    }
+    if (value !== "*" && which.vary) {
+      const vary = listValues(headers.get("vary")).map((v) => v.toLowerCase());
+      const varies = vary.includes("origin") || vary.includes("*");
+      add(
+        "vary-origin",
+        varies,
+        varies
+          ? "Vary: Origin is present: caches keep one answer per origin."
+          : "Access-Control-Allow-Origin names an origin but Vary lacks Origin: a shared cache may serve this grant to another origin, or another origin's answer to this page. Add Vary: Origin.",
+      );
+    }
+  }
+  if (credentialed) {
+    const acac = headers.get("access-control-allow-credentials") ?? [];
+    const acacOk = acac.length === 1 && acac[0] === "true";
+    if (!acacOk) ok = false;
+    // Never advise granting credentials to an origin the server does not grant.
+    const message = acacOk
+      ? `Access-Control-Allow-Credentials${on} is true: ${which.credentialsOk}.`
+      : !granted
+        ? `${which.subject} has no valid Access-Control-Allow-Credentials either. That matters only once ${pageOrigin} is granted (see ${which.originRule}); while it is not to be trusted, leave both out.`
+        : acac.length === 0
+          ? `The request carries credentials but ${which.subject.toLowerCase()} has no Access-Control-Allow-Credentials: true, so ${which.consequence}. Add Access-Control-Allow-Credentials: true.`
+          : `Access-Control-Allow-Credentials${on} is ${quote(acac.join(", "))}: browsers accept only the exact value "true". Send Access-Control-Allow-Credentials: true.`;
+    add(which.credentialsRule, acacOk, message);
+  }
+  return ok;
+}
+
+/** What {@link checkPreflight} reads. */
+interface PreflightCheck {
+  readonly answer: ExplainResponse;
+  readonly probe: ExplainResponse | undefined;
+  /** The request's method, normalized as fetch does. */
+  readonly method: string;
+  /** The names sent in Access-Control-Request-Headers, lower-case and sorted. */
+  readonly unsafeHeaders: readonly string[];
+  readonly pageOrigin: string;
+  readonly credentialed: boolean;
+  readonly add: AddFinding;
+}
+
+/**
+ * The Fetch standard's CORS-preflight fetch (§4.8): the answer needs an ok (2xx) status and
+ * to pass the CORS check; then the method must be CORS-safelisted or in
+ * `Access-Control-Allow-Methods` (case-sensitive; `*` only without credentials), and every
+ * requested header in `Access-Control-Allow-Headers` (case-insensitive; `*` only without
+ * credentials, and never for Authorization). Adds its findings; returns whether it passes.
+ */
+function checkPreflight(c: PreflightCheck): boolean {
+  const { method, unsafeHeaders, pageOrigin, credentialed, add } = c;
+  const headers = normalizeHeaders(c.answer.headers);
+  const status = Number(c.answer.status);
+  const statusOk = Number.isInteger(status) && status >= 200 && status <= 299;
+  const never = `the browser never sends the ${method} (the page's fetch rejects with a TypeError)`;
+  const methodSafe = SAFELISTED_METHODS.has(method);
+  const names = unsafeHeaders.join(", ");
+  // What the answer must allow besides the origin, in words and as headers.
+  const needs = [
+    ...(methodSafe ? [] : [`the method ${method}`]),
+    ...(unsafeHeaders.length > 0 ? [`the header(s) ${names}`] : []),
+  ].join(" and ");
+  const grantHeaders = [
+    `Access-Control-Allow-Origin: ${pageOrigin}`,
+    ...(credentialed ? ["Access-Control-Allow-Credentials: true"] : []),
+    ...(methodSafe ? [] : [`Access-Control-Allow-Methods: ${method}`]),
+    ...(unsafeHeaders.length > 0 ? [`Access-Control-Allow-Headers: ${names}`] : []),
+  ].join(", ");
+  const anyCors = [...headers.keys()].some((k) => k.startsWith("access-control-allow-"));
+  if (!statusOk) {
+    add(
+      "preflight-status",
+      false,
+      `The preflight's answer is ${status}, not a 2xx status: ${never}.${status >= 300 && status <= 399 ? " Browsers do not follow a redirect of a preflight." : ""}${anyCors ? " Answer the preflight with 204." : ` It has no CORS header either: the server does not answer preflights (OPTIONS with Access-Control-Request-Method). Answer them with 204 and ${grantHeaders} (a CORS middleware placed before the router does), and only if ${pageOrigin} is meant to send this request.`}`,
+    );
+    // Without any CORS header the status says it all; the header findings would only repeat it.
+    if (!anyCors) return false;
+  } else {
+    add("preflight-status", true, `The preflight's answer is ${status}, a 2xx status.`);
+  }
+
+  let ok = statusOk;
+  if ((headers.get("access-control-allow-origin") ?? []).length === 0) {
+    // A server that refuses a preflight often answers without any CORS header, whatever it
+    // refused: the probe (a preflight for GET without headers) tells the origin apart.
+    const probeHeaders = c.probe === undefined ? undefined : normalizeHeaders(c.probe.headers);
+    const probeAcao = probeHeaders?.get("access-control-allow-origin") ?? [];
+    const probeGrants =
+      probeAcao.length === 1 &&
+      (probeAcao[0] === pageOrigin || (probeAcao[0] === "*" && !credentialed));
+    if (probeGrants) {
+      add(
+        methodSafe ? "preflight-allow-headers" : "preflight-allow-methods",
+        false,
+        `The preflight's answer has no Access-Control-Allow-Origin, yet the server grants ${pageOrigin} a preflight for GET without headers: it refuses ${needs.replace(" and ", " or ")}, not the origin, and ${never}. Allow ${needs} on the server (${[...(methodSafe ? [] : [`Access-Control-Allow-Methods: ${method}`]), ...(unsafeHeaders.length > 0 ? [`Access-Control-Allow-Headers: ${names}`] : [])].join(", ")}; createCorsPolicy's ${[...(methodSafe ? [] : ["methods"]), ...(unsafeHeaders.length > 0 ? ["allowedHeaders"] : [])].join(" and ")}).`,
+      );
+    } else if (c.probe !== undefined) {
+      add(
+        "preflight-allow-origin",
+        false,
+        `The preflight's answer has no Access-Control-Allow-Origin, and neither has the answer to a preflight for GET without headers: the server does not grant ${pageOrigin}, and ${never}. That is right for an origin that is not to be trusted; only if ${pageOrigin} is meant to send this request, answer the preflight with ${grantHeaders}.`,
+      );
+    } else {
+      add(
+        "preflight-allow-origin",
+        false,
+        `The preflight's answer has no Access-Control-Allow-Origin: ${never}. The server refuses the preflight: it does not grant ${pageOrigin} (right for an origin that is not to be trusted), or it grants it but refuses ${needs.replace(" and ", " or ")} and answers without any CORS header, as createCorsPolicy does. If ${pageOrigin} is meant to send this request, the answer needs ${grantHeaders}.`,
+      );
+    }
+    return false;
+  }
+  const preflightAnswer: CheckedAnswer = {
+    originRule: "preflight-allow-origin",
+    credentialsRule: "preflight-allow-credentials",
+    subject: "The preflight's answer",
+    on: " on the preflight's answer",
+    consequence: never,
+    credentialsOk: `the browser may send the credentialed ${method}`,
+    vary: false,
+  };
+  if (!corsCheck(headers, pageOrigin, credentialed, preflightAnswer, add)) return false;
+
+  if (!methodSafe) {
+    const raw = headers.get("access-control-allow-methods") ?? [];
+    const methods = listValues(raw);
+    if (methods.includes(method)) {
+      add("preflight-allow-methods", true, `Access-Control-Allow-Methods includes ${method}.`);
+    } else if (methods.includes("*") && !credentialed) {
+      add(
+        "preflight-allow-methods",
+        true,
+        `Access-Control-Allow-Methods is "*": any method, as the request is uncredentialed.`,
+      );
+    } else {
+      ok = false;
+      const star = methods.includes("*")
+        ? ` "*" is a wildcard only without credentials; with them it is the literal method name "*".`
+        : "";
+      const other = methods.find((m) => m !== method && m.toUpperCase() === method.toUpperCase());
+      const caseNote =
+        other === undefined ? "" : ` Methods are case-sensitive: ${quote(other)} is not ${method}.`;
+      add(
+        "preflight-allow-methods",
+        false,
+        methods.length === 0
+          ? `The preflight's answer has no Access-Control-Allow-Methods, and ${method} is not a CORS-safelisted method (GET, HEAD, POST): ${never}. The origin is granted; allow the method: Access-Control-Allow-Methods: ${method} (with the other methods the page uses).`
+          : `Access-Control-Allow-Methods is ${quote(raw.join(", "))}, without ${method}: ${never}.${star}${caseNote} The origin is granted; add ${method} to Access-Control-Allow-Methods.`,
+      );
+    }
+  }
+  if (unsafeHeaders.length > 0) {
+    const raw = headers.get("access-control-allow-headers") ?? [];
+    const allowed = listValues(raw).map((h) => h.toLowerCase());
+    const wildcard = allowed.includes("*") && !credentialed;
+    const missing = unsafeHeaders.filter(
+      (h) => !allowed.includes(h) && !(wildcard && h !== "authorization"),
+    );
+    if (missing.length === 0) {
+      add("preflight-allow-headers", true, `Access-Control-Allow-Headers allows ${names}.`);
+    } else {
+      ok = false;
+      const star = !allowed.includes("*")
+        ? ""
+        : credentialed
+          ? ` "*" is a wildcard only without credentials.`
+          : ` "*" never covers Authorization: list it.`;
+      add(
+        "preflight-allow-headers",
+        false,
+        `${raw.length === 0 ? "The preflight's answer has no Access-Control-Allow-Headers" : `Access-Control-Allow-Headers is ${quote(raw.join(", "))}`}, so ${missing.join(", ")}, which the script sets, is not allowed: ${never}.${star} Add ${missing.join(", ")} to Access-Control-Allow-Headers.`,
+      );
+    }
+  }
+  return ok;
+}
+
 /**
  * Explains, in plain words, what a browser does with one `fetch` from a page and the response
  * it gets: whether the page's script can read it, whether cookies go with the request, and
@@ -249,6 +578,15 @@ function cookieFindings(
  * cookies, with the schemeful site from the public suffix list. Cookies are stored even when
  * the CORS check fails: the browser processes Set-Cookie before it hides the response.
  *
+ * When the request needs a preflight (`preflight` in the result, with `preflightRequest` saying
+ * what the browser sends), pass the server's answer to it as `options.preflightResponse`: it
+ * is checked with the Fetch standard's CORS-preflight rules (a 2xx status, the same grant of
+ * the origin and credentials, the method in `Access-Control-Allow-Methods` unless it is GET,
+ * HEAD or POST, every requested header in `Access-Control-Allow-Headers`, `*` only without
+ * credentials). When it fails, the browser never sends the request: `exposed` is false and
+ * `response` is not read. Pass `null` as `response` when the actual request was not sent
+ * (e.g. to avoid changing data): the result then explains the request and the preflight only.
+ *
  * Throws `ERR_CORS_EXPLAIN_INPUT_INVALID` for a URL or origin it cannot read.
  *
  * ```ts
@@ -256,11 +594,23 @@ function cookieFindings(
  *   { url: "https://api.example/me", method: "GET", origin: "https://shop.test", credentials: "include" },
  *   { status: 200, headers: { "access-control-allow-origin": "*" } },
  * ).exposed; // false: "*" is refused on a credentialed request
+ *
+ * explainCors(
+ *   { url: "https://api.example/notes", method: "PUT", origin: "https://shop.test", credentials: "include" },
+ *   null,
+ *   { preflightResponse: { status: 405, headers: {} } },
+ * ).preflightPassed; // false: the browser never sends the PUT
  * ```
  */
-export function explainCors(request: ExplainRequest, response: ExplainResponse): CorsExplanation {
+export function explainCors(
+  request: ExplainRequest,
+  response: ExplainResponse | null,
+  options: ExplainCorsOptions = {},
+): CorsExplanation {
   if (request === null || typeof request !== "object") bad("explainCors needs a request");
-  if (response === null || typeof response !== "object") bad("explainCors needs a response");
+  if (response !== null && typeof response !== "object") {
+    bad("explainCors needs a response, or null when the actual request was not sent");
+  }
   let url: URL;
   try {
     url = new URL(request.url);
@@ -289,7 +639,15 @@ export function explainCors(request: ExplainRequest, response: ExplainResponse):
   const add = (rule: CorsRule, ok: boolean, message: string): void => {
     findings.push({ rule, ok, message });
   };
-  const responseHeaders = normalizeHeaders(response.headers);
+  const responseHeaders = normalizeHeaders(response?.headers);
+  const credentialed = mode === "include";
+  const preflightResponse = options.preflightResponse;
+  if (
+    preflightResponse !== undefined &&
+    (preflightResponse === null || typeof preflightResponse !== "object")
+  ) {
+    bad("options.preflightResponse must be a response: { status, headers }");
+  }
 
   // Origin and site.
   if (sameOrigin) {
@@ -354,90 +712,33 @@ export function explainCors(request: ExplainRequest, response: ExplainResponse):
     add(
       "preflight",
       true,
-      `Because of ${why}, the browser first sends a preflight (OPTIONS with Access-Control-Request-Method: ${method}${unsafeHeaders.length > 0 ? `, Access-Control-Request-Headers: ${unsafeHeaders.join(",")}` : ""}). Its answer needs a 2xx status, the same Access-Control-Allow-Origin${mode === "include" ? " and Access-Control-Allow-Credentials" : ""}, ${SAFELISTED_METHODS.has(method) ? "" : `${method} in Access-Control-Allow-Methods, `}${unsafeHeaders.length > 0 ? "those headers in Access-Control-Allow-Headers, " : ""}or this request is never sent. This explains the actual response only.`,
+      `Because of ${why}, the browser first sends a preflight (OPTIONS with Access-Control-Request-Method: ${method}${unsafeHeaders.length > 0 ? `, Access-Control-Request-Headers: ${unsafeHeaders.join(",")}` : ""}). Its answer needs a 2xx status, the same Access-Control-Allow-Origin${mode === "include" ? " and Access-Control-Allow-Credentials" : ""}, ${SAFELISTED_METHODS.has(method) ? "" : `${method} in Access-Control-Allow-Methods, `}${unsafeHeaders.length > 0 ? "those headers in Access-Control-Allow-Headers, " : ""}or this request is never sent.${preflightResponse !== undefined ? " Its answer is checked below." : response !== null ? " This explains the actual response only." : ""}`,
     );
   }
 
+  // The preflight's answer, when given; a failed one means the request is never sent.
+  let preflightPassed: boolean | null = null;
+  if (preflight && preflightResponse !== undefined) {
+    preflightPassed = checkPreflight({
+      answer: preflightResponse,
+      probe: options.preflightProbe,
+      method,
+      unsafeHeaders,
+      pageOrigin,
+      credentialed,
+      add,
+    });
+  }
+
   // The CORS check on the response.
-  let exposed = true;
-  if (!sameOrigin) {
-    const acao = responseHeaders.get("access-control-allow-origin") ?? [];
-    const credentialed = mode === "include";
-    if (acao.length === 0) {
-      exposed = false;
-      add(
-        "allow-origin",
-        false,
-        `The response has no Access-Control-Allow-Origin: the browser hides it from the page's script (the request still reached the server). That is right for an origin that is not to be trusted; only if ${pageOrigin} is meant to read it, answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
-      );
-    } else if (acao.length > 1 || (acao[0] as string).includes(",")) {
-      exposed = false;
-      add(
-        "allow-origin",
-        false,
-        `Access-Control-Allow-Origin has several values (${acao.join(", ")}): browsers accept exactly one. Send only ${pageOrigin}, chosen per request, with Vary: Origin.`,
-      );
-    } else {
-      const value = (acao[0] as string).trim();
-      if (value === "*" && credentialed) {
-        exposed = false;
-        add(
-          "allow-origin",
-          false,
-          `Access-Control-Allow-Origin is "*" but the request carries credentials: browsers refuse "*" then. Answer with the page's exact origin, Access-Control-Allow-Origin: ${pageOrigin}, plus Vary: Origin.`,
-        );
-      } else if (value === "*") {
-        add(
-          "allow-origin",
-          true,
-          `Access-Control-Allow-Origin is "*": any page may read this uncredentialed response.`,
-        );
-      } else if (value === pageOrigin) {
-        add(
-          "allow-origin",
-          true,
-          `Access-Control-Allow-Origin is exactly the page's origin (${pageOrigin}).`,
-        );
-      } else {
-        exposed = false;
-        add(
-          "allow-origin",
-          false,
-          `Access-Control-Allow-Origin is ${quote(value)} but the page's origin is ${quote(pageOrigin)}: they must be identical, character for character (same scheme, host and port, no trailing slash). If ${pageOrigin} is meant to read it, answer with Access-Control-Allow-Origin: ${pageOrigin}.`,
-        );
-      }
-      if (value !== "*") {
-        const vary = (responseHeaders.get("vary") ?? [])
-          .flatMap((v) => v.split(","))
-          .map((v) => v.trim().toLowerCase());
-        const varies = vary.includes("origin") || vary.includes("*");
-        add(
-          "vary-origin",
-          varies,
-          varies
-            ? "Vary: Origin is present: caches keep one answer per origin."
-            : "Access-Control-Allow-Origin names an origin but Vary lacks Origin: a shared cache may serve this grant to another origin, or another origin's answer to this page. Add Vary: Origin.",
-        );
-      }
-    }
-    if (credentialed) {
-      const acac = responseHeaders.get("access-control-allow-credentials") ?? [];
-      const ok = acac.length === 1 && acac[0] === "true";
-      if (!ok) exposed = false;
-      add(
-        "allow-credentials",
-        ok,
-        ok
-          ? "Access-Control-Allow-Credentials is true: the script may read this credentialed response."
-          : acac.length === 0
-            ? "The request carries credentials but the response has no Access-Control-Allow-Credentials: true, so the browser hides it from the script. Add Access-Control-Allow-Credentials: true."
-            : `Access-Control-Allow-Credentials is ${quote(acac.join(", "))}: browsers accept only the exact value "true". Send Access-Control-Allow-Credentials: true.`,
-      );
-    }
+  const responseExplained = response !== null && preflightPassed !== false;
+  let exposed = responseExplained;
+  if (responseExplained && !sameOrigin) {
+    exposed = corsCheck(responseHeaders, pageOrigin, credentialed, ACTUAL, add);
   }
 
   // The response's cookies.
-  const lines = splitSetCookie(responseHeaders.get("set-cookie") ?? []);
+  const lines = responseExplained ? splitSetCookie(responseHeaders.get("set-cookie") ?? []) : [];
   const cookies: SetCookieVerdict[] = [];
   if (lines.length > 0 && !cookiesAllowed) {
     for (const line of lines) {
@@ -482,6 +783,20 @@ export function explainCors(request: ExplainRequest, response: ExplainResponse):
     sameOrigin,
     sameSite,
     preflight,
+    preflightRequest: preflight
+      ? {
+          method: "OPTIONS",
+          headers: {
+            origin: pageOrigin,
+            "access-control-request-method": method,
+            ...(unsafeHeaders.length > 0
+              ? { "access-control-request-headers": unsafeHeaders.join(",") }
+              : {}),
+          },
+        }
+      : null,
+    preflightPassed,
+    responseExplained,
     findings,
   };
 }
@@ -492,10 +807,17 @@ export function explainCors(request: ExplainRequest, response: ExplainResponse):
  */
 export function formatCorsExplanation(result: CorsExplanation): string {
   const yesNo = (b: boolean): string => (b ? "yes" : "no");
+  const passed = result.preflightPassed;
+  const explained = result.responseExplained;
   const lines = [
-    `Readable by the page's script: ${yesNo(result.exposed)}`,
-    `Cookies sent with the request: ${result.cookiesSent && !result.sameSite ? "only SameSite=None; Secure ones (the request is cross-site)" : yesNo(result.cookiesSent)}`,
-    `Cookies from the response stored: ${storedSummary(result.cookies)}`,
+    ...(result.preflight && passed !== null
+      ? [
+          `Preflight (OPTIONS) passes: ${passed ? "yes" : "no: the browser never sends the request"}`,
+        ]
+      : []),
+    `Readable by the page's script: ${passed === false ? "no (the preflight fails)" : explained ? yesNo(result.exposed) : "not known: the actual request was not sent"}`,
+    `Cookies sent with the request: ${passed === false ? "none: the request is never sent, and a preflight carries no cookies" : result.cookiesSent && !result.sameSite ? "only SameSite=None; Secure ones (the request is cross-site)" : yesNo(result.cookiesSent)}`,
+    `Cookies from the response stored: ${passed === false ? "none: there is no response" : explained ? storedSummary(result.cookies) : "not known: no response"}`,
     "",
   ];
   for (const f of result.findings) {

@@ -13,7 +13,9 @@ export { CorsError, type CorsErrorCode } from "./errors.js";
 export {
   type CorsExplanation,
   type CorsFinding,
+  type CorsPreflightRequest,
   type CorsRule,
+  type ExplainCorsOptions,
   type ExplainRequest,
   type ExplainResponse,
   explainCors,
