@@ -514,7 +514,8 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
    * its old session ended, its cookie never sent. Commit waits for every tracked one.
    */
   protected settle<T>(op: Promise<T>): Promise<T> {
-    const inFlight = (this.#inFlight ??= new Set());
+    this.#inFlight ??= new Set();
+    const inFlight = this.#inFlight;
     inFlight.add(op);
     const done = (): void => {
       inFlight.delete(op);
