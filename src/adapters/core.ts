@@ -2,6 +2,7 @@
 // response headers. Adapters only translate; the logic stays here and in sessionjar/session.
 import type { Csrf } from "../csrf/create-csrf.js";
 import type { SessionjarError } from "../errors.js";
+import { refuseUnknownKeys } from "../lib/options.js";
 import type { Sessions } from "../session/create-sessions.js";
 import { SessionError } from "../session/errors.js";
 import type { SessionResponseHeaders } from "../session/request-session.js";
@@ -97,6 +98,20 @@ export function applyHeaders(
       set("vary", `${existing}, ${h.vary}`);
     }
   }
+}
+
+/**
+ * Refuses an adapter's options with a key not among `known` (a misspelt `crsf` would leave the
+ * CSRF check to the transport's default without a word), as `createSessions` does.
+ */
+export function checkAdapterOptions(
+  options: object,
+  known: readonly string[],
+  where: string,
+): void {
+  refuseUnknownKeys(options, known, "", (message) => {
+    throw new SessionError("ERR_SESSION_OPTIONS_INVALID", 500, `${where}: ${message}`);
+  });
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { KnownKeys } from "../lib/options.js";
+import { checkStoreOptions } from "./options.js";
 import {
   type CreateOptions,
   checkGrace,
@@ -97,6 +99,16 @@ const FULL_SWEEP_MS = 1000;
  * (no scan per request); a size bound keeps memory in check.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
+  checkStoreOptions(
+    "memoryStore",
+    options,
+    Object.keys({
+      maxSessions: true,
+      sweepIntervalMs: true,
+      now: true,
+    } satisfies KnownKeys<MemoryStoreOptions>),
+    "memoryStore({ maxSessions: 100_000 })",
+  );
   const max = options.maxSessions ?? 100_000;
   const sweepMs = options.sweepIntervalMs ?? 60_000;
   if (!Number.isSafeInteger(max) || max < 1) {

@@ -25,6 +25,8 @@
 import { createHash } from "node:crypto";
 import type { Pool, PoolClient, QueryResultRow } from "pg";
 import { SessionjarError } from "../errors.js";
+import type { KnownKeys } from "../lib/options.js";
+import { checkStoreOptions } from "./options.js";
 import {
   COLUMNS,
   type ColumnSpec,
@@ -610,12 +612,12 @@ function patchSql(patch: SessionPatch, params: unknown[]): string[] {
  * ```
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresSessionStore {
-  if (options === null || typeof options !== "object") {
-    throw new StoreError(
-      "ERR_STORE_OPTIONS_INVALID",
-      "postgresStore needs an options object: postgresStore({ pool })",
-    );
-  }
+  checkStoreOptions(
+    "postgresStore",
+    options,
+    Object.keys({ pool: true, table: true, now: true } satisfies KnownKeys<PostgresStoreOptions>),
+    "postgresStore({ pool })",
+  );
   const table = checkTable(options.table);
   const pool = options.pool;
   checkPool(pool, false);

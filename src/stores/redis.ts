@@ -1,3 +1,4 @@
+import type { KnownKeys } from "../lib/options.js";
 import {
   ClientFailure,
   connectRedis,
@@ -8,6 +9,7 @@ import {
   storeErrorOf,
 } from "../lib/redis-client.js";
 import { shardFor } from "../session/tokens.js";
+import { checkStoreOptions } from "./options.js";
 import {
   type CreateOptions,
   checkGrace,
@@ -487,6 +489,12 @@ export function redisIndexKey(prefix: string, userId: string): string {
  * than "master" is refused): a revoked session must not live on in a replica. `close()` does nothing: the client is yours to close.
  */
 export function redisStore(options: RedisStoreOptions): SessionStore {
+  checkStoreOptions(
+    "redisStore",
+    options,
+    Object.keys({ client: true, prefix: true, now: true } satisfies KnownKeys<RedisStoreOptions>),
+    "redisStore({ client })",
+  );
   const prefix = options.prefix ?? "sj:";
   const optionsError = (message: string): StoreError =>
     new StoreError("ERR_STORE_OPTIONS_INVALID", message);

@@ -12,6 +12,8 @@
  */
 import Database from "better-sqlite3";
 import { SessionjarError } from "../errors.js";
+import type { KnownKeys } from "../lib/options.js";
+import { checkStoreOptions } from "./options.js";
 import {
   COLUMNS,
   type ColumnSpec,
@@ -361,12 +363,12 @@ function applyData(
  * ```
  */
 export function sqliteStore(options: SqliteStoreOptions): SqliteSessionStore {
-  if (options === null || typeof options !== "object") {
-    throw new StoreError(
-      "ERR_STORE_OPTIONS_INVALID",
-      'sqliteStore needs an options object: sqliteStore({ database: "./sessions.db" })',
-    );
-  }
+  checkStoreOptions(
+    "sqliteStore",
+    options,
+    Object.keys({ database: true, table: true, now: true } satisfies KnownKeys<SqliteStoreOptions>),
+    'sqliteStore({ database: "./sessions.db" })',
+  );
   const table = checkTable(options.table);
   const now = clockOption(options.now);
   const given = options.database;

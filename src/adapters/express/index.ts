@@ -56,10 +56,11 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
+import type { KnownKeys } from "../../lib/options.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession } from "../../session/request-session.js";
 import type { DataShape } from "../../session/session-common.js";
-import { csrfFor, errorAnswer } from "../core.js";
+import { checkAdapterOptions, csrfFor, errorAnswer } from "../core.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
   applyNodeCors,
@@ -83,6 +84,11 @@ export interface SessionMiddlewareOptions extends CsrfGlueOptions {
   csrf?: Csrf | false;
 }
 
+const OPTION_KEYS: readonly string[] = Object.keys({
+  csrf: true,
+  formLimit: true,
+} satisfies KnownKeys<SessionMiddlewareOptions>);
+
 /**
  * Loads the request's session into `req.session`, then holds the response until the session is
  * committed: the store write completes before the client sees anything, a redirect included. A
@@ -92,6 +98,7 @@ export function sessionMiddleware<Data extends DataShape<Data>>(
   sessions: Sessions<Data>,
   options: SessionMiddlewareOptions = {},
 ): RequestHandler {
+  checkAdapterOptions(options, OPTION_KEYS, "sessionMiddleware");
   const csrf = csrfFor(sessions, options.csrf, "sessionMiddleware");
   const guard = csrf === undefined ? undefined : csrfMiddleware(csrf, options);
   return (req, res, next) => {

@@ -58,10 +58,17 @@ import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyReques
 import type { CorsDecision, CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import { isSafeMethod } from "../../csrf/origin-guard.js";
+import type { KnownKeys } from "../../lib/options.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession, type SessionResponseHeaders } from "../../session/request-session.js";
 import type { DataShape } from "../../session/session-common.js";
-import { applyHeaders, csrfFor, type ErrorAnswer, errorAnswer } from "../core.js";
+import {
+  applyHeaders,
+  checkAdapterOptions,
+  csrfFor,
+  type ErrorAnswer,
+  errorAnswer,
+} from "../core.js";
 import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
   bodyTooLargeAnswer,
@@ -288,6 +295,21 @@ function addCors(fastify: FastifyInstance, policy: CorsPolicy): void {
   });
 }
 
+// What Fastify itself reads from the options of register() is allowed too.
+const OPTION_KEYS: readonly string[] = [
+  ...Object.keys({
+    sessions: true,
+    errorHandler: true,
+    cors: true,
+    csrf: true,
+    formLimit: true,
+    formParsers: true,
+  } satisfies KnownKeys<FastifySessionsOptions<Record<string, unknown>>>),
+  "prefix",
+  "logLevel",
+  "logSerializers",
+];
+
 async function plugin(
   fastify: FastifyInstance,
   options: FastifySessionsOptions<Record<string, unknown>>,
@@ -347,6 +369,7 @@ async function plugin(
     );
   });
 
+  checkAdapterOptions(options, OPTION_KEYS, "fastifySessions");
   const csrf = csrfFor(sessions, options.csrf, "fastifySessions");
   if (csrf !== undefined) addCsrf(fastify, options, csrf);
   if (options.errorHandler !== false) fastify.setErrorHandler(sessionErrorHandler);

@@ -48,10 +48,11 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
+import type { KnownKeys } from "../../lib/options.js";
 import type { Sessions } from "../../session/create-sessions.js";
 import { RequestSession, type SessionResponseHeaders } from "../../session/request-session.js";
 import type { DataShape } from "../../session/session-common.js";
-import { csrfFor } from "../core.js";
+import { checkAdapterOptions, csrfFor } from "../core.js";
 import type { CsrfGlueOptions } from "../csrf-core.js";
 import {
   corsWebRequest,
@@ -86,6 +87,11 @@ export interface SessionsMiddlewareOptions extends CsrfGlueOptions {
   csrf?: Csrf | false;
 }
 
+const OPTION_KEYS: readonly string[] = Object.keys({
+  csrf: true,
+  formLimit: true,
+} satisfies KnownKeys<SessionsMiddlewareOptions>);
+
 /**
  * The middleware: `app.use(sessions(manager))`. Loads the request's session before the rest of
  * the chain runs and commits it after, before the response leaves.
@@ -94,6 +100,7 @@ export function sessions<Data extends DataShape<Data>>(
   manager: Sessions<Data>,
   options: SessionsMiddlewareOptions = {},
 ): MiddlewareHandler<SessionEnv<Data>> {
+  checkAdapterOptions(options, OPTION_KEYS, "sessions(manager)");
   const defence = csrfFor(manager, options.csrf, "sessions(manager)");
   const guard =
     defence === undefined

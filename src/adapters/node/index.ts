@@ -36,10 +36,11 @@ import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from "
 import type { TLSSocket } from "node:tls";
 import type { CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
+import type { KnownKeys } from "../../lib/options.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
 import type { DataShape } from "../../session/session-common.js";
-import { applyHeaders, csrfFor, errorAnswer } from "../core.js";
+import { applyHeaders, checkAdapterOptions, csrfFor, errorAnswer } from "../core.js";
 import { adoptHeaders, type RawHeaders, withCors } from "./cors.js";
 import { guardNodeRequest } from "./csrf.js";
 
@@ -410,6 +411,12 @@ export interface WithSessionsOptions {
   formLimit?: number;
 }
 
+const OPTION_KEYS: readonly string[] = Object.keys({
+  cors: true,
+  csrf: true,
+  formLimit: true,
+} satisfies KnownKeys<WithSessionsOptions>);
+
 /**
  * Wraps a Node `http` handler: loads the session before it runs and commits it before the
  * response leaves. A store that is down answers 503 JSON with a code (the cookie is kept);
@@ -429,6 +436,7 @@ export function withSessions<Data extends DataShape<Data>>(
   options: WithSessionsOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { formLimit, cors } = options;
+  checkAdapterOptions(options, OPTION_KEYS, "withSessions");
   const csrf = csrfFor(sessions, options.csrf, "withSessions");
   const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let session: RequestSession<Data>;

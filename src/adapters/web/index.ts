@@ -58,10 +58,17 @@
 import type { CorsDecision, CorsPolicy } from "../../cors/policy.js";
 import type { Csrf } from "../../csrf/create-csrf.js";
 import { type GuardRequest, isSafeMethod } from "../../csrf/origin-guard.js";
+import type { KnownKeys } from "../../lib/options.js";
 import type { SessionRequest, Sessions } from "../../session/create-sessions.js";
 import type { RequestSession, SessionResponseHeaders } from "../../session/request-session.js";
 import type { DataShape } from "../../session/session-common.js";
-import { applyHeaders, csrfFor, type ErrorAnswer, errorAnswer } from "../core.js";
+import {
+  applyHeaders,
+  checkAdapterOptions,
+  csrfFor,
+  type ErrorAnswer,
+  errorAnswer,
+} from "../core.js";
 import { applyCorsHeaders, decideCors, isPreflight } from "../cors-core.js";
 import {
   bodyUnreadableAnswer,
@@ -362,6 +369,13 @@ function report(
   }
 }
 
+const OPTION_KEYS: readonly string[] = Object.keys({
+  cors: true,
+  csrf: true,
+  onError: true,
+  formLimit: true,
+} satisfies KnownKeys<WithSessionsOptions>);
+
 /**
  * Wraps a `fetch`-style handler: loads the session before it runs, commits it after, and returns
  * its response with the session's headers. A store that is down answers 503 JSON with a code
@@ -376,6 +390,7 @@ export function withSessions<Data extends DataShape<Data>, Args extends unknown[
   options: WithSessionsOptions = {},
 ): (request: Request, ...args: Args) => Promise<Response> {
   const { cors, onError = logError } = options;
+  checkAdapterOptions(options, OPTION_KEYS, "withSessions");
   const csrf = csrfFor(sessions, options.csrf, "withSessions");
   // Answered here rather than thrown on: the runtime's 500 would carry neither the session's
   // cookie nor (around withCors) the CORS grant.
