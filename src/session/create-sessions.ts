@@ -132,8 +132,10 @@ export function createSessions<Data extends JsonShape<Data> = Record<string, unk
 
   const isSecure = (req: SessionRequest): boolean => {
     if (req.encrypted) return true;
-    if (o.trustProxy && (req.header("x-forwarded-proto") ?? req.header("forwarded")) !== undefined)
-      return forwardedHttps(req);
+    if (o.trustProxy) {
+      const forwarded = forwardedHttps(req);
+      if (forwarded !== undefined) return forwarded;
+    }
     return o.insecureLocalhost && LOCALHOST.test(req.header("host") ?? "");
   };
 
@@ -152,7 +154,7 @@ export function createSessions<Data extends JsonShape<Data> = Record<string, unk
       problem: undefined,
       secure,
       // Read only on plain HTTP, for the message of a refused sign-in.
-      forwardedHttps: !secure && !o.trustProxy && forwardedHttps(req),
+      forwardedHttps: !secure && !o.trustProxy && forwardedHttps(req) === true,
       // Read only for the runtime audit's URL.
       host: o.audit === undefined ? undefined : req.header("host"),
       userAgent: req.header("user-agent")?.slice(0, 512) ?? null,

@@ -117,16 +117,18 @@ export function carriedData(
 }
 
 /**
- * Whether a request over plain HTTP says, in a header trustProxy would read, that a proxy took
- * it over HTTPS: the usual sign of a forgotten trustProxy.
+ * Whether the nearest proxy says (`X-Forwarded-Proto`, else `Forwarded`) that it took the request
+ * over HTTPS; undefined without either header. trustProxy reads it; on plain HTTP without
+ * trustProxy, a true is the usual sign of a forgotten trustProxy.
  */
-export function forwardedHttps(req: { header(name: string): string | undefined }): boolean {
+export function forwardedHttps(req: {
+  header(name: string): string | undefined;
+}): boolean | undefined {
   const xfp = req.header("x-forwarded-proto");
   if (xfp !== undefined) return xfp.split(",")[0]?.trim().toLowerCase() === "https";
   const fwd = req.header("forwarded");
-  return (
-    fwd !== undefined && /(?:^|[;,\s])proto="?https"?(?:[;,\s]|$)/i.test(fwd.split(",")[0] ?? "")
-  );
+  if (fwd === undefined) return undefined;
+  return /(?:^|[;,\s])proto="?https"?(?:[;,\s]|$)/i.test(fwd.split(",")[0] ?? "");
 }
 
 /**

@@ -81,7 +81,7 @@ export function statelessLoader<Data extends DataShape<Data>>(
   return async (req) => {
     const secure = isSecure(req);
     // Read only on plain HTTP, for the message of a refused sign-in.
-    const forwarded = !secure && !o.trustProxy && forwardedHttps(req);
+    const forwarded = !secure && !o.trustProxy && forwardedHttps(req) === true;
     const start = (
       payload: SessionPayload | undefined,
       value: string | undefined,
