@@ -109,6 +109,13 @@ export function checkAdapterOptions(
   known: readonly string[],
   where: string,
 ): void {
+  if (options === null || typeof options !== "object") {
+    throw new SessionError(
+      "ERR_SESSION_OPTIONS_INVALID",
+      500,
+      `${where}: options must be an object, not ${JSON.stringify(options) ?? String(options)}`,
+    );
+  }
   refuseUnknownKeys(options, known, "", (message) => {
     throw new SessionError("ERR_SESSION_OPTIONS_INVALID", 500, `${where}: ${message}`);
   });

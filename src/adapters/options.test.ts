@@ -25,6 +25,10 @@ const misspelt = (where: string): ((e: unknown) => boolean) => {
 test("each adapter refuses an option it does not have, naming the one meant", async () => {
   const bad = { csrf: false, crsf: false } as never;
   assert.throws(() => sessionMiddleware(manager, bad), misspelt("sessionMiddleware"));
+  assert.throws(
+    () => sessionMiddleware(manager, null as never),
+    /sessionMiddleware: options must be an object, not null$/,
+  );
   assert.throws(() => honoSessions(manager, bad), misspelt("sessions(manager)"));
   assert.throws(() => nodeSessions(manager, async () => {}, bad), misspelt("withSessions"));
   assert.throws(

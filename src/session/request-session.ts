@@ -529,10 +529,18 @@ export class RequestSession<Data extends DataShape<Data> = Record<string, unknow
     return this.#inFlight !== undefined && this.#inFlight.size > 0;
   }
 
-  /** Waits for the operations still running (whatever their outcome: each caller has its own). */
+  /**
+   * Waits for the operations still running when the commit began. The handler did not await
+   * them, and tracking them marked their rejection handled, so a failure is thrown here: it
+   * becomes the response's answer instead of vanishing.
+   */
   protected async operationsSettled(): Promise<void> {
     const inFlight = this.#inFlight;
-    while (inFlight !== undefined && inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    while (inFlight !== undefined && inFlight.size > 0) {
+      const results = await Promise.allSettled([...inFlight]);
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+    }
   }
 
   /**

@@ -154,6 +154,18 @@ for (const [kind, makeStore] of STORES) {
       assert.equal((await m.at(rotatedCookie)).active, false);
     });
 
+    test("an operation not awaited that fails makes the commit fail with its error, not vanish", async () => {
+      const m = await manager();
+      const cart = await m.start(null, { cart: ["tea"] });
+      const s = await m.at(cart);
+      void s.signIn("kai", { carry: "cart" as never });
+      await assert.rejects(
+        s.commit(),
+        (e: unknown) => e instanceof SessionError && e.code === "ERR_SESSION_OPTIONS_INVALID",
+      );
+      assert.deepEqual((await m.at(cart)).get("cart"), ["tea"], "the carried session is kept");
+    });
+
     test("changes staged before signIn reach the new session only as carry carries them", async () => {
       const m = await manager();
       const signedIn = async (

@@ -220,8 +220,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     async create(key, record, createOptions?: CreateOptions) {
       // A sign-in's session replaces one that is deleted right after: that one makes the room.
       const replaces = createOptions?.replaces;
-      const replacing = replaces !== undefined && replaces !== key && live(replaces) !== undefined;
-      if (entries.size >= max && !entries.has(key) && !replacing) {
+      // Looked up only at the bound: below it there is room anyway.
+      const full = entries.size >= max && !entries.has(key);
+      if (full && !(replaces !== undefined && replaces !== key && live(replaces) !== undefined)) {
         if (now() - sweptAt >= FULL_SWEEP_MS) sweep();
         const oldest = anonymous.values().next();
         if (entries.size >= max && record.userId !== null && oldest.done !== true) {
